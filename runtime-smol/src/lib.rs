@@ -1,0 +1,1 @@
+//! websock adapter for smol (to be filled by the runtime issue).

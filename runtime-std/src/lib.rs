@@ -1,0 +1,1 @@
+//! websock adapter for std (to be filled by the runtime issue).

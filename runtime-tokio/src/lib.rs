@@ -1,0 +1,1 @@
+//! websock adapter for tokio (to be filled by the runtime issue).

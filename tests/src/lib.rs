@@ -1,0 +1,1 @@
+//! Shared helpers for websock's cross-crate tests.
