@@ -1,0 +1,100 @@
+//! Connection configuration: limits, timeouts, and the random source.
+
+use core::time::Duration;
+
+use crate::rng::BoxRng;
+
+/// Size limits. Every limit is checked before the bytes it guards are buffered.
+///
+/// The defaults protect a server: 16 MiB frames, 64 MiB messages, 131 072 fragments per
+/// message, a 16 KiB / 64-header opening handshake, and 16 MiB queued for sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest payload of one frame, in bytes. Larger frames close with 1009.
+    pub max_frame_size: usize,
+    /// Largest message (sum of its fragments' payloads), in bytes. Larger close with 1009.
+    pub max_message_size: usize,
+    /// Most fragments (frames, empty ones included) in one message. More close with 1009.
+    pub max_fragments: usize,
+    /// Largest HTTP head of the opening handshake, in bytes (request line and headers).
+    pub max_handshake_size: usize,
+    /// Most header lines in the opening handshake.
+    pub max_headers: usize,
+    /// Cap on bytes queued for sending (frames not yet handed to the transport).
+    /// A send that would pass it is refused with [`crate::SendError::Full`] unless the
+    /// queue is empty, so one message of any size can always be sent.
+    pub max_send_queue: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_frame_size: 16 << 20,
+            max_message_size: 64 << 20,
+            max_fragments: 131_072,
+            max_handshake_size: 16 << 10,
+            max_headers: 64,
+            max_send_queue: 16 << 20,
+        }
+    }
+}
+
+/// Timers. Time is always passed in by the driver; the engine never reads a clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// The opening handshake must complete within this time of the connection's creation.
+    pub handshake: Option<Duration>,
+    /// After sending a Close frame, how long to wait for the peer's Close.
+    pub close: Option<Duration>,
+    /// Send a ping after this long without receiving anything.
+    pub keepalive_interval: Option<Duration>,
+    /// Fail the connection if no pong (or any other frame) arrives this long after a
+    /// keepalive ping.
+    pub keepalive_timeout: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            handshake: Some(Duration::from_secs(10)),
+            close: Some(Duration::from_secs(10)),
+            keepalive_interval: None,
+            keepalive_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Everything a connection needs besides its role and handshake.
+pub struct Config {
+    /// Size limits.
+    pub limits: Limits,
+    /// Timers.
+    pub timeouts: Timeouts,
+    /// Source of mask keys and handshake keys. `None` uses the OS-seeded CSPRNG
+    /// (requires the `std` feature; without it a source must be given).
+    pub rng: Option<BoxRng>,
+    /// Reply to pings automatically (default true). Pings are reported either way.
+    pub auto_pong: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            limits: Limits::default(),
+            timeouts: Timeouts::default(),
+            rng: None,
+            auto_pong: true,
+        }
+    }
+}
+
+impl core::fmt::Debug for Config {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Config")
+            .field("limits", &self.limits)
+            .field("timeouts", &self.timeouts)
+            .field("rng", &self.rng.as_ref().map(|_| "custom"))
+            .field("auto_pong", &self.auto_pong)
+            .finish()
+    }
+}

@@ -1,0 +1,1 @@
+//! The browser WebSocket interface rules (filled in by the dom work).

@@ -1,0 +1,1 @@
+//! The opening handshake (filled in by the handshake work).
