@@ -16,7 +16,9 @@ export DEBIAN_FRONTEND=noninteractive
 PEERS_DIR="${WEBSOCK_PEERS_DIR:-$HOME/.cache/websock-peers}"
 VENV="$PEERS_DIR/autobahn-venv"
 WSTEST="$VENV/bin/wstest"
-PY27=/usr/bin/python2.7 # NOT the pyenv shim, which may not be a real interpreter
+# NOT the pyenv shim `python2.7`, which may not be a real interpreter.
+# WEBSOCK_PY27 may name another Python 2.7 (with headers) and skips apt.
+PY27="${WEBSOCK_PY27:-/usr/bin/python2.7}"
 
 log() { echo "[install-autobahn] $*" >&2; }
 
@@ -71,7 +73,8 @@ find_debian_mirror() {
     } | grep -E '^(https?|mirror\+https?)://' | sed 's:/*$::' | head -n1
 }
 
-if ! [ -x "$PY27" ] || ! [ -f /usr/include/python2.7/Python.h ] || ! command -v gcc >/dev/null; then
+if [ -z "${WEBSOCK_PY27:-}" ] &&
+    { ! [ -x "$PY27" ] || ! [ -f /usr/include/python2.7/Python.h ] || ! command -v gcc >/dev/null; }; then
     if ! apt-cache policy python2.7 2>/dev/null | grep -q bullseye; then
         mirror="$(find_debian_mirror || true)"
         if [ -z "$mirror" ]; then
@@ -94,23 +97,30 @@ EOF
     log "apt-get update"
     apt-get update -qq >&2
     log "apt-get install python2.7 python2.7-dev gcc"
-    # --no-upgrade is not used on purpose (gcc may need to be installed), but
-    # nothing already installed is touched: the pin keeps bookworm preferred.
+    # Only new packages come from bullseye (python2.7, libpython2.7*, libssl1.1,
+    # libffi7, mime-support); the pin keeps every bookworm package as it is.
     apt-get install -y -qq --no-install-recommends python2.7 python2.7-dev gcc >&2
 fi
 "$PY27" --version >&2
 
 # --- 2. virtualenv with the pinned, last-known-good Python 2 stack ----------
 
-if ! python3 -m virtualenv --version 2>/dev/null | grep -q '^virtualenv 20\.15\.1 '; then
-    log "pip install virtualenv==20.15.1"
-    python3 -m pip install -q --disable-pip-version-check virtualenv==20.15.1 >&2
+# virtualenv 20.15.1 is the last one that can create Python 2.7 environments.
+# It lives in a small python3 venv of its own, so that the machine's Python
+# is left untouched.
+BOOT="$PEERS_DIR/virtualenv-20.15.1"
+if ! "$BOOT/bin/python" -m virtualenv --version 2>/dev/null | grep -q '^virtualenv 20\.15\.1 '; then
+    log "installing virtualenv==20.15.1 into $BOOT"
+    rm -rf "$BOOT"
+    mkdir -p "$PEERS_DIR"
+    python3 -m venv "$BOOT"
+    "$BOOT/bin/python" -m pip install -q --disable-pip-version-check virtualenv==20.15.1 >&2
 fi
 
 mkdir -p "$PEERS_DIR"
 rm -rf "$VENV"
 log "creating $VENV"
-python3 -m virtualenv -q -p "$PY27" "$VENV" >&2
+"$BOOT/bin/python" -m virtualenv -q -p "$PY27" "$VENV" >&2
 
 pip2() { "$VENV/bin/python" -m pip -q --disable-pip-version-check --no-python-version-warning "$@" >&2; }
 
