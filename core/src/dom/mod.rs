@@ -1,1 +1,36 @@
-//! The browser WebSocket interface rules (filled in by the dom work).
+//! The browser-shaped rules: what the WHATWG `WebSocket` interface checks before anything
+//! reaches the network.
+//!
+//! A browser's `WebSocket` throws for bad arguments instead of failing the connection:
+//!
+//! * the constructor `WebSocket(url, protocols)` parses and checks the URL
+//!   ([`parse_websocket_url`]: `SyntaxError`, or `SecurityError` for a blocked port) and the
+//!   subprotocol list ([`validate_protocols`]: `SyntaxError`);
+//! * `close(code, reason)` checks its arguments ([`validate_close_args`]:
+//!   `InvalidAccessError` for the code, then `SyntaxError` for the reason);
+//! * strings come from scripts as UTF-16 and may hold unpaired surrogates ([`utf16`]);
+//! * the attributes `readyState` ([`ReadyState`]) and `binaryType` ([`BinaryType`]) have
+//!   fixed values.
+//!
+//! Where the seeds (MDN's pages, older than today's WHATWG standard) differ from today's
+//! behaviour, the seeds' rule is the default and today's is available: the bad-port check
+//! can be skipped ([`UrlOptions`]), and unpaired surrogates can be replaced rather than
+//! rejected ([`utf16_to_string_lossy`]).
+//!
+//! These are pure functions and plain types, with no state of their own. Every runtime
+//! crate calls them, so the rules, and their errors ([`ApiError`](crate::ApiError), named
+//! like the browser's `DOMException`s), are identical across runtimes.
+
+pub mod binary_type;
+pub mod close_args;
+pub mod protocols;
+pub mod ready_state;
+pub mod url;
+pub mod utf16;
+
+pub use binary_type::BinaryType;
+pub use close_args::{validate_close_args, validate_close_args_utf16};
+pub use protocols::validate_protocols;
+pub use ready_state::ReadyState;
+pub use url::{is_blocked_port, parse_websocket_url, parse_websocket_url_with, UrlOptions, WsUrl};
+pub use utf16::{has_unpaired_surrogate, utf16_to_string_lossy, utf16_to_string_strict};
