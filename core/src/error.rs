@@ -207,6 +207,8 @@ pub enum Error {
     ConnectionLost,
     /// The send queue overflowed (the browser's "buffer is full" failure).
     SendQueueFull,
+    /// The application aborted the connection (or closed it while CONNECTING).
+    Aborted,
 }
 
 impl fmt::Display for Error {
@@ -219,6 +221,7 @@ impl fmt::Display for Error {
             Error::KeepaliveTimeout => f.write_str("keepalive pong not received in time"),
             Error::ConnectionLost => f.write_str("connection lost without a closing handshake"),
             Error::SendQueueFull => f.write_str("send queue full"),
+            Error::Aborted => f.write_str("aborted by the application"),
         }
     }
 }

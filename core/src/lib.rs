@@ -7,13 +7,20 @@ extern crate alloc;
 
 pub mod close;
 pub mod config;
+pub mod connection;
 pub mod dom;
 pub mod error;
+pub mod event;
 pub mod frame;
 pub mod handshake;
 pub mod mask;
+pub mod message;
 pub mod rng;
 pub mod utf8;
 
 pub use config::{Config, Limits, Timeouts};
 pub use error::{ApiError, Error, HandshakeError, ProtocolError};
+pub use connection::{Connection, Role, SendError};
+pub use event::{CloseEvent, Event, Open};
+pub use message::{Message, MessageKind, Text};
+pub use bytes::{Bytes, BytesMut};

@@ -95,6 +95,7 @@ pub fn validate(data: &[u8]) -> Result<&str, Utf8Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
     use alloc::vec::Vec;
 
     fn chunked(data: &[u8], size: usize) -> Result<(), Utf8Error> {

@@ -18,13 +18,7 @@ use core::char::decode_utf16;
 
 use crate::error::ApiError;
 
-/// The longest close reason, in UTF-8 bytes.
-const MAX_REASON_BYTES: usize = 123;
-
-/// Whether the API accepts `code` in `close()`: 1000 or 3000-4999.
-fn is_api_close_code(code: u16) -> bool {
-    code == 1000 || (3000..=4999).contains(&code)
-}
+use crate::close::{is_allowed_by_browser_api as is_api_close_code, MAX_REASON_LEN as MAX_REASON_BYTES};
 
 fn check_code(code: Option<u16>) -> Result<(), ApiError> {
     match code {

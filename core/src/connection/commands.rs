@@ -1,0 +1,221 @@
+//! Commands from the application: send, ping, close, accept or reject a handshake.
+
+use alloc::string::String;
+use bytes::Bytes;
+use core::fmt;
+use core::time::Duration;
+
+use super::{Connection, Phase, Timer};
+use crate::close::{is_valid_on_wire, MAX_REASON_LEN};
+use crate::dom::ReadyState;
+use crate::error::{ApiError, Error, HandshakeError};
+use crate::frame::{OpCode, MAX_CONTROL_PAYLOAD};
+use crate::handshake;
+use crate::message::{Message, MessageKind};
+
+/// Why a send was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// The connection is still CONNECTING (the browser's `InvalidStateError`).
+    /// Nothing was queued.
+    Connecting,
+    /// The connection is CLOSING or CLOSED. As in the browser, the payload was dropped
+    /// and its length added to `bufferedAmount`.
+    Closed,
+    /// The send queue is over [`crate::Limits::max_send_queue`]. Nothing was queued:
+    /// wait until the transport has taken more bytes, then retry.
+    Full,
+    /// A control frame payload over 125 bytes. Nothing was queued.
+    ControlFrameTooLong,
+    /// A new message was started while a fragmented one is unfinished, or a
+    /// continuation was sent with none started. Nothing was queued.
+    FragmentOrder,
+}
+
+impl SendError {
+    /// The browser's exception for this error, if the browser would throw one.
+    pub fn as_api_error(self) -> Option<ApiError> {
+        match self {
+            SendError::Connecting | SendError::FragmentOrder => Some(ApiError::InvalidState),
+            SendError::ControlFrameTooLong => Some(ApiError::Syntax),
+            SendError::Closed | SendError::Full => None,
+        }
+    }
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SendError::Connecting => "the connection is not open yet",
+            SendError::Closed => "the connection is closing or closed",
+            SendError::Full => "the send queue is full",
+            SendError::ControlFrameTooLong => "control frame payload over 125 bytes",
+            SendError::FragmentOrder => "fragments out of order",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SendError {}
+
+/// Commands.
+impl Connection {
+    /// Queue a message as one frame.
+    pub fn send(&mut self, message: Message) -> Result<(), SendError> {
+        let kind = message.kind();
+        self.send_fragment(kind, message.into_bytes(), true)
+    }
+
+    /// Queue a text message (copies `text`).
+    pub fn send_text(&mut self, text: &str) -> Result<(), SendError> {
+        self.send(Message::text(text))
+    }
+
+    /// Queue a binary message.
+    pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), SendError> {
+        self.send(Message::Binary(data.into()))
+    }
+
+    /// Queue one fragment of a message: the first call starts a message of `kind`,
+    /// later calls continue it (their `kind` is ignored), and `fin` ends it. Control
+    /// frames may be sent between fragments; other messages may not.
+    ///
+    /// Text fragments must each be valid UTF-8 (callers split on `char` boundaries).
+    pub fn send_fragment(&mut self, kind: MessageKind, data: Bytes, fin: bool) -> Result<(), SendError> {
+        self.check_can_send(data.len())?;
+        let opcode = match self.sending_fragmented {
+            Some(_) => OpCode::Continuation,
+            None => kind.opcode(),
+        };
+        self.sending_fragmented = if fin { None } else { Some(kind) };
+        let mask = self.mask_key();
+        self.send.push_frame(opcode, fin, mask, data, true);
+        Ok(())
+    }
+
+    fn check_can_send(&mut self, len: usize) -> Result<(), SendError> {
+        match self.state {
+            ReadyState::Connecting => return Err(SendError::Connecting),
+            ReadyState::Closing | ReadyState::Closed => {
+                self.discarded_after_close += len;
+                return Err(SendError::Closed);
+            }
+            ReadyState::Open => {}
+        }
+        if self.close_sent {
+            self.discarded_after_close += len;
+            return Err(SendError::Closed);
+        }
+        let queued = self.send.len();
+        if queued > 0 && queued.saturating_add(len) > self.limits.max_send_queue {
+            return Err(SendError::Full);
+        }
+        Ok(())
+    }
+
+    /// Queue a ping (payload up to 125 bytes).
+    pub fn ping(&mut self, payload: Bytes) -> Result<(), SendError> {
+        self.send_control(OpCode::Ping, payload)
+    }
+
+    /// Queue an unsolicited pong (payload up to 125 bytes).
+    pub fn pong(&mut self, payload: Bytes) -> Result<(), SendError> {
+        self.send_control(OpCode::Pong, payload)
+    }
+
+    fn send_control(&mut self, opcode: OpCode, payload: Bytes) -> Result<(), SendError> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(SendError::ControlFrameTooLong);
+        }
+        match self.state {
+            ReadyState::Connecting => return Err(SendError::Connecting),
+            ReadyState::Open if !self.close_sent => {}
+            _ => return Err(SendError::Closed),
+        }
+        let mask = self.mask_key();
+        self.send.push_frame(opcode, true, mask, payload, false);
+        Ok(())
+    }
+
+    /// Start the closing handshake with `code` and `reason`, or none (an empty Close
+    /// body). `now` arms the close timeout.
+    ///
+    /// The code must be valid on the wire (1000-1003, 1007-1014, 3000-4999), else
+    /// [`ApiError::InvalidAccess`]; the reason at most 123 UTF-8 bytes, else
+    /// [`ApiError::Syntax`], and a reason needs a code. The browser's `close()` accepts
+    /// fewer codes: check those with [`crate::dom::validate_close_args`] first.
+    ///
+    /// CONNECTING: the connection fails (the browser's behaviour). CLOSING or CLOSED:
+    /// nothing happens.
+    pub fn close(&mut self, now: Duration, code: Option<u16>, reason: &str) -> Result<(), ApiError> {
+        self.now = now;
+        if let Some(c) = code {
+            if !is_valid_on_wire(c) {
+                return Err(ApiError::InvalidAccess);
+            }
+        }
+        if reason.len() > MAX_REASON_LEN || (code.is_none() && !reason.is_empty()) {
+            return Err(ApiError::Syntax);
+        }
+        match self.state {
+            ReadyState::Connecting => {
+                self.fail(Error::Aborted, None);
+                self.abandon();
+            }
+            ReadyState::Open if !self.close_sent => {
+                self.queue_close(code, reason);
+                self.state = ReadyState::Closing;
+                if let Some(d) = self.timeouts.close {
+                    self.timers.set(Timer::Close, now + d);
+                }
+                self.timers.stop(Timer::KeepalivePing);
+                self.timers.stop(Timer::KeepaliveTimeout);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Drop the connection at once, without a closing handshake (reported as an
+    /// [`Error::Aborted`] and a close with 1006).
+    pub fn abort(&mut self) {
+        self.fail(Error::Aborted, None);
+        self.abandon();
+    }
+
+    /// Server role: accept the request reported by [`crate::Event::Request`], with the
+    /// chosen subprotocol (one the client offered) and extra response headers.
+    ///
+    /// Errors ([`ApiError::InvalidState`]) if no request is waiting, and
+    /// ([`ApiError::Syntax`]) for a subprotocol the client did not offer or a header that
+    /// would corrupt the response.
+    pub fn accept(&mut self, protocol: Option<&str>, headers: &[(String, String)]) -> Result<(), ApiError> {
+        let Phase::ServerDecision { request } = &self.phase else {
+            return Err(ApiError::InvalidState);
+        };
+        let mut out = alloc::vec::Vec::new();
+        handshake::encode_accept(request, protocol, None, headers, &mut out)
+            .map_err(|_| ApiError::Syntax)?;
+        self.send.push_raw(Bytes::from(out));
+        self.open(protocol.map(String::from), None);
+        self.process();
+        Ok(())
+    }
+
+    /// Server role: reject the request reported by [`crate::Event::Request`] with an
+    /// HTTP `status` (e.g. 403 for a bad Origin), extra headers and a body. The
+    /// connection fails after the response is written.
+    pub fn reject(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) -> Result<(), ApiError> {
+        if !matches!(self.phase, Phase::ServerDecision { .. }) {
+            return Err(ApiError::InvalidState);
+        }
+        if !(400..=599).contains(&status) {
+            return Err(ApiError::Syntax);
+        }
+        let mut out = alloc::vec::Vec::new();
+        handshake::encode_reject(status, headers, body, &mut out);
+        self.send.push_raw(Bytes::from(out));
+        self.fail(Error::Handshake(HandshakeError::Rejected(status)), None);
+        Ok(())
+    }
+}

@@ -1,0 +1,458 @@
+//! The connection state machine: one WebSocket connection, client or server, with no I/O.
+//!
+//! See [`Connection`] for the driver loop.
+
+mod commands;
+mod receive;
+mod send_queue;
+mod timers;
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use bytes::{Bytes, BytesMut};
+use core::time::Duration;
+
+use crate::config::{Config, Limits, Timeouts};
+use crate::dom::ReadyState;
+use crate::error::Error;
+use crate::event::{CloseEvent, Event, Open};
+use crate::frame::OpCode;
+use crate::handshake::{ClientRequest, HeadReader, Request};
+use crate::message::{MessageKind, Reassembly};
+use crate::rng::BoxRng;
+
+pub use commands::SendError;
+use receive::InFrame;
+use send_queue::SendQueue;
+use timers::{Timer, Timers};
+
+/// Which end of the connection this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Sends the opening request and masks its frames.
+    Client,
+    /// Answers the opening request; its frames are unmasked.
+    Server,
+}
+
+/// Where the connection is in its life.
+#[derive(Debug)]
+enum Phase {
+    /// Client: the request is queued; reading the response.
+    ClientHandshake {
+        request: ClientRequest,
+        key: String,
+        head: HeadReader,
+    },
+    /// Server: reading the request.
+    ServerHandshake { head: HeadReader },
+    /// Server: the request was reported; waiting for `accept` or `reject`.
+    ServerDecision { request: Request },
+    /// Exchanging frames (OPEN or CLOSING).
+    Frames,
+    /// Closed; input is read and discarded until the peer's end of stream.
+    Draining,
+}
+
+/// Bytes kept in an idle receive buffer; a larger one is released when it empties.
+const RECV_IDLE_KEEP: usize = 64 << 10;
+/// How much spare room [`Connection::receive_buffer`] guarantees.
+const RECV_CHUNK: usize = 8 << 10;
+
+/// One WebSocket connection (RFC 6455), client or server, as a pure state machine.
+///
+/// The connection never performs I/O and never reads a clock. A driver feeds it bytes
+/// and time, and carries out what it asks for. Time is a [`Duration`] since any epoch
+/// the driver picks (for example the `Instant` at which it created the connection);
+/// it must not go backwards.
+///
+/// Its methods come in four groups, in this order below:
+///
+/// * **inputs**: [`handle_input`](Self::handle_input) (or
+///   [`receive_buffer`](Self::receive_buffer) + [`handle_received`](Self::handle_received)
+///   to read straight into the engine's buffer), [`handle_eof`](Self::handle_eof),
+///   [`handle_timeout`](Self::handle_timeout);
+/// * **commands**: [`send`](Self::send), [`send_fragment`](Self::send_fragment),
+///   [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close),
+///   [`accept`](Self::accept), [`reject`](Self::reject), [`abort`](Self::abort);
+/// * **outputs**: [`poll_event`](Self::poll_event), [`poll_transmit`](Self::poll_transmit)
+///   + [`advance_transmit`](Self::advance_transmit), [`poll_timeout`](Self::poll_timeout),
+///   [`should_shutdown`](Self::should_shutdown), [`is_finished`](Self::is_finished);
+/// * **getters**: [`ready_state`](Self::ready_state),
+///   [`buffered_amount`](Self::buffered_amount), [`protocol`](Self::protocol),
+///   [`extensions`](Self::extensions), [`url`](Self::url).
+///
+/// # The driver loop
+///
+/// ```text
+/// loop {
+///     write what poll_transmit offers (one vectored write); advance_transmit(written)
+///     hand every poll_event to the application
+///     if should_shutdown(): shut the transport's write side down (once)
+///     if is_finished(): drop the transport, stop
+///     wait for: readable bytes | the deadline from poll_timeout | an application command
+///         bytes -> handle_input(now, bytes)   eof -> handle_eof(now)
+///         deadline -> handle_timeout(now)     command -> send / close / ...
+/// }
+/// ```
+pub struct Connection {
+    role: Role,
+    phase: Phase,
+    state: ReadyState,
+    limits: Limits,
+    timeouts: Timeouts,
+    auto_pong: bool,
+    rng: BoxRng,
+    now: Duration,
+    timers: Timers,
+    events: VecDeque<Event>,
+
+    recv: BytesMut,
+    frame: Option<InFrame>,
+    message: Option<Reassembly>,
+
+    send: SendQueue,
+    pending_pong: Option<Bytes>,
+    sending_fragmented: Option<MessageKind>,
+    discarded_after_close: usize,
+    keepalive_seq: u64,
+
+    close_sent: bool,
+    close_received: bool,
+    shutdown_requested: bool,
+    eof: bool,
+    finished: bool,
+
+    protocol: Option<String>,
+    extensions: String,
+    url: String,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("phase", &self.phase)
+            .field("buffered_amount", &self.buffered_amount())
+            .field("transmit_len", &self.send.len())
+            .finish_non_exhaustive()
+    }
+}
+
+// Construction.
+impl Connection {
+    fn new(role: Role, phase: Phase, state: ReadyState, mut config: Config, now: Duration) -> Self {
+        let rng = config.rng.take().unwrap_or_else(default_rng);
+        let mut conn = Connection {
+            role,
+            phase,
+            state,
+            limits: config.limits,
+            timeouts: config.timeouts,
+            auto_pong: config.auto_pong,
+            rng,
+            now,
+            timers: Timers::default(),
+            events: VecDeque::new(),
+            recv: BytesMut::new(),
+            frame: None,
+            message: None,
+            send: SendQueue::default(),
+            pending_pong: None,
+            sending_fragmented: None,
+            discarded_after_close: 0,
+            keepalive_seq: 0,
+            close_sent: false,
+            close_received: false,
+            shutdown_requested: false,
+            eof: false,
+            finished: false,
+            protocol: None,
+            extensions: String::new(),
+            url: String::new(),
+        };
+        if state == ReadyState::Connecting {
+            if let Some(d) = conn.timeouts.handshake {
+                conn.timers.set(Timer::Handshake, now + d);
+            }
+        }
+        conn
+    }
+
+    /// A client connection: queues the opening request (with a fresh random
+    /// `Sec-WebSocket-Key`) and waits for the response. readyState is CONNECTING.
+    ///
+    /// Fails with [`crate::ApiError::Syntax`] if an extra header would corrupt the request.
+    pub fn client(
+        request: ClientRequest,
+        config: Config,
+        now: Duration,
+    ) -> Result<Connection, crate::ApiError> {
+        let head = HeadReader::new(config.limits.max_handshake_size, config.limits.max_headers);
+        let mut conn = Self::new(
+            Role::Client,
+            Phase::Frames,
+            ReadyState::Connecting,
+            config,
+            now,
+        );
+        let key = crate::handshake::generate_key(&mut *conn.rng);
+        let mut out = alloc::vec::Vec::new();
+        request.encode(&key, &mut out)?;
+        conn.send.push_raw(Bytes::from(out));
+        conn.phase = Phase::ClientHandshake { request, key, head };
+        Ok(conn)
+    }
+
+    /// A server connection waiting for the opening request. readyState is CONNECTING.
+    /// A valid request is reported as [`Event::Request`]; an invalid one is answered
+    /// with the right HTTP error status and the connection fails.
+    pub fn server(config: Config, now: Duration) -> Connection {
+        let head = HeadReader::new(config.limits.max_handshake_size, config.limits.max_headers);
+        Self::new(
+            Role::Server,
+            Phase::ServerHandshake { head },
+            ReadyState::Connecting,
+            config,
+            now,
+        )
+    }
+
+    /// A connection whose HTTP upgrade was done elsewhere (for example by hyper):
+    /// it starts OPEN, with `protocol` as the agreed subprotocol. An [`Event::Open`] is
+    /// reported first.
+    pub fn upgraded(role: Role, protocol: Option<String>, config: Config, now: Duration) -> Connection {
+        let mut conn = Self::new(role, Phase::Frames, ReadyState::Connecting, config, now);
+        conn.open(protocol, None);
+        conn
+    }
+
+    /// Set the URL reported by [`url`](Self::url) (the browser's `url` attribute).
+    pub fn with_url(mut self, url: impl Into<String>) -> Self {
+        self.url = url.into();
+        self
+    }
+}
+
+// Outputs.
+impl Connection {
+    /// The next event for the application, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Fill `out` with the byte slices to write next, in order, and return how many
+    /// were filled. Write them with one vectored write, then report the number of bytes
+    /// written with [`advance_transmit`](Self::advance_transmit).
+    pub fn poll_transmit<'a>(&'a mut self, out: &mut [&'a [u8]]) -> usize {
+        self.flush_pong();
+        self.send.slices(out)
+    }
+
+    /// Bytes waiting to be written.
+    pub fn transmit_len(&self) -> usize {
+        self.send.len() + self.pending_pong.as_ref().map_or(0, |p| p.len() + 14)
+    }
+
+    /// The transport accepted `n` bytes from the front of what
+    /// [`poll_transmit`](Self::poll_transmit) offered.
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.send.advance(n);
+        self.update_shutdown();
+    }
+
+    /// The next deadline; call [`handle_timeout`](Self::handle_timeout) when it passes.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        if self.finished {
+            None
+        } else {
+            self.timers.next()
+        }
+    }
+
+    /// The connection is closed and everything has been written: shut the transport's
+    /// write side down (TCP FIN, TLS close_notify), keep reading until end of stream.
+    pub fn should_shutdown(&self) -> bool {
+        self.shutdown_requested
+    }
+
+    /// The connection is over: drop the transport and stop driving.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+}
+
+// Getters.
+impl Connection {
+    /// The role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The browser's `readyState`.
+    pub fn ready_state(&self) -> ReadyState {
+        self.state
+    }
+
+    /// The browser's `bufferedAmount`: payload bytes accepted by `send` and not yet
+    /// handed to the transport, plus every byte sent after the connection started closing
+    /// (it does not reset once the connection closes). Framing is not counted.
+    pub fn buffered_amount(&self) -> usize {
+        self.send.pending_payload() + self.discarded_after_close
+    }
+
+    /// The subprotocol the server selected (`None` before open or when none).
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    /// The negotiated extensions, as header text (empty when none).
+    pub fn extensions(&self) -> &str {
+        &self.extensions
+    }
+
+    /// The URL given with [`with_url`](Self::with_url) (empty if none).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Wire bytes queued for sending (the backpressure measure; compare with
+    /// [`Limits::max_send_queue`]).
+    pub fn send_queue_len(&self) -> usize {
+        self.send.len()
+    }
+
+    /// The configured limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}
+
+// Transitions shared by the receive path, the commands and the timers.
+impl Connection {
+    fn open(&mut self, protocol: Option<String>, response: Option<crate::handshake::Response>) {
+        self.phase = Phase::Frames;
+        self.state = ReadyState::Open;
+        self.timers.stop(Timer::Handshake);
+        self.protocol = protocol.clone();
+        self.events.push_back(Event::Open(Open {
+            protocol,
+            extensions: self.extensions.clone(),
+            response,
+        }));
+        self.arm_keepalive();
+    }
+
+    fn arm_keepalive(&mut self) {
+        if let Some(interval) = self.timeouts.keepalive_interval {
+            if self.state == ReadyState::Open {
+                self.timers.set(Timer::KeepalivePing, self.now + interval);
+            }
+        }
+    }
+
+    fn mask_key(&mut self) -> Option<[u8; 4]> {
+        match self.role {
+            Role::Client => {
+                let mut key = [0u8; 4];
+                self.rng.fill_bytes(&mut key);
+                Some(key)
+            }
+            Role::Server => None,
+        }
+    }
+
+    /// Queue our Close frame (once).
+    fn queue_close(&mut self, code: Option<u16>, reason: &str) {
+        if self.close_sent {
+            return;
+        }
+        self.close_sent = true;
+        self.pending_pong = None;
+        let mut body = alloc::vec::Vec::with_capacity(2 + reason.len());
+        crate::close::encode_close_body(code, reason, &mut body);
+        let mask = self.mask_key();
+        self.send
+            .push_frame(OpCode::Close, true, mask, Bytes::from(body), false);
+    }
+
+    /// The connection is CLOSED: report it, stop the timers, and start draining.
+    fn closed(&mut self, code: u16, reason: String, was_clean: bool) {
+        if self.state == ReadyState::Closed {
+            return;
+        }
+        self.state = ReadyState::Closed;
+        self.phase = Phase::Draining;
+        self.frame = None;
+        self.message = None;
+        self.pending_pong = None;
+        self.recv = BytesMut::new();
+        self.timers.stop_all();
+        self.events.push_back(Event::Close(CloseEvent {
+            code,
+            reason,
+            was_clean,
+        }));
+        if self.eof {
+            self.send.clear();
+            self.finished = true;
+        } else if let Some(d) = self.timeouts.close {
+            self.timers.set(Timer::Drain, self.now + d);
+        }
+        self.update_shutdown();
+    }
+
+    /// Fail the connection: report `error`, send a Close frame with `close` if one is
+    /// given and none was sent, and close (1006, not clean).
+    fn fail(&mut self, error: Error, close: Option<(u16, &str)>) {
+        if self.state == ReadyState::Closed {
+            return;
+        }
+        if let Some((code, reason)) = close {
+            if self.state != ReadyState::Connecting {
+                self.queue_close(Some(code), reason);
+            }
+        }
+        self.events.push_back(Event::Error(error));
+        self.closed(crate::close::ABNORMAL, String::new(), false);
+    }
+
+    /// Drop the transport at once: nothing more will be written.
+    fn abandon(&mut self) {
+        self.send.clear();
+        self.pending_pong = None;
+        self.finished = true;
+        self.timers.stop_all();
+    }
+
+    fn update_shutdown(&mut self) {
+        if self.state == ReadyState::Closed && !self.finished && self.send.is_empty() {
+            self.shutdown_requested = true;
+            if self.eof {
+                self.finished = true;
+                self.timers.stop_all();
+            }
+        }
+    }
+
+    fn flush_pong(&mut self) {
+        if self.pending_pong.is_none() || self.send.len() >= self.limits.max_send_queue {
+            return;
+        }
+        if let Some(payload) = self.pending_pong.take() {
+            let mask = self.mask_key();
+            self.send.push_frame(OpCode::Pong, true, mask, payload, false);
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+fn default_rng() -> BoxRng {
+    crate::rng::default_rng()
+}
+
+#[cfg(not(feature = "std"))]
+fn default_rng() -> BoxRng {
+    panic!("websock-core without `std` has no default random source: set Config::rng")
+}

@@ -1,0 +1,382 @@
+//! Inputs: received bytes, end of stream, timer expiry; and the frame reader.
+
+use alloc::string::{String, ToString};
+use bytes::{Buf, BytesMut};
+use core::time::Duration;
+
+use super::{Connection, Phase, Role, Timer, RECV_CHUNK, RECV_IDLE_KEEP};
+use crate::close::parse_close_body;
+use crate::dom::ReadyState;
+use crate::error::{Error, HandshakeError, ProtocolError};
+use crate::event::Event;
+use crate::frame::{FrameHeader, OpCode, Status};
+use crate::handshake;
+use crate::mask::apply_mask;
+use crate::message::{MessageKind, Reassembly};
+
+/// A frame whose header has been read and whose payload is arriving.
+#[derive(Debug)]
+pub(crate) struct InFrame {
+    opcode: OpCode,
+    fin: bool,
+    mask: Option<[u8; 4]>,
+    len: usize,
+    /// Payload bytes at the front of the receive buffer already unmasked and validated.
+    done: usize,
+    /// Whether the payload is part of a text message (validated as it arrives).
+    text: bool,
+}
+
+/// Inputs.
+impl Connection {
+    /// Bytes arrived from the transport. They are copied into the engine's buffer; to
+    /// read straight into it instead, use [`receive_buffer`](Self::receive_buffer).
+    pub fn handle_input(&mut self, now: Duration, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        self.recv.extend_from_slice(data);
+        self.handle_received(now);
+    }
+
+    /// The engine's receive buffer, with at least 8 KiB of spare capacity. Append the
+    /// bytes read from the transport to it (e.g. `read_buf`), then call
+    /// [`handle_received`](Self::handle_received). Bytes already in it must stay.
+    pub fn receive_buffer(&mut self) -> &mut BytesMut {
+        self.recv.reserve(RECV_CHUNK);
+        &mut self.recv
+    }
+
+    /// Process what was appended to [`receive_buffer`](Self::receive_buffer).
+    pub fn handle_received(&mut self, now: Duration) {
+        self.now = now;
+        if self.recv.is_empty() {
+            return;
+        }
+        if self.state == ReadyState::Open {
+            self.timers.stop(Timer::KeepaliveTimeout);
+            self.arm_keepalive();
+        }
+        self.process();
+        if self.recv.is_empty() && self.recv.capacity() > RECV_IDLE_KEEP {
+            self.recv = BytesMut::new();
+        }
+    }
+
+    /// The transport's read side ended.
+    pub fn handle_eof(&mut self, now: Duration) {
+        self.now = now;
+        if self.eof {
+            return;
+        }
+        self.eof = true;
+        match self.state {
+            ReadyState::Connecting => {
+                self.fail(Error::Handshake(HandshakeError::UnexpectedEof), None);
+                self.abandon();
+            }
+            ReadyState::Open => {
+                self.fail(Error::ConnectionLost, None);
+                self.abandon();
+            }
+            ReadyState::Closing => {
+                // Our Close is out; the peer left without answering.
+                self.closed(crate::close::ABNORMAL, String::new(), false);
+                self.abandon();
+            }
+            ReadyState::Closed => {
+                self.recv = BytesMut::new();
+                self.update_shutdown();
+            }
+        }
+    }
+
+    /// Time passed: handle every deadline at or before `now`.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.now = now;
+        while let Some(timer) = self.timers.expired(now) {
+            match timer {
+                Timer::Handshake => {
+                    self.fail(Error::HandshakeTimeout, None);
+                    self.abandon();
+                }
+                Timer::Close => {
+                    self.fail(Error::CloseTimeout, None);
+                    self.abandon();
+                }
+                Timer::KeepalivePing => {
+                    if self.state == ReadyState::Open {
+                        self.keepalive_seq += 1;
+                        let payload = bytes::Bytes::copy_from_slice(&self.keepalive_seq.to_be_bytes());
+                        let mask = self.mask_key();
+                        self.send.push_frame(OpCode::Ping, true, mask, payload, false);
+                        self.timers
+                            .set(Timer::KeepaliveTimeout, now + self.timeouts.keepalive_timeout);
+                    }
+                }
+                Timer::KeepaliveTimeout => {
+                    self.fail(Error::KeepaliveTimeout, None);
+                    self.abandon();
+                }
+                Timer::Drain => self.abandon(),
+            }
+        }
+    }
+}
+
+/// The reader.
+impl Connection {
+    pub(super) fn process(&mut self) {
+        loop {
+            let progressed = match self.phase {
+                Phase::ClientHandshake { .. } => self.read_response(),
+                Phase::ServerHandshake { .. } => self.read_request(),
+                Phase::ServerDecision { .. } => false,
+                Phase::Frames => self.read_frame(),
+                Phase::Draining => {
+                    self.recv.clear();
+                    false
+                }
+            };
+            if !progressed || self.recv.is_empty() && self.frame.is_none() {
+                return;
+            }
+        }
+    }
+
+    /// Feed the head reader; returns whether the head completed.
+    fn feed_head(&mut self) -> Result<bool, HandshakeError> {
+        let head = match &mut self.phase {
+            Phase::ClientHandshake { head, .. } | Phase::ServerHandshake { head } => head,
+            _ => return Ok(false),
+        };
+        let total = self.recv.len();
+        match head.feed(&self.recv)? {
+            None => {
+                self.recv.clear();
+                Ok(false)
+            }
+            Some(leftover) => {
+                let used = total - leftover.len();
+                self.recv.advance(used);
+                Ok(true)
+            }
+        }
+    }
+
+    fn read_response(&mut self) -> bool {
+        let result = self.feed_head().and_then(|complete| {
+            if !complete {
+                return Ok(None);
+            }
+            let Phase::ClientHandshake { request, key, head } = &self.phase else {
+                return Ok(None);
+            };
+            let response = head.parse_response()?;
+            let negotiated = handshake::validate_response(&response, key, request)?;
+            Ok(Some((response, negotiated)))
+        });
+        match result {
+            Ok(None) => false,
+            Ok(Some((response, negotiated))) => {
+                self.extensions = handshake::format_extensions(&negotiated.extensions);
+                self.open(negotiated.protocol, Some(response));
+                true
+            }
+            Err(e) => {
+                self.fail(Error::Handshake(e), None);
+                self.abandon();
+                false
+            }
+        }
+    }
+
+    fn read_request(&mut self) -> bool {
+        let result = self.feed_head().and_then(|complete| {
+            if !complete {
+                return Ok(None);
+            }
+            let Phase::ServerHandshake { head } = &self.phase else {
+                return Ok(None);
+            };
+            let request = head.parse_request()?;
+            handshake::validate_request(&request)?;
+            Ok(Some(request))
+        });
+        match result {
+            Ok(None) => false,
+            Ok(Some(request)) => {
+                self.events.push_back(Event::Request(request.clone()));
+                self.phase = Phase::ServerDecision { request };
+                false
+            }
+            Err(e) => {
+                let status = match &e {
+                    HandshakeError::BadRequest { status, .. } => *status,
+                    HandshakeError::TooLarge | HandshakeError::TooManyHeaders => 431,
+                    _ => 400,
+                };
+                let mut out = alloc::vec::Vec::new();
+                handshake::encode_reject(status, &[], e.to_string().as_bytes(), &mut out);
+                self.send.push_raw(bytes::Bytes::from(out));
+                self.fail(Error::Handshake(e), None);
+                false
+            }
+        }
+    }
+
+    /// Read one frame header or more payload. Returns whether progress was made.
+    fn read_frame(&mut self) -> bool {
+        if self.frame.is_none() {
+            match FrameHeader::parse(&self.recv) {
+                Ok(Status::Partial) => return false,
+                Ok(Status::Complete((header, n))) => {
+                    if let Err(e) = self.admit(&header) {
+                        self.protocol_error(e);
+                        return false;
+                    }
+                    self.recv.advance(n);
+                }
+                Err(e) => {
+                    self.protocol_error(e);
+                    return false;
+                }
+            }
+        }
+        let Some(frame) = self.frame.as_mut() else {
+            return false;
+        };
+        let available = self.recv.len().min(frame.len);
+        if available > frame.done {
+            let fresh = &mut self.recv[frame.done..available];
+            if let Some(key) = frame.mask {
+                apply_mask(fresh, key, frame.done);
+            }
+            if frame.text {
+                let valid = match self.message.as_mut() {
+                    Some(m) => m.utf8.feed(fresh).is_ok(),
+                    None => true,
+                };
+                if !valid {
+                    self.protocol_error(ProtocolError::InvalidUtf8);
+                    return false;
+                }
+            }
+            frame.done = available;
+        }
+        if frame.done < frame.len {
+            return false;
+        }
+        let (opcode, fin, len) = (frame.opcode, frame.fin, frame.len);
+        self.frame = None;
+        let payload = self.recv.split_to(len).freeze();
+        self.dispatch(opcode, fin, payload);
+        true
+    }
+
+    /// Check a header against the connection's state and limits, before any payload is
+    /// buffered, and start the frame.
+    fn admit(&mut self, h: &FrameHeader) -> Result<(), ProtocolError> {
+        if h.rsv != 0 {
+            return Err(ProtocolError::ReservedBits);
+        }
+        match (self.role, h.mask.is_some()) {
+            (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        if h.payload_len > self.limits.max_frame_size as u64 {
+            return Err(ProtocolError::FrameTooLarge);
+        }
+        let (max_message, max_fragments) = (self.limits.max_message_size, self.limits.max_fragments);
+        let text = match h.opcode {
+            OpCode::Text | OpCode::Binary => {
+                if self.message.is_some() {
+                    return Err(ProtocolError::ExpectedContinuation);
+                }
+                let kind = if h.opcode == OpCode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                };
+                let mut m = Reassembly::new(kind);
+                m.admit_frame(h.payload_len, max_message, max_fragments)?;
+                self.message = Some(m);
+                kind == MessageKind::Text
+            }
+            OpCode::Continuation => {
+                let m = self
+                    .message
+                    .as_mut()
+                    .ok_or(ProtocolError::UnexpectedContinuation)?;
+                m.admit_frame(h.payload_len, max_message, max_fragments)?;
+                m.kind == MessageKind::Text
+            }
+            OpCode::Close | OpCode::Ping | OpCode::Pong => false,
+        };
+        self.frame = Some(InFrame {
+            opcode: h.opcode,
+            fin: h.fin,
+            mask: h.mask,
+            len: h.payload_len as usize,
+            done: 0,
+            text,
+        });
+        Ok(())
+    }
+
+    fn dispatch(&mut self, opcode: OpCode, fin: bool, payload: bytes::Bytes) {
+        match opcode {
+            OpCode::Text | OpCode::Binary | OpCode::Continuation => {
+                if !fin {
+                    if let Some(m) = self.message.as_mut() {
+                        m.data.extend_from_slice(&payload);
+                    }
+                    return;
+                }
+                let Some(m) = self.message.take() else {
+                    return;
+                };
+                match m.finish(payload) {
+                    Ok(msg) => {
+                        if self.state == ReadyState::Open {
+                            self.events.push_back(Event::Message(msg));
+                        }
+                    }
+                    Err(e) => self.protocol_error(e),
+                }
+            }
+            OpCode::Ping => {
+                if self.auto_pong && !self.close_sent {
+                    self.pending_pong = Some(payload.clone());
+                }
+                self.events.push_back(Event::Ping(payload));
+            }
+            OpCode::Pong => self.events.push_back(Event::Pong(payload)),
+            OpCode::Close => self.receive_close(&payload),
+        }
+    }
+
+    fn receive_close(&mut self, payload: &[u8]) {
+        let body = match parse_close_body(payload) {
+            Ok(b) => b,
+            Err(e) => return self.protocol_error(e),
+        };
+        self.close_received = true;
+        let code = body.reported_code();
+        let reason = body.reason.to_string();
+        if !self.close_sent {
+            // Echo the code (an empty body stays empty).
+            self.queue_close(body.code, "");
+        }
+        self.closed(code, reason, true);
+    }
+
+    /// The peer broke the protocol: send the matching Close frame and fail.
+    fn protocol_error(&mut self, e: ProtocolError) {
+        self.frame = None;
+        self.message = None;
+        self.recv.clear();
+        self.fail(Error::Protocol(e), Some((e.close_code(), e.reason())));
+    }
+}

@@ -1,0 +1,222 @@
+//! Outgoing bytes: encoded frames waiting for the transport, written as a batch of
+//! slices (one vectored write), with the browser's `bufferedAmount` accounting.
+
+use alloc::collections::VecDeque;
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::frame::{FrameHeader, OpCode, MAX_HEADER_LEN};
+use crate::mask::apply_mask;
+
+/// Payloads at least this long are queued as their own segment (no copy) when they need
+/// no masking; shorter ones are copied next to their header.
+const ZERO_COPY_MIN: usize = 4096;
+
+/// Above this capacity an empty staging buffer is released, so an idle connection
+/// holds almost no memory.
+const IDLE_KEEP: usize = 64 << 10;
+
+/// A frame's place in the queue, for `bufferedAmount`.
+#[derive(Debug)]
+struct Mark {
+    /// Cumulative wire offset at which the frame ends.
+    end: u64,
+    /// Application payload bytes it carries (0 for control frames).
+    payload: usize,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SendQueue {
+    /// Ready segments, oldest first; `segments[0]` may be partly written (`written`).
+    segments: VecDeque<Bytes>,
+    /// Frames being appended; moved into `segments` when the transport asks for bytes.
+    staging: BytesMut,
+    marks: VecDeque<Mark>,
+    /// Wire bytes ever queued / ever written.
+    queued_total: u64,
+    written_total: u64,
+    /// Application payload bytes queued and not yet fully written.
+    pending_payload: usize,
+}
+
+impl SendQueue {
+    /// Wire bytes waiting to be written.
+    pub(crate) fn len(&self) -> usize {
+        (self.queued_total - self.written_total) as usize
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.queued_total == self.written_total
+    }
+
+    /// Payload bytes from `send` not yet handed to the transport.
+    pub(crate) fn pending_payload(&self) -> usize {
+        self.pending_payload
+    }
+
+    /// Queue bytes that are not a frame (the opening handshake's HTTP head).
+    pub(crate) fn push_raw(&mut self, bytes: Bytes) {
+        self.queued_total += bytes.len() as u64;
+        self.flush_staging();
+        self.segments.push_back(bytes);
+    }
+
+    /// Queue one frame. `payload_counts` says whether its payload counts toward
+    /// `bufferedAmount` (data frames from `send`).
+    pub(crate) fn push_frame(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        mask: Option<[u8; 4]>,
+        payload: Bytes,
+        payload_counts: bool,
+    ) {
+        let header = FrameHeader {
+            fin,
+            rsv: 0,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        let mut head = [0u8; MAX_HEADER_LEN];
+        let n = header.encode(&mut head);
+        self.staging.extend_from_slice(&head[..n]);
+        match mask {
+            Some(key) => {
+                let start = self.staging.len();
+                self.staging.extend_from_slice(&payload);
+                apply_mask(&mut self.staging[start..], key, 0);
+            }
+            None if payload.len() < ZERO_COPY_MIN => self.staging.extend_from_slice(&payload),
+            None => {
+                self.flush_staging();
+                self.segments.push_back(payload.clone());
+            }
+        }
+        let wire = (n + payload.len()) as u64;
+        self.queued_total += wire;
+        let counted = if payload_counts { payload.len() } else { 0 };
+        self.pending_payload += counted;
+        self.marks.push_back(Mark {
+            end: self.queued_total,
+            payload: counted,
+        });
+    }
+
+    fn flush_staging(&mut self) {
+        if !self.staging.is_empty() {
+            self.segments.push_back(self.staging.split().freeze());
+        }
+    }
+
+    /// Fill `out` with the slices to write next, oldest first; returns how many.
+    pub(crate) fn slices<'a>(&'a mut self, out: &mut [&'a [u8]]) -> usize {
+        self.flush_staging();
+        let mut n = 0;
+        for (slot, seg) in out.iter_mut().zip(self.segments.iter()) {
+            *slot = seg.as_ref();
+            n += 1;
+        }
+        n
+    }
+
+    /// The transport took `n` bytes from the front.
+    pub(crate) fn advance(&mut self, mut n: usize) {
+        self.flush_staging();
+        n = n.min(self.len());
+        self.written_total += n as u64;
+        while n > 0 {
+            let Some(front) = self.segments.front_mut() else {
+                break;
+            };
+            if n >= front.len() {
+                n -= front.len();
+                self.segments.pop_front();
+            } else {
+                front.advance(n);
+                n = 0;
+            }
+        }
+        while let Some(mark) = self.marks.front() {
+            if mark.end > self.written_total {
+                break;
+            }
+            self.pending_payload -= mark.payload;
+            self.marks.pop_front();
+        }
+        if self.is_empty() && self.staging.capacity() > IDLE_KEEP {
+            self.staging = BytesMut::new();
+        }
+    }
+
+    /// Drop everything not yet written (the connection is gone).
+    pub(crate) fn clear(&mut self) {
+        self.segments.clear();
+        self.staging = BytesMut::new();
+        self.marks.clear();
+        self.written_total = self.queued_total;
+        self.pending_payload = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn drain(q: &mut SendQueue) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut slices: [&[u8]; 8] = [&[]; 8];
+        let n = q.slices(&mut slices);
+        for s in &slices[..n] {
+            out.extend_from_slice(s);
+        }
+        let len = out.len();
+        q.advance(len);
+        out
+    }
+
+    #[test]
+    fn frames_are_encoded_in_order() {
+        let mut q = SendQueue::default();
+        q.push_frame(OpCode::Text, true, None, Bytes::from_static(b"hi"), true);
+        q.push_frame(OpCode::Ping, true, None, Bytes::new(), false);
+        assert_eq!(q.len(), 6);
+        assert_eq!(drain(&mut q), b"\x81\x02hi\x89\x00");
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn large_unmasked_payload_is_not_copied() {
+        let mut q = SendQueue::default();
+        let big = Bytes::from(alloc::vec![7u8; 10_000]);
+        q.push_frame(OpCode::Binary, true, None, big.clone(), true);
+        let mut slices: [&[u8]; 8] = [&[]; 8];
+        let n = q.slices(&mut slices);
+        assert_eq!(n, 2);
+        assert_eq!(slices[1].as_ptr(), big.as_ptr());
+    }
+
+    #[test]
+    fn masked_payload_is_masked() {
+        let mut q = SendQueue::default();
+        q.push_frame(OpCode::Text, true, Some([0x37, 0xfa, 0x21, 0x3d]), Bytes::from_static(b"Hello"), true);
+        assert_eq!(
+            drain(&mut q),
+            [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]
+        );
+    }
+
+    #[test]
+    fn buffered_amount_counts_payload_until_the_frame_is_written() {
+        let mut q = SendQueue::default();
+        q.push_frame(OpCode::Binary, true, None, Bytes::from_static(b"abcdef"), true);
+        q.push_frame(OpCode::Pong, true, None, Bytes::from_static(b"xy"), false);
+        assert_eq!(q.pending_payload(), 6);
+        q.advance(7); // header (2) + 5 of 6 payload bytes
+        assert_eq!(q.pending_payload(), 6);
+        q.advance(1);
+        assert_eq!(q.pending_payload(), 0);
+        q.advance(100);
+        assert!(q.is_empty());
+    }
+}
