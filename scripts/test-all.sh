@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of the project: formatting and lints, the no_std build, the unit and
+# cross-crate tests (which install their external peers themselves), the Autobahn
+# testsuite for all agents, and the fuzz corpus replay plus short fuzz runs.
+#
+# Usage: scripts/test-all.sh            everything
+#        SKIP_FUZZ=1 scripts/test-all.sh    without the (slow) libFuzzer runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, -D warnings)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "websock-core builds without std (no_std + alloc)"
+cargo build -p websock-core --no-default-features
+
+step "cargo test --workspace"
+cargo test --workspace
+
+for extra in scripts/test-autobahn.sh scripts/test-fuzz.sh; do
+  if [ -x "$extra" ]; then
+    step "$extra"
+    "$extra"
+  fi
+done
+
+step "all tests passed"
