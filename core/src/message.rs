@@ -217,7 +217,7 @@ mod tests {
         r.admit_frame(0, 15, 2).unwrap();
         assert_eq!(r.admit_frame(0, 15, 2), Err(ProtocolError::TooManyFragments));
         let mut r = Reassembly::new(MessageKind::Binary);
-        assert_eq!(r.admit_frame(u64::MAX, usize::MAX, 2), Err(ProtocolError::MessageTooLarge));
+        assert_eq!(r.admit_frame(u64::MAX, 1 << 30, 2), Err(ProtocolError::MessageTooLarge));
     }
 
     #[test]

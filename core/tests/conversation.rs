@@ -276,9 +276,10 @@ fn byte_at_a_time_gives_the_same_events_as_whole() {
         (fmt(p.take_client_events()), fmt(p.take_server_events()))
     };
     let whole = run(usize::MAX);
-    assert_eq!(whole.1.len(), 8, "{:?}", whole.1);
+    assert_eq!(whole.1.len(), 7);
+    assert_eq!(whole.0.len(), 4);
     for chunk in [1, 2, 5, 13] {
-        assert_eq!(run(chunk), whole, "chunk {chunk}");
+        assert!(run(chunk) == whole, "chunk {chunk} differs");
     }
 }
 

@@ -62,6 +62,9 @@ impl std::error::Error for SendError {}
 impl Connection {
     /// Queue a message as one frame.
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
+        if self.sending_fragmented.is_some() {
+            return Err(SendError::FragmentOrder);
+        }
         let kind = message.kind();
         self.send_fragment(kind, message.into_bytes(), true)
     }
