@@ -119,9 +119,18 @@ mod tests {
     #[test]
     fn body_rules() {
         assert_eq!(parse_close_body(b"").unwrap().reported_code(), 1005);
-        assert_eq!(parse_close_body(b"\x03"), Err(ProtocolError::InvalidCloseBody));
-        assert_eq!(parse_close_body(b"\x03\xed"), Err(ProtocolError::InvalidCloseCode));
-        assert_eq!(parse_close_body(b"\x03\xe8\xff"), Err(ProtocolError::InvalidUtf8));
+        assert_eq!(
+            parse_close_body(b"\x03"),
+            Err(ProtocolError::InvalidCloseBody)
+        );
+        assert_eq!(
+            parse_close_body(b"\x03\xed"),
+            Err(ProtocolError::InvalidCloseCode)
+        );
+        assert_eq!(
+            parse_close_body(b"\x03\xe8\xff"),
+            Err(ProtocolError::InvalidUtf8)
+        );
         let b = parse_close_body(b"\x0f\xa0bye").unwrap();
         assert_eq!((b.code, b.reason), (Some(4000), "bye"));
     }

@@ -129,7 +129,12 @@ impl ProtocolError {
 
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "protocol error ({}): {}", self.close_code(), self.reason())
+        write!(
+            f,
+            "protocol error ({}): {}",
+            self.close_code(),
+            self.reason()
+        )
     }
 }
 

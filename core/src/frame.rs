@@ -198,13 +198,27 @@ mod tests {
         assert_eq!(n, h.encoded_len());
         assert_eq!(FrameHeader::parse(&out[..n]), Ok(Status::Complete((h, n))));
         for cut in 0..n {
-            assert_eq!(FrameHeader::parse(&out[..cut]), Ok(Status::Partial), "cut {cut}");
+            assert_eq!(
+                FrameHeader::parse(&out[..cut]),
+                Ok(Status::Partial),
+                "cut {cut}"
+            );
         }
     }
 
     #[test]
     fn every_length_form_round_trips() {
-        for len in [0u64, 1, 125, 126, 127, 0xFFFF, 0x1_0000, 1 << 40, (1 << 63) - 1] {
+        for len in [
+            0u64,
+            1,
+            125,
+            126,
+            127,
+            0xFFFF,
+            0x1_0000,
+            1 << 40,
+            (1 << 63) - 1,
+        ] {
             for mask in [None, Some([1, 2, 3, 4])] {
                 for (fin, rsv) in [(true, 0), (false, 0b101)] {
                     round_trip(FrameHeader {
@@ -226,7 +240,10 @@ mod tests {
             Status::Complete(v) => v,
             Status::Partial => panic!(),
         };
-        assert_eq!((h.fin, h.opcode, h.payload_len, n), (true, OpCode::Text, 5, 2));
+        assert_eq!(
+            (h.fin, h.opcode, h.payload_len, n),
+            (true, OpCode::Text, 5, 2)
+        );
         // 256 bytes binary in a single unmasked frame.
         let Status::Complete((h, n)) = FrameHeader::parse(&[0x82, 0x7E, 0x01, 0x00]).unwrap()
         else {

@@ -18,9 +18,9 @@ pub mod message;
 pub mod rng;
 pub mod utf8;
 
+pub use bytes::{Bytes, BytesMut};
 pub use config::{Config, Limits, Timeouts};
-pub use error::{ApiError, Error, HandshakeError, ProtocolError};
 pub use connection::{Connection, Role, SendError};
+pub use error::{ApiError, Error, HandshakeError, ProtocolError};
 pub use event::{CloseEvent, Event, Open};
 pub use message::{Message, MessageKind, Text};
-pub use bytes::{Bytes, BytesMut};

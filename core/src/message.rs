@@ -215,9 +215,15 @@ mod tests {
         let mut r = Reassembly::new(MessageKind::Binary);
         r.admit_frame(0, 15, 2).unwrap();
         r.admit_frame(0, 15, 2).unwrap();
-        assert_eq!(r.admit_frame(0, 15, 2), Err(ProtocolError::TooManyFragments));
+        assert_eq!(
+            r.admit_frame(0, 15, 2),
+            Err(ProtocolError::TooManyFragments)
+        );
         let mut r = Reassembly::new(MessageKind::Binary);
-        assert_eq!(r.admit_frame(u64::MAX, 1 << 30, 2), Err(ProtocolError::MessageTooLarge));
+        assert_eq!(
+            r.admit_frame(u64::MAX, 1 << 30, 2),
+            Err(ProtocolError::MessageTooLarge)
+        );
     }
 
     #[test]
@@ -234,6 +240,9 @@ mod tests {
         assert_eq!(t.as_str(), "héllo");
         assert!(Text::from_bytes(Bytes::from_static(b"\xff")).is_err());
         let m = Message::text("hi");
-        assert_eq!((m.len(), m.kind(), m.as_bytes()), (2, MessageKind::Text, &b"hi"[..]));
+        assert_eq!(
+            (m.len(), m.kind(), m.as_bytes()),
+            (2, MessageKind::Text, &b"hi"[..])
+        );
     }
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use common::*;
 use websock_core::dom::ReadyState;
 use websock_core::handshake::ClientRequest;
-use websock_core::{Bytes, CloseEvent, Error, Event, Limits, Message, MessageKind, SendError, Timeouts};
+use websock_core::{
+    Bytes, CloseEvent, Error, Event, Limits, Message, MessageKind, SendError, Timeouts,
+};
 
 fn messages(events: &[Event]) -> Vec<Message> {
     events
@@ -33,7 +35,10 @@ fn opened(chunk: usize) -> Pair {
     assert_eq!(p.server.ready_state(), ReadyState::Open);
     assert!(matches!(p.take_client_events()[..], [Event::Open(_)]));
     let server = p.take_server_events();
-    assert!(matches!(server[..], [Event::Request(_), Event::Open(_)]), "{server:?}");
+    assert!(
+        matches!(server[..], [Event::Request(_), Event::Open(_)]),
+        "{server:?}"
+    );
     p
 }
 
@@ -42,10 +47,14 @@ fn payload(len: usize) -> Vec<u8> {
 }
 
 fn text(len: usize) -> String {
-    "aé€𝄞".chars().cycle().scan(0, |n, c| {
-        *n += c.len_utf8();
-        (*n <= len).then_some(c)
-    }).collect()
+    "aé€𝄞"
+        .chars()
+        .cycle()
+        .scan(0, |n, c| {
+            *n += c.len_utf8();
+            (*n <= len).then_some(c)
+        })
+        .collect()
 }
 
 #[test]
@@ -56,13 +65,20 @@ fn handshake_opens_both_sides_with_a_subprotocol() {
     p.accept_protocol = Some("superchat".into());
     p.pump();
     let server = p.take_server_events();
-    let Event::Request(r) = &server[0] else { panic!("{server:?}") };
+    let Event::Request(r) = &server[0] else {
+        panic!("{server:?}")
+    };
     assert_eq!(r.path, "/chat?room=1");
-    assert_eq!(r.protocols(), vec!["chat".to_string(), "superchat".to_string()]);
+    assert_eq!(
+        r.protocols(),
+        vec!["chat".to_string(), "superchat".to_string()]
+    );
     assert_eq!(p.client.protocol(), Some("superchat"));
     assert_eq!(p.server.protocol(), Some("superchat"));
     let client = p.take_client_events();
-    let Event::Open(open) = &client[0] else { panic!() };
+    let Event::Open(open) = &client[0] else {
+        panic!()
+    };
     assert_eq!(open.protocol.as_deref(), Some("superchat"));
     assert_eq!(open.response.as_ref().unwrap().status, 101);
 }
@@ -108,28 +124,54 @@ fn client_frames_are_masked_and_server_frames_are_not() {
 fn fragmented_messages_with_interleaved_pings() {
     for chunk in [1, 3, usize::MAX] {
         let mut p = opened(chunk);
-        p.client.send_fragment(MessageKind::Text, Bytes::from_static("frag".as_bytes()), false).unwrap();
+        p.client
+            .send_fragment(
+                MessageKind::Text,
+                Bytes::from_static("frag".as_bytes()),
+                false,
+            )
+            .unwrap();
         p.client.ping(Bytes::from_static(b"mid")).unwrap();
-        p.client.send_fragment(MessageKind::Text, Bytes::from_static("é-".as_bytes()), false).unwrap();
-        p.client.send_fragment(MessageKind::Text, Bytes::new(), false).unwrap();
-        p.client.send_fragment(MessageKind::Text, Bytes::from_static(b"end"), true).unwrap();
-        p.server.send_fragment(MessageKind::Binary, Bytes::from_static(b"\x00\x01"), false).unwrap();
-        p.server.send_fragment(MessageKind::Binary, Bytes::from_static(b"\x02"), true).unwrap();
+        p.client
+            .send_fragment(
+                MessageKind::Text,
+                Bytes::from_static("é-".as_bytes()),
+                false,
+            )
+            .unwrap();
+        p.client
+            .send_fragment(MessageKind::Text, Bytes::new(), false)
+            .unwrap();
+        p.client
+            .send_fragment(MessageKind::Text, Bytes::from_static(b"end"), true)
+            .unwrap();
+        p.server
+            .send_fragment(MessageKind::Binary, Bytes::from_static(b"\x00\x01"), false)
+            .unwrap();
+        p.server
+            .send_fragment(MessageKind::Binary, Bytes::from_static(b"\x02"), true)
+            .unwrap();
         p.pump();
         let server = p.take_server_events();
         assert_eq!(messages(&server), vec![Message::text("fragé-end")]);
-        assert!(server.iter().any(|e| matches!(e, Event::Ping(b) if b == "mid")));
+        assert!(server
+            .iter()
+            .any(|e| matches!(e, Event::Ping(b) if b == "mid")));
         let client = p.take_client_events();
         assert_eq!(messages(&client), vec![Message::binary(vec![0u8, 1, 2])]);
         // the automatic pong
-        assert!(client.iter().any(|e| matches!(e, Event::Pong(b) if b == "mid")));
+        assert!(client
+            .iter()
+            .any(|e| matches!(e, Event::Pong(b) if b == "mid")));
     }
 }
 
 #[test]
 fn a_new_message_inside_a_fragmented_one_is_refused_locally() {
     let mut p = opened(usize::MAX);
-    p.client.send_fragment(MessageKind::Text, Bytes::from_static(b"a"), false).unwrap();
+    p.client
+        .send_fragment(MessageKind::Text, Bytes::from_static(b"a"), false)
+        .unwrap();
     // A continuation is what follows; `send` of a whole message would interleave.
     assert_eq!(p.client.send_text("b"), Err(SendError::FragmentOrder));
 }
@@ -142,9 +184,16 @@ fn client_initiated_close_is_clean_on_both_sides() {
     p.pump();
     assert_eq!(
         close_event(&p.take_server_events()),
-        Some(CloseEvent { code: 4000, reason: "bye".into(), was_clean: true })
+        Some(CloseEvent {
+            code: 4000,
+            reason: "bye".into(),
+            was_clean: true
+        })
     );
-    assert_eq!(close_event(&p.take_client_events()).map(|c| (c.code, c.was_clean)), Some((4000, true)));
+    assert_eq!(
+        close_event(&p.take_client_events()).map(|c| (c.code, c.was_clean)),
+        Some((4000, true))
+    );
     assert_eq!(p.client.ready_state(), ReadyState::Closed);
     assert_eq!(p.server.ready_state(), ReadyState::Closed);
     assert!(p.client.is_finished() && p.server.is_finished());
@@ -198,7 +247,20 @@ fn close_timeout_reports_1006() {
     assert_eq!(deadline, Duration::from_secs(10));
     p.client.handle_timeout(deadline);
     let ev = events(&mut p.client);
-    assert!(matches!(ev[..], [Event::Error(Error::CloseTimeout), Event::Close(CloseEvent { code: 1006, was_clean: false, .. })]), "{ev:?}");
+    assert!(
+        matches!(
+            ev[..],
+            [
+                Event::Error(Error::CloseTimeout),
+                Event::Close(CloseEvent {
+                    code: 1006,
+                    was_clean: false,
+                    ..
+                })
+            ]
+        ),
+        "{ev:?}"
+    );
     assert!(p.client.is_finished());
 }
 
@@ -210,7 +272,16 @@ fn handshake_timeout() {
     p.server.handle_timeout(Duration::from_secs(10));
     for conn in [&mut p.client, &mut p.server] {
         let ev = events(conn);
-        assert!(matches!(ev[..], [Event::Error(Error::HandshakeTimeout), Event::Close(CloseEvent { code: 1006, .. })]), "{ev:?}");
+        assert!(
+            matches!(
+                ev[..],
+                [
+                    Event::Error(Error::HandshakeTimeout),
+                    Event::Close(CloseEvent { code: 1006, .. })
+                ]
+            ),
+            "{ev:?}"
+        );
         assert!(conn.is_finished());
     }
 }
@@ -230,7 +301,10 @@ fn keepalive_pings_and_detects_a_dead_peer() {
     // A live peer answers: the keepalive ping gets a pong and nothing fails.
     assert_eq!(p.client.poll_timeout(), Some(Duration::from_secs(20)));
     p.advance_to(Duration::from_secs(20));
-    assert!(p.take_client_events().iter().any(|e| matches!(e, Event::Pong(_))));
+    assert!(p
+        .take_client_events()
+        .iter()
+        .any(|e| matches!(e, Event::Pong(_))));
     assert_eq!(p.client.ready_state(), ReadyState::Open);
     // A dead peer: the ping goes nowhere.
     let next = p.client.poll_timeout().unwrap();
@@ -239,22 +313,54 @@ fn keepalive_pings_and_detects_a_dead_peer() {
     let _ = drain(&mut p.client);
     p.client.handle_timeout(next + Duration::from_secs(5));
     let ev = events(&mut p.client);
-    assert!(matches!(ev[..], [Event::Error(Error::KeepaliveTimeout), Event::Close(CloseEvent { code: 1006, .. })]), "{ev:?}");
+    assert!(
+        matches!(
+            ev[..],
+            [
+                Event::Error(Error::KeepaliveTimeout),
+                Event::Close(CloseEvent { code: 1006, .. })
+            ]
+        ),
+        "{ev:?}"
+    );
 }
 
 #[test]
 fn message_over_the_limit_closes_with_1009_before_buffering() {
     let mut server_cfg = config(2);
-    server_cfg.limits = Limits { max_message_size: 1000, ..Limits::default() };
-    let mut p = Pair::new(ClientRequest::new("h", "/"), config(1), server_cfg, usize::MAX);
+    server_cfg.limits = Limits {
+        max_message_size: 1000,
+        ..Limits::default()
+    };
+    let mut p = Pair::new(
+        ClientRequest::new("h", "/"),
+        config(1),
+        server_cfg,
+        usize::MAX,
+    );
     p.pump();
     p.take_server_events();
-    p.client.send_fragment(MessageKind::Binary, Bytes::from(vec![0u8; 600]), false).unwrap();
-    p.client.send_fragment(MessageKind::Binary, Bytes::from(vec![0u8; 600]), true).unwrap();
+    p.client
+        .send_fragment(MessageKind::Binary, Bytes::from(vec![0u8; 600]), false)
+        .unwrap();
+    p.client
+        .send_fragment(MessageKind::Binary, Bytes::from(vec![0u8; 600]), true)
+        .unwrap();
     p.pump();
     let ev = p.take_server_events();
-    assert!(ev.iter().any(|e| matches!(e, Event::Error(Error::Protocol(websock_core::ProtocolError::MessageTooLarge)))), "{ev:?}");
-    assert_eq!(close_code(&decode_frames(&p.server_wire[129..])), Some(1009));
+    assert!(
+        ev.iter().any(|e| matches!(
+            e,
+            Event::Error(Error::Protocol(
+                websock_core::ProtocolError::MessageTooLarge
+            ))
+        )),
+        "{ev:?}"
+    );
+    assert_eq!(
+        close_code(&decode_frames(&p.server_wire[129..])),
+        Some(1009)
+    );
     assert!(messages(&ev).is_empty());
 }
 
@@ -265,9 +371,13 @@ fn byte_at_a_time_gives_the_same_events_as_whole() {
         p.pump();
         p.client.send_text("hello").unwrap();
         p.client.send_binary(payload(70_000)).unwrap();
-        p.client.send_fragment(MessageKind::Text, Bytes::from_static("€".as_bytes()), false).unwrap();
+        p.client
+            .send_fragment(MessageKind::Text, Bytes::from_static("€".as_bytes()), false)
+            .unwrap();
         p.client.ping(Bytes::from_static(b"p")).unwrap();
-        p.client.send_fragment(MessageKind::Text, Bytes::from_static(b"!"), true).unwrap();
+        p.client
+            .send_fragment(MessageKind::Text, Bytes::from_static(b"!"), true)
+            .unwrap();
         p.server.send_text("world").unwrap();
         p.pump();
         p.server.close(p.now, Some(3001), "done").unwrap();
@@ -304,14 +414,20 @@ fn buffered_amount_follows_the_browser() {
 fn send_while_connecting_is_invalid_state() {
     let mut p = Pair::with_defaults(usize::MAX);
     assert_eq!(p.client.send_text("x"), Err(SendError::Connecting));
-    assert_eq!(SendError::Connecting.as_api_error().unwrap().name(), "InvalidStateError");
+    assert_eq!(
+        SendError::Connecting.as_api_error().unwrap().name(),
+        "InvalidStateError"
+    );
     assert_eq!(p.client.buffered_amount(), 0);
 }
 
 #[test]
 fn send_queue_cap_reports_full_without_queueing() {
     let mut cfg = config(1);
-    cfg.limits = Limits { max_send_queue: 1000, ..Limits::default() };
+    cfg.limits = Limits {
+        max_send_queue: 1000,
+        ..Limits::default()
+    };
     let mut p = Pair::new(ClientRequest::new("h", "/"), cfg, config(2), usize::MAX);
     p.pump();
     // One message of any size is accepted when the queue is empty.
@@ -328,7 +444,14 @@ fn eof_without_close_is_1006() {
     p.client.handle_eof(p.now);
     let ev = p.client.poll_event();
     assert!(matches!(ev, Some(Event::Error(Error::ConnectionLost))));
-    assert!(matches!(p.client.poll_event(), Some(Event::Close(CloseEvent { code: 1006, was_clean: false, .. }))));
+    assert!(matches!(
+        p.client.poll_event(),
+        Some(Event::Close(CloseEvent {
+            code: 1006,
+            was_clean: false,
+            ..
+        }))
+    ));
     assert!(p.client.is_finished());
 }
 
@@ -337,16 +460,38 @@ fn close_while_connecting_fails_the_connection() {
     let mut p = Pair::with_defaults(usize::MAX);
     p.client.close(p.now, None, "").unwrap();
     let ev = events(&mut p.client);
-    assert!(matches!(ev[..], [Event::Error(Error::Aborted), Event::Close(CloseEvent { code: 1006, was_clean: false, .. })]), "{ev:?}");
+    assert!(
+        matches!(
+            ev[..],
+            [
+                Event::Error(Error::Aborted),
+                Event::Close(CloseEvent {
+                    code: 1006,
+                    was_clean: false,
+                    ..
+                })
+            ]
+        ),
+        "{ev:?}"
+    );
     assert_eq!(p.client.ready_state(), ReadyState::Closed);
 }
 
 #[test]
 fn close_argument_rules() {
     let mut p = opened(usize::MAX);
-    assert_eq!(p.client.close(p.now, Some(1005), ""), Err(websock_core::ApiError::InvalidAccess));
-    assert_eq!(p.client.close(p.now, Some(999), ""), Err(websock_core::ApiError::InvalidAccess));
-    assert_eq!(p.client.close(p.now, Some(1000), &"x".repeat(124)), Err(websock_core::ApiError::Syntax));
+    assert_eq!(
+        p.client.close(p.now, Some(1005), ""),
+        Err(websock_core::ApiError::InvalidAccess)
+    );
+    assert_eq!(
+        p.client.close(p.now, Some(999), ""),
+        Err(websock_core::ApiError::InvalidAccess)
+    );
+    assert_eq!(
+        p.client.close(p.now, Some(1000), &"x".repeat(124)),
+        Err(websock_core::ApiError::Syntax)
+    );
     assert_eq!(p.client.ready_state(), ReadyState::Open);
     p.client.close(p.now, Some(1000), &"x".repeat(123)).unwrap();
 }
@@ -359,11 +504,26 @@ fn server_rejection_is_an_http_response() {
     assert!(matches!(p.server.poll_event(), Some(Event::Request(_))));
     p.server.reject(403, &[], b"no").unwrap();
     let resp = drain(&mut p.server);
-    assert!(resp.starts_with(b"HTTP/1.1 403"), "{}", String::from_utf8_lossy(&resp));
+    assert!(
+        resp.starts_with(b"HTTP/1.1 403"),
+        "{}",
+        String::from_utf8_lossy(&resp)
+    );
     assert!(p.server.should_shutdown());
     p.client.handle_input(p.now, &resp);
     let ev = events(&mut p.client);
-    assert!(matches!(ev[..], [Event::Error(Error::Handshake(websock_core::HandshakeError::UnexpectedStatus(403))), Event::Close(_)]), "{ev:?}");
+    assert!(
+        matches!(
+            ev[..],
+            [
+                Event::Error(Error::Handshake(
+                    websock_core::HandshakeError::UnexpectedStatus(403)
+                )),
+                Event::Close(_)
+            ]
+        ),
+        "{ev:?}"
+    );
 }
 
 #[test]
@@ -377,5 +537,8 @@ fn frames_in_the_same_read_as_the_response_are_kept() {
     let bytes = drain(&mut p.server);
     p.client.handle_input(p.now, &bytes);
     let ev = events(&mut p.client);
-    assert!(matches!(&ev[..], [Event::Open(_), Event::Message(m)] if *m == Message::text("early")), "{ev:?}");
+    assert!(
+        matches!(&ev[..], [Event::Open(_), Event::Message(m)] if *m == Message::text("early")),
+        "{ev:?}"
+    );
 }

@@ -25,17 +25,26 @@ fn client_reaction(input: &[u8]) -> (Vec<Event>, Option<u16>) {
 fn assert_fails(conn_events: &(Vec<Event>, Option<u16>), err: ProtocolError) {
     let (ev, code) = conn_events;
     assert_eq!(*code, Some(err.close_code()), "{ev:?}");
-    assert!(matches!(&ev[..], [.., Event::Error(Error::Protocol(e)), Event::Close(CloseEvent { code: 1006, was_clean: false, .. })] if *e == err), "{ev:?}");
+    assert!(
+        matches!(&ev[..], [.., Event::Error(Error::Protocol(e)), Event::Close(CloseEvent { code: 1006, was_clean: false, .. })] if *e == err),
+        "{ev:?}"
+    );
 }
 
 #[test]
 fn unmasked_frame_to_server_is_1002() {
-    assert_fails(&server_reaction(&frame(0x1, true, None, b"hi")), ProtocolError::UnmaskedFrame);
+    assert_fails(
+        &server_reaction(&frame(0x1, true, None, b"hi")),
+        ProtocolError::UnmaskedFrame,
+    );
 }
 
 #[test]
 fn masked_frame_to_client_is_1002() {
-    assert_fails(&client_reaction(&client_frame(0x1, true, b"hi")), ProtocolError::MaskedFrame);
+    assert_fails(
+        &client_reaction(&client_frame(0x1, true, b"hi")),
+        ProtocolError::MaskedFrame,
+    );
 }
 
 #[test]
@@ -50,22 +59,37 @@ fn rsv_bits_without_extension_are_1002() {
 #[test]
 fn reserved_opcodes_are_1002() {
     for op in [3u8, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF] {
-        assert_fails(&server_reaction(&client_frame(op, true, b"")), ProtocolError::ReservedOpcode);
+        assert_fails(
+            &server_reaction(&client_frame(op, true, b"")),
+            ProtocolError::ReservedOpcode,
+        );
     }
 }
 
 #[test]
 fn control_frame_rules_are_1002() {
-    assert_fails(&server_reaction(&client_frame(0x9, true, &[0u8; 126])), ProtocolError::ControlFrameTooLong);
-    assert_fails(&server_reaction(&client_frame(0x9, false, b"")), ProtocolError::FragmentedControlFrame);
+    assert_fails(
+        &server_reaction(&client_frame(0x9, true, &[0u8; 126])),
+        ProtocolError::ControlFrameTooLong,
+    );
+    assert_fails(
+        &server_reaction(&client_frame(0x9, false, b"")),
+        ProtocolError::FragmentedControlFrame,
+    );
 }
 
 #[test]
 fn fragmentation_order_is_1002() {
-    assert_fails(&server_reaction(&client_frame(0x0, true, b"x")), ProtocolError::UnexpectedContinuation);
+    assert_fails(
+        &server_reaction(&client_frame(0x0, true, b"x")),
+        ProtocolError::UnexpectedContinuation,
+    );
     let mut input = client_frame(0x1, false, b"a");
     input.extend(client_frame(0x1, true, b"b"));
-    assert_fails(&server_reaction(&input), ProtocolError::ExpectedContinuation);
+    assert_fails(
+        &server_reaction(&input),
+        ProtocolError::ExpectedContinuation,
+    );
 }
 
 #[test]
@@ -77,30 +101,46 @@ fn sixty_four_bit_length_with_top_bit_is_1002() {
 
 #[test]
 fn invalid_close_codes_are_1002() {
-    for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535] {
+    for code in [
+        0u16, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535,
+    ] {
         let f = client_frame(0x8, true, &code.to_be_bytes());
         assert_fails(&server_reaction(&f), ProtocolError::InvalidCloseCode);
     }
-    assert_fails(&server_reaction(&client_frame(0x8, true, &[3])), ProtocolError::InvalidCloseBody);
+    assert_fails(
+        &server_reaction(&client_frame(0x8, true, &[3])),
+        ProtocolError::InvalidCloseBody,
+    );
 }
 
 #[test]
 fn valid_close_codes_are_echoed() {
-    for code in [1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999] {
+    for code in [
+        1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999,
+    ] {
         let (ev, sent) = server_reaction(&client_frame(0x8, true, &code.to_be_bytes()));
         assert_eq!(sent, Some(code));
-        assert!(matches!(&ev[..], [Event::Close(CloseEvent { code: c, was_clean: true, .. })] if *c == code), "{ev:?}");
+        assert!(
+            matches!(&ev[..], [Event::Close(CloseEvent { code: c, was_clean: true, .. })] if *c == code),
+            "{ev:?}"
+        );
     }
 }
 
 #[test]
 fn invalid_utf8_close_reason_is_1007() {
-    assert_fails(&server_reaction(&client_frame(0x8, true, b"\x03\xe8\xff")), ProtocolError::InvalidUtf8);
+    assert_fails(
+        &server_reaction(&client_frame(0x8, true, b"\x03\xe8\xff")),
+        ProtocolError::InvalidUtf8,
+    );
 }
 
 #[test]
 fn invalid_utf8_text_is_1007() {
-    assert_fails(&server_reaction(&client_frame(0x1, true, b"ab\xc0\xaf")), ProtocolError::InvalidUtf8);
+    assert_fails(
+        &server_reaction(&client_frame(0x1, true, b"ab\xc0\xaf")),
+        ProtocolError::InvalidUtf8,
+    );
 }
 
 #[test]
@@ -127,7 +167,10 @@ fn code_point_split_across_fragments_is_accepted() {
     input.extend(client_frame(0x0, true, b"\x80"));
     let (ev, code) = server_reaction(&input);
     assert_eq!(code, None);
-    assert!(matches!(&ev[..], [Event::Message(m)] if m.as_bytes() == "😀".as_bytes()), "{ev:?}");
+    assert!(
+        matches!(&ev[..], [Event::Message(m)] if m.as_bytes() == "😀".as_bytes()),
+        "{ev:?}"
+    );
 }
 
 #[test]
@@ -190,7 +233,11 @@ fn no_panic_on_garbage_in_any_state() {
     for round in 0..2000 {
         let len = (next() % 300) as usize;
         let data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
-        let mut conns = vec![open_server(), open_client(), Connection::server(config(round), Duration::ZERO)];
+        let mut conns = vec![
+            open_server(),
+            open_client(),
+            Connection::server(config(round), Duration::ZERO),
+        ];
         for c in &mut conns {
             for chunk in data.chunks(1 + (next() % 17) as usize) {
                 c.handle_input(Duration::ZERO, chunk);

@@ -84,7 +84,12 @@ impl Connection {
     /// frames may be sent between fragments; other messages may not.
     ///
     /// Text fragments must each be valid UTF-8 (callers split on `char` boundaries).
-    pub fn send_fragment(&mut self, kind: MessageKind, data: Bytes, fin: bool) -> Result<(), SendError> {
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        fin: bool,
+    ) -> Result<(), SendError> {
         self.check_can_send(data.len())?;
         let opcode = match self.sending_fragmented {
             Some(_) => OpCode::Continuation,
@@ -150,7 +155,12 @@ impl Connection {
     ///
     /// CONNECTING: the connection fails (the browser's behaviour). CLOSING or CLOSED:
     /// nothing happens.
-    pub fn close(&mut self, now: Duration, code: Option<u16>, reason: &str) -> Result<(), ApiError> {
+    pub fn close(
+        &mut self,
+        now: Duration,
+        code: Option<u16>,
+        reason: &str,
+    ) -> Result<(), ApiError> {
         self.now = now;
         if let Some(c) = code {
             if !is_valid_on_wire(c) {
@@ -192,7 +202,11 @@ impl Connection {
     /// Errors ([`ApiError::InvalidState`]) if no request is waiting, and
     /// ([`ApiError::Syntax`]) for a subprotocol the client did not offer or a header that
     /// would corrupt the response.
-    pub fn accept(&mut self, protocol: Option<&str>, headers: &[(String, String)]) -> Result<(), ApiError> {
+    pub fn accept(
+        &mut self,
+        protocol: Option<&str>,
+        headers: &[(String, String)],
+    ) -> Result<(), ApiError> {
         let Phase::ServerDecision { request } = &self.phase else {
             return Err(ApiError::InvalidState);
         };
@@ -208,7 +222,12 @@ impl Connection {
     /// Server role: reject the request reported by [`crate::Event::Request`] with an
     /// HTTP `status` (e.g. 403 for a bad Origin), extra headers and a body. The
     /// connection fails after the response is written.
-    pub fn reject(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) -> Result<(), ApiError> {
+    pub fn reject(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<(), ApiError> {
         if !matches!(self.phase, Phase::ServerDecision { .. }) {
             return Err(ApiError::InvalidState);
         }
@@ -216,7 +235,7 @@ impl Connection {
             return Err(ApiError::Syntax);
         }
         let mut out = alloc::vec::Vec::new();
-        handshake::encode_reject(status, headers, body, &mut out);
+        handshake::encode_reject(status, headers, body, &mut out)?;
         self.send.push_raw(Bytes::from(out));
         self.fail(Error::Handshake(HandshakeError::Rejected(status)), None);
         Ok(())

@@ -76,7 +76,7 @@ const RECV_CHUNK: usize = 8 << 10;
 ///   [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close),
 ///   [`accept`](Self::accept), [`reject`](Self::reject), [`abort`](Self::abort);
 /// * **outputs**: [`poll_event`](Self::poll_event), [`poll_transmit`](Self::poll_transmit)
-///   + [`advance_transmit`](Self::advance_transmit), [`poll_timeout`](Self::poll_timeout),
+///   with [`advance_transmit`](Self::advance_transmit), [`poll_timeout`](Self::poll_timeout),
 ///   [`should_shutdown`](Self::should_shutdown), [`is_finished`](Self::is_finished);
 /// * **getters**: [`ready_state`](Self::ready_state),
 ///   [`buffered_amount`](Self::buffered_amount), [`protocol`](Self::protocol),
@@ -222,7 +222,12 @@ impl Connection {
     /// A connection whose HTTP upgrade was done elsewhere (for example by hyper):
     /// it starts OPEN, with `protocol` as the agreed subprotocol. An [`Event::Open`] is
     /// reported first.
-    pub fn upgraded(role: Role, protocol: Option<String>, config: Config, now: Duration) -> Connection {
+    pub fn upgraded(
+        role: Role,
+        protocol: Option<String>,
+        config: Config,
+        now: Duration,
+    ) -> Connection {
         let mut conn = Self::new(role, Phase::Frames, ReadyState::Connecting, config, now);
         conn.open(protocol, None);
         conn
@@ -442,7 +447,8 @@ impl Connection {
         }
         if let Some(payload) = self.pending_pong.take() {
             let mask = self.mask_key();
-            self.send.push_frame(OpCode::Pong, true, mask, payload, false);
+            self.send
+                .push_frame(OpCode::Pong, true, mask, payload, false);
         }
     }
 }

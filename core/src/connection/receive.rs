@@ -107,11 +107,15 @@ impl Connection {
                 Timer::KeepalivePing => {
                     if self.state == ReadyState::Open {
                         self.keepalive_seq += 1;
-                        let payload = bytes::Bytes::copy_from_slice(&self.keepalive_seq.to_be_bytes());
+                        let payload =
+                            bytes::Bytes::copy_from_slice(&self.keepalive_seq.to_be_bytes());
                         let mask = self.mask_key();
-                        self.send.push_frame(OpCode::Ping, true, mask, payload, false);
-                        self.timers
-                            .set(Timer::KeepaliveTimeout, now + self.timeouts.keepalive_timeout);
+                        self.send
+                            .push_frame(OpCode::Ping, true, mask, payload, false);
+                        self.timers.set(
+                            Timer::KeepaliveTimeout,
+                            now + self.timeouts.keepalive_timeout,
+                        );
                     }
                 }
                 Timer::KeepaliveTimeout => {
@@ -211,13 +215,10 @@ impl Connection {
                 false
             }
             Err(e) => {
-                let status = match &e {
-                    HandshakeError::BadRequest { status, .. } => *status,
-                    HandshakeError::TooLarge | HandshakeError::TooManyHeaders => 431,
-                    _ => 400,
-                };
+                let status = handshake::reject_status(&e).unwrap_or(400);
                 let mut out = alloc::vec::Vec::new();
-                handshake::encode_reject(status, &[], e.to_string().as_bytes(), &mut out);
+                // A 4xx status and no extra headers cannot fail to encode.
+                let _ = handshake::encode_reject(status, &[], e.to_string().as_bytes(), &mut out);
                 self.send.push_raw(bytes::Bytes::from(out));
                 self.fail(Error::Handshake(e), None);
                 false
@@ -288,7 +289,8 @@ impl Connection {
         if h.payload_len > self.limits.max_frame_size as u64 {
             return Err(ProtocolError::FrameTooLarge);
         }
-        let (max_message, max_fragments) = (self.limits.max_message_size, self.limits.max_fragments);
+        let (max_message, max_fragments) =
+            (self.limits.max_message_size, self.limits.max_fragments);
         let text = match h.opcode {
             OpCode::Text | OpCode::Binary => {
                 if self.message.is_some() {

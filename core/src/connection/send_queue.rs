@@ -199,7 +199,13 @@ mod tests {
     #[test]
     fn masked_payload_is_masked() {
         let mut q = SendQueue::default();
-        q.push_frame(OpCode::Text, true, Some([0x37, 0xfa, 0x21, 0x3d]), Bytes::from_static(b"Hello"), true);
+        q.push_frame(
+            OpCode::Text,
+            true,
+            Some([0x37, 0xfa, 0x21, 0x3d]),
+            Bytes::from_static(b"Hello"),
+            true,
+        );
         assert_eq!(
             drain(&mut q),
             [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]
@@ -209,7 +215,13 @@ mod tests {
     #[test]
     fn buffered_amount_counts_payload_until_the_frame_is_written() {
         let mut q = SendQueue::default();
-        q.push_frame(OpCode::Binary, true, None, Bytes::from_static(b"abcdef"), true);
+        q.push_frame(
+            OpCode::Binary,
+            true,
+            None,
+            Bytes::from_static(b"abcdef"),
+            true,
+        );
         q.push_frame(OpCode::Pong, true, None, Bytes::from_static(b"xy"), false);
         assert_eq!(q.pending_payload(), 6);
         q.advance(7); // header (2) + 5 of 6 payload bytes

@@ -18,7 +18,9 @@ use core::char::decode_utf16;
 
 use crate::error::ApiError;
 
-use crate::close::{is_allowed_by_browser_api as is_api_close_code, MAX_REASON_LEN as MAX_REASON_BYTES};
+use crate::close::{
+    is_allowed_by_browser_api as is_api_close_code, MAX_REASON_LEN as MAX_REASON_BYTES,
+};
 
 fn check_code(code: Option<u16>) -> Result<(), ApiError> {
     match code {

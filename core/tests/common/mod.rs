@@ -138,7 +138,12 @@ pub struct Pair {
 }
 
 impl Pair {
-    pub fn new(request: ClientRequest, client_config: Config, server_config: Config, chunk: usize) -> Pair {
+    pub fn new(
+        request: ClientRequest,
+        client_config: Config,
+        server_config: Config,
+        chunk: usize,
+    ) -> Pair {
         let client = Connection::client(request, client_config, Duration::ZERO).unwrap();
         let server = Connection::server(server_config, Duration::ZERO);
         Pair {
@@ -155,7 +160,12 @@ impl Pair {
     }
 
     pub fn with_defaults(chunk: usize) -> Pair {
-        Pair::new(ClientRequest::new("example.com", "/chat"), config(1), config(2), chunk)
+        Pair::new(
+            ClientRequest::new("example.com", "/chat"),
+            config(1),
+            config(2),
+            chunk,
+        )
     }
 
     /// Move bytes both ways until neither side has anything to write; handle
@@ -181,7 +191,8 @@ impl Pair {
                 }
                 self.server_events.push(ev);
             }
-            self.client_events.extend(std::iter::from_fn(|| self.client.poll_event()));
+            self.client_events
+                .extend(std::iter::from_fn(|| self.client.poll_event()));
             if self.client.should_shutdown() && !self.server.is_finished() {
                 self.server.handle_eof(self.now);
             }
