@@ -7,7 +7,7 @@ only for the case prefixes given with --allow-unimplemented (sections 12 and 13 
 permessage-deflate). Prints a per-agent summary table, and a Markdown version with
 --markdown FILE.
 
-Usage: validate.py [--allow-unimplemented 12. 13.] [--markdown FILE] [--expect-agents N] INDEX.json...
+Usage: validate.py [--allow-unimplemented 12.,13.] [--markdown FILE] [--expect-agents N] INDEX.json...
 """
 import argparse
 import json
@@ -28,11 +28,12 @@ def classify(result, allowed_prefixes, case_id):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("index", nargs="+")
-    ap.add_argument("--allow-unimplemented", nargs="*", default=[])
+    ap.add_argument("--allow-unimplemented", default="", help="comma-separated case prefixes, e.g. 12.,13.")
     ap.add_argument("--markdown")
     ap.add_argument("--expect-agents", type=int, default=0)
     ap.add_argument("--min-cases", type=int, default=1)
     args = ap.parse_args()
+    args.allow_unimplemented = [p for p in args.allow_unimplemented.split(",") if p]
 
     rows, failures = [], []
     for path in args.index:
