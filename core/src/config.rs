@@ -71,7 +71,8 @@ pub struct Config {
     /// Timers.
     pub timeouts: Timeouts,
     /// Source of mask keys and handshake keys. `None` uses the OS-seeded CSPRNG
-    /// (requires the `std` feature; without it a source must be given).
+    /// (requires the `std` feature; without it a source must be given, and creating a
+    /// connection without one panics: a configuration error, never an input one).
     pub rng: Option<BoxRng>,
     /// Reply to pings automatically (default true). Pings are reported either way.
     pub auto_pong: bool,
