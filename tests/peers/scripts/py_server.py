@@ -25,8 +25,13 @@ async def handler(ws):
         print(json.dumps({"closed": [rcvd.code, rcvd.reason]}), flush=True)
 
 
+def select_subprotocol(connection, offered):
+    return "superchat" if "superchat" in offered else None
+
+
 async def main(port):
-    async with serve(handler, "127.0.0.1", port, subprotocols=["superchat"], max_size=64 << 20) as server:
+    async with serve(handler, "127.0.0.1", port, select_subprotocol=select_subprotocol,
+                     max_size=64 << 20) as server:
         print(f"listening {server.sockets[0].getsockname()[1]}", flush=True)
         await asyncio.get_running_loop().create_future()
 
