@@ -20,8 +20,8 @@ async def handler(ws):
             await ws.send(msg)
     except ConnectionClosed:
         pass
-    rcvd = ws.close_rcvd
-    if rcvd is not None and ws.close_rcvd_then_sent:
+    rcvd = ws.protocol.close_rcvd
+    if rcvd is not None and ws.protocol.close_rcvd_then_sent:
         print(json.dumps({"closed": [rcvd.code, rcvd.reason]}), flush=True)
 
 
