@@ -1,0 +1,204 @@
+//! The driver: the only code that touches I/O and the clock.
+//!
+//! [`Driver::poll_drive`] carries out one round of [`websock_core::Connection`]'s
+//! driver loop over a futures-io stream: it writes what `poll_transmit` offers with one
+//! vectored write per batch (then flushes, for TLS), shuts the write side down once when
+//! `should_shutdown` says so, fires the deadline from `poll_timeout`, and reads into a
+//! reusable 64 KiB buffer that is released whenever the stream has nothing to read, so an
+//! idle connection holds no receive buffer here. Time is the `Duration` since the
+//! `Instant` taken when the driver was created. An I/O error is treated as the end of
+//! the stream (the engine reports 1006) and kept for the application
+//! ([`Driver::take_io_error`]).
+
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_io::Timer;
+use futures_io::{AsyncRead, AsyncWrite};
+use websock_core::Connection;
+
+/// Size of the read buffer.
+const READ_BUF: usize = 64 << 10;
+/// Most slices handed to one vectored write.
+const MAX_SLICES: usize = 32;
+
+/// Where the transport's write side is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteSide {
+    /// Writing.
+    Open,
+    /// `poll_close` was called and has not finished.
+    ShuttingDown,
+    /// Shut down, or failed: nothing more is written.
+    Done,
+}
+
+/// Moves bytes and time between a transport `S` and a [`Connection`].
+#[derive(Debug)]
+pub(crate) struct Driver<S> {
+    io: S,
+    epoch: Instant,
+    buf: Vec<u8>,
+    timer: Timer,
+    armed: Option<Duration>,
+    needs_flush: bool,
+    write: WriteSide,
+    read_eof: bool,
+    io_error: Option<io::Error>,
+}
+
+impl<S> Driver<S> {
+    /// A driver for `io`, whose connection was created at `epoch`.
+    pub(crate) fn new(io: S, epoch: Instant) -> Self {
+        Driver {
+            io,
+            epoch,
+            buf: Vec::new(),
+            timer: Timer::never(),
+            armed: None,
+            needs_flush: false,
+            write: WriteSide::Open,
+            read_eof: false,
+            io_error: None,
+        }
+    }
+
+    /// The connection's time: how long since the epoch.
+    pub(crate) fn now(&self) -> Duration {
+        self.epoch.elapsed()
+    }
+
+    /// The first I/O error the transport returned, if any (once).
+    pub(crate) fn take_io_error(&mut self) -> Option<io::Error> {
+        self.io_error.take()
+    }
+
+    /// Whether everything the connection queued has been written and flushed.
+    pub(crate) fn is_flushed(&self, conn: &Connection) -> bool {
+        conn.transmit_len() == 0 && !self.needs_flush || self.write == WriteSide::Done
+    }
+
+    /// Whether the write side has been shut down (or has failed).
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.write == WriteSide::Done
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+    /// One round of the driver loop.
+    ///
+    /// Writes, shuts down and flushes as far as the transport allows, then handles at
+    /// most one input (bytes, end of stream or the deadline): `Ready(())` when it did,
+    /// or when the connection is finished, so the caller should look at `poll_event`
+    /// and call again. `Pending` when it waits for the transport or the deadline, with
+    /// `cx`'s waker registered for every one of them. With `read` false nothing is read
+    /// (the application's receive backlog is full); timers still run.
+    pub(crate) fn poll_drive(
+        &mut self,
+        cx: &mut Context<'_>,
+        conn: &mut Connection,
+        read: bool,
+    ) -> Poll<()> {
+        self.poll_write(cx, conn);
+        if conn.is_finished() {
+            return Poll::Ready(());
+        }
+        if let Some(deadline) = conn.poll_timeout() {
+            if self.armed != Some(deadline) {
+                self.timer.set_at(self.epoch + deadline);
+                self.armed = Some(deadline);
+            }
+            if Pin::new(&mut self.timer).poll(cx).is_ready() {
+                self.armed = None;
+                conn.handle_timeout(self.now().max(deadline));
+                self.poll_write(cx, conn);
+                return Poll::Ready(());
+            }
+        }
+        if read && !self.read_eof {
+            if self.buf.is_empty() {
+                self.buf = vec![0; READ_BUF];
+            }
+            loop {
+                match Pin::new(&mut self.io).poll_read(cx, &mut self.buf) {
+                    Poll::Ready(Ok(0)) => {
+                        self.read_eof = true;
+                        self.buf = Vec::new();
+                        conn.handle_eof(self.now());
+                    }
+                    Poll::Ready(Ok(n)) => {
+                        let now = self.now();
+                        conn.handle_input(now, &self.buf[..n]);
+                    }
+                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Poll::Ready(Err(e)) => self.fail(conn, e),
+                    Poll::Pending => {
+                        // Idle: do not hold the buffer while waiting.
+                        self.buf = Vec::new();
+                        return Poll::Pending;
+                    }
+                }
+                self.poll_write(cx, conn);
+                return Poll::Ready(());
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Writes queued bytes (one vectored write per batch), flushes, and shuts the write
+    /// side down once the connection asks for it.
+    fn poll_write(&mut self, cx: &mut Context<'_>, conn: &mut Connection) {
+        while self.write == WriteSide::Open {
+            let result = {
+                let mut slices: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
+                let n = conn.poll_transmit(&mut slices);
+                if n == 0 {
+                    break;
+                }
+                let iov: [IoSlice<'_>; MAX_SLICES] =
+                    std::array::from_fn(|i| IoSlice::new(slices[i]));
+                match Pin::new(&mut self.io).poll_write_vectored(cx, &iov[..n]) {
+                    Poll::Pending => break,
+                    Poll::Ready(Ok(0)) => Err(io::Error::from(io::ErrorKind::WriteZero)),
+                    Poll::Ready(r) => r,
+                }
+            };
+            match result {
+                Ok(written) => {
+                    conn.advance_transmit(written);
+                    self.needs_flush = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return self.fail(conn, e),
+            }
+        }
+        if self.needs_flush && self.write == WriteSide::Open {
+            match Pin::new(&mut self.io).poll_flush(cx) {
+                Poll::Ready(Ok(())) => self.needs_flush = false,
+                Poll::Ready(Err(e)) => return self.fail(conn, e),
+                Poll::Pending => return,
+            }
+        }
+        if conn.should_shutdown() && self.write != WriteSide::Done && !self.needs_flush {
+            match Pin::new(&mut self.io).poll_close(cx) {
+                Poll::Ready(_) => self.write = WriteSide::Done,
+                Poll::Pending => self.write = WriteSide::ShuttingDown,
+            }
+        }
+    }
+
+    /// The transport failed: keep the error, stop using it, and tell the connection
+    /// its stream ended.
+    fn fail(&mut self, conn: &mut Connection, e: io::Error) {
+        if self.io_error.is_none() {
+            self.io_error = Some(e);
+        }
+        self.write = WriteSide::Done;
+        self.read_eof = true;
+        self.buf = Vec::new();
+        conn.handle_eof(self.now());
+    }
+}

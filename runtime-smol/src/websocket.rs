@@ -1,0 +1,580 @@
+//! The idiomatic API: [`WebSocketStream`], a `Stream` of received messages and a `Sink`
+//! of messages to send, and its halves [`WebSocketSender`] and [`WebSocketReceiver`].
+//!
+//! There is no background task: the connection is driven by whoever polls it. Receiving
+//! (or waiting in `send`, `flush`, `close`) reads, writes, answers pings, echoes the
+//! peer's Close and runs the timers (close timeout, keepalive). Keep a receiver polled
+//! (for example in its own task after [`WebSocketStream::split`]) so that pings are
+//! answered, a silent peer is detected and the close handshake completes.
+//!
+//! Memory stays bounded both ways: a send waits while the engine's send queue is over
+//! [`Limits::max_send_queue`](websock_core::Limits::max_send_queue) (a peer that stops
+//! reading blocks the sender, and [`WebSocketStream::try_send`] reports
+//! [`SendError::Full`]), and reading pauses while received messages wait unread.
+
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_sink::Sink;
+use websock_core::dom::ReadyState;
+use websock_core::handshake::{Request, Response};
+use websock_core::{CloseEvent, Connection, Event, Message, MessageKind, SendError};
+
+use crate::driver::Driver;
+use crate::error::{Error, Result};
+
+/// Reading pauses while this many bytes of received messages wait to be taken...
+const BACKLOG_BYTES: usize = 1 << 20;
+/// ...or this many messages.
+const BACKLOG_MESSAGES: usize = 1024;
+
+/// Locks, ignoring poisoning (the state stays consistent: no user code runs under it).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Which half is polling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Half {
+    Receiver = 0,
+    Sender = 1,
+}
+
+/// The wakers of the two halves. The transport and the timer are polled with a waker
+/// that wakes both, so neither half's registration replaces the other's.
+#[derive(Debug, Default)]
+struct Wakers {
+    slots: Mutex<[Option<Waker>; 2]>,
+}
+
+impl Wakers {
+    fn register(&self, half: Half, waker: &Waker) {
+        let mut slots = lock(&self.slots);
+        match &mut slots[half as usize] {
+            Some(w) if w.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
+        }
+    }
+
+    fn wake_half(&self, half: Half) {
+        let waker = lock(&self.slots)[half as usize].take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl Wake for Wakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let [a, b] = std::mem::take(&mut *lock(&self.slots));
+        for w in [a, b].into_iter().flatten() {
+            w.wake();
+        }
+    }
+}
+
+/// The mutable state: the engine, the transport, and what the application has not
+/// taken yet.
+#[derive(Debug)]
+struct Inner<S> {
+    conn: Connection,
+    driver: Driver<S>,
+    incoming: VecDeque<Message>,
+    incoming_bytes: usize,
+    error: Option<Error>,
+    close: Option<CloseEvent>,
+    /// A message the `Sink` accepted while the send queue was full.
+    parked: Option<Message>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
+    /// Moves the engine's events to where the application takes them.
+    fn pump(&mut self) {
+        while let Some(event) = self.conn.poll_event() {
+            match event {
+                Event::Message(m) => {
+                    self.incoming_bytes += m.len();
+                    self.incoming.push_back(m);
+                }
+                Event::Error(e) => self.error = Some(map_error(e, &mut self.driver)),
+                Event::Close(c) => self.close = Some(c),
+                Event::Open(_) | Event::Request(_) | Event::Ping(_) | Event::Pong(_) => {}
+            }
+        }
+    }
+
+    fn backlog_full(&self) -> bool {
+        self.incoming_bytes >= BACKLOG_BYTES || self.incoming.len() >= BACKLOG_MESSAGES
+    }
+
+    /// Queues the parked message, if any. `Ok(true)` when nothing is parked any more.
+    fn unpark(&mut self) -> Result<bool> {
+        let Some(m) = self.parked.take() else {
+            return Ok(true);
+        };
+        match self.conn.send(m.clone()) {
+            Ok(()) => Ok(true),
+            Err(SendError::Full) => {
+                self.parked = Some(m);
+                Ok(false)
+            }
+            Err(e) => Err(Error::from_send(e)),
+        }
+    }
+}
+
+/// Maps an engine error, replacing "connection lost" by the transport's own error.
+pub(crate) fn map_error<S>(e: websock_core::Error, driver: &mut Driver<S>) -> Error {
+    use websock_core::{Error as E, HandshakeError as H};
+    match e {
+        E::ConnectionLost | E::Handshake(H::UnexpectedEof) => match driver.take_io_error() {
+            Some(io) => Error::from_io(io),
+            None => Error::from_core(e),
+        },
+        other => Error::from_core(other),
+    }
+}
+
+/// What both halves share.
+#[derive(Debug)]
+struct Shared<S> {
+    inner: Mutex<Inner<S>>,
+    wakers: Arc<Wakers>,
+    protocol: Option<String>,
+    request: Option<Request>,
+    response: Option<Response>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
+    /// One driver round on behalf of `half`; wakes the other half after progress.
+    fn drive(&self, inner: &mut Inner<S>, cx: &mut Context<'_>, half: Half) -> Poll<()> {
+        self.wakers.register(half, cx.waker());
+        let waker = Waker::from(self.wakers.clone());
+        let mut both = Context::from_waker(&waker);
+        let read = !inner.backlog_full();
+        let poll = inner.driver.poll_drive(&mut both, &mut inner.conn, read);
+        if poll.is_ready() {
+            inner.pump();
+            let other = match half {
+                Half::Receiver => Half::Sender,
+                Half::Sender => Half::Receiver,
+            };
+            self.wakers.wake_half(other);
+        }
+        poll
+    }
+
+    fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
+        let mut inner = lock(&self.inner);
+        loop {
+            inner.pump();
+            if let Some(m) = inner.incoming.pop_front() {
+                inner.incoming_bytes -= m.len();
+                return Poll::Ready(Some(Ok(m)));
+            }
+            if let Some(e) = inner.error.take() {
+                return Poll::Ready(Some(Err(e)));
+            }
+            if inner.conn.is_finished() {
+                return Poll::Ready(None);
+            }
+            if self.drive(&mut inner, cx, Half::Receiver).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Queues with `queue` (retrying while the send queue is full), then flushes.
+    fn poll_send_with(
+        &self,
+        cx: &mut Context<'_>,
+        queued: &mut bool,
+        mut queue: impl FnMut(&mut Connection) -> std::result::Result<(), SendError>,
+    ) -> Poll<Result<()>> {
+        let mut inner = lock(&self.inner);
+        while !*queued {
+            if !inner.unpark()? {
+                if self.drive(&mut inner, cx, Half::Sender).is_pending() {
+                    return Poll::Pending;
+                }
+                continue;
+            }
+            match queue(&mut inner.conn) {
+                Ok(()) => *queued = true,
+                Err(SendError::Full) => {
+                    if self.drive(&mut inner, cx, Half::Sender).is_pending() {
+                        return Poll::Pending;
+                    }
+                }
+                Err(e) => return Poll::Ready(Err(Error::from_send(e))),
+            }
+        }
+        self.poll_flush_locked(&mut inner, cx)
+    }
+
+    fn poll_flush_locked(&self, inner: &mut Inner<S>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        loop {
+            let unparked = inner.unpark()?;
+            if unparked && inner.driver.is_flushed(&inner.conn) {
+                return Poll::Ready(Ok(()));
+            }
+            if inner.conn.is_finished() {
+                return Poll::Ready(Err(Error::Closed));
+            }
+            if self.drive(inner, cx, Half::Sender).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let mut inner = lock(&self.inner);
+        self.poll_flush_locked(&mut inner, cx)
+    }
+
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let mut inner = lock(&self.inner);
+        loop {
+            if inner.unpark()? {
+                return Poll::Ready(Ok(()));
+            }
+            if self.drive(&mut inner, cx, Half::Sender).is_pending() {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    fn start_send(&self, message: Message) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        if inner.parked.is_some() {
+            return Err(Error::Send(SendError::Full));
+        }
+        match inner.conn.send(message.clone()) {
+            Ok(()) => {}
+            Err(SendError::Full) => inner.parked = Some(message),
+            Err(e) => return Err(Error::from_send(e)),
+        }
+        Ok(())
+    }
+
+    fn try_send(&self, message: Message) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        if inner.parked.is_some() {
+            return Err(Error::Send(SendError::Full));
+        }
+        inner.conn.send(message).map_err(Error::from_send)?;
+        drop(inner);
+        // A half parked in the transport writes it out.
+        Wake::wake_by_ref(&self.wakers);
+        Ok(())
+    }
+
+    fn close_now(&self, code: Option<u16>, reason: &str) -> Result<()> {
+        let mut inner = lock(&self.inner);
+        let now = inner.driver.now();
+        inner.conn.close(now, code, reason).map_err(Error::Url)?;
+        Ok(())
+    }
+
+    fn poll_close_sink(&self, cx: &mut Context<'_>, started: &mut bool) -> Poll<Result<()>> {
+        if !*started {
+            self.close_now(Some(websock_core::close::NORMAL), "")?;
+            *started = true;
+        }
+        match self.poll_flush(cx) {
+            Poll::Ready(Err(Error::Closed)) => Poll::Ready(Ok(())),
+            other => other,
+        }
+    }
+}
+
+/// A WebSocket connection over the transport `S`: send and receive [`Message`]s.
+///
+/// It is a [`Stream`] of `Result<Message, Error>` (ending after the connection closes)
+/// and a [`Sink`] of [`Message`] (closing the sink starts the closing handshake with
+/// 1000), with the same operations as inherent async methods. Every method takes
+/// `&self`, so one task may send while another receives; [`split`](Self::split) gives
+/// two owned halves instead.
+///
+/// Made by [`crate::connect`], [`crate::client_handshake`], [`crate::accept`],
+/// [`crate::accept_with`] or [`crate::from_upgraded`].
+#[derive(Debug)]
+pub struct WebSocketStream<S> {
+    shared: Arc<Shared<S>>,
+    sink_closing: bool,
+}
+
+/// The sending half of a [`WebSocketStream`], from [`WebSocketStream::split`].
+#[derive(Debug)]
+pub struct WebSocketSender<S> {
+    shared: Arc<Shared<S>>,
+    sink_closing: bool,
+}
+
+/// The receiving half of a [`WebSocketStream`], from [`WebSocketStream::split`].
+#[derive(Debug)]
+pub struct WebSocketReceiver<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
+    /// Wraps an OPEN connection (its `Open` event already taken) and its driver.
+    pub(crate) fn from_parts(
+        conn: Connection,
+        driver: Driver<S>,
+        protocol: Option<String>,
+        request: Option<Request>,
+        response: Option<Response>,
+    ) -> Self {
+        let inner = Inner {
+            conn,
+            driver,
+            incoming: VecDeque::new(),
+            incoming_bytes: 0,
+            error: None,
+            close: None,
+            parked: None,
+        };
+        WebSocketStream {
+            shared: Arc::new(Shared {
+                inner: Mutex::new(inner),
+                wakers: Arc::default(),
+                protocol,
+                request,
+                response,
+            }),
+            sink_closing: false,
+        }
+    }
+
+    /// Splits into a sender and a receiver, each usable from its own task or thread.
+    pub fn split(self) -> (WebSocketSender<S>, WebSocketReceiver<S>) {
+        (
+            WebSocketSender {
+                shared: self.shared.clone(),
+                sink_closing: self.sink_closing,
+            },
+            WebSocketReceiver {
+                shared: self.shared,
+            },
+        )
+    }
+}
+
+/// Methods shared by the stream and its halves.
+macro_rules! common_methods {
+    () => {
+        /// The subprotocol the server selected, if any.
+        pub fn protocol(&self) -> Option<&str> {
+            self.shared.protocol.as_deref()
+        }
+
+        /// Server side: the client's upgrade request (path, headers, `Origin`, ...).
+        pub fn request(&self) -> Option<&Request> {
+            self.shared.request.as_ref()
+        }
+
+        /// Client side: the server's `101 Switching Protocols` response and its headers.
+        pub fn response(&self) -> Option<&Response> {
+            self.shared.response.as_ref()
+        }
+
+        /// The connection's readyState (OPEN, CLOSING or CLOSED here).
+        pub fn ready_state(&self) -> ReadyState {
+            lock(&self.shared.inner).conn.ready_state()
+        }
+
+        /// The close event (code, reason, whether the closing handshake completed), once
+        /// the connection is closed.
+        pub fn close_event(&self) -> Option<CloseEvent> {
+            lock(&self.shared.inner).close.clone()
+        }
+    };
+}
+
+/// Sending methods shared by the stream and its sender half.
+macro_rules! send_methods {
+    () => {
+        /// Sends a message: waits while the send queue is full (backpressure), then
+        /// until it has been written and flushed to the transport.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Closed`] once the connection is closing or closed.
+        pub async fn send(&self, message: Message) -> Result<()> {
+            let mut queued = false;
+            let mut message = Some(message);
+            poll_fn(|cx| {
+                self.shared.poll_send_with(cx, &mut queued, |conn| {
+                    let m = message.clone().ok_or(SendError::Closed)?;
+                    conn.send(m)?;
+                    message = None;
+                    Ok(())
+                })
+            })
+            .await
+        }
+
+        /// Queues a message without waiting. It is written by the next call that drives
+        /// the connection (a receiver waiting in `recv`, `send`, `flush`, ...).
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Send`]`(`[`SendError::Full`]`)` with nothing queued while the send
+        /// queue is over its limit (the peer is not reading fast enough);
+        /// [`Error::Closed`] once the connection is closing or closed.
+        pub fn try_send(&self, message: Message) -> Result<()> {
+            self.shared.try_send(message)
+        }
+
+        /// Sends one fragment of a message (see
+        /// [`Connection::send_fragment`](websock_core::Connection::send_fragment)): the
+        /// first call starts a message of `kind`, `fin` ends it. Waits like
+        /// [`send`](Self::send).
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Send`]`(`[`SendError::FragmentOrder`]`)` if another message is
+        /// started before `fin`; [`Error::Closed`] once closing.
+        pub async fn send_fragment(&self, kind: MessageKind, data: Bytes, fin: bool) -> Result<()> {
+            let mut queued = false;
+            poll_fn(|cx| {
+                self.shared.poll_send_with(cx, &mut queued, |conn| {
+                    conn.send_fragment(kind, data.clone(), fin)
+                })
+            })
+            .await
+        }
+
+        /// Sends a ping (payload up to 125 bytes). The pong is handled by the engine.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Send`]`(`[`SendError::ControlFrameTooLong`]`)`, [`Error::Closed`].
+        pub async fn ping(&self, payload: impl Into<Bytes>) -> Result<()> {
+            let payload = payload.into();
+            let mut queued = false;
+            poll_fn(|cx| {
+                self.shared
+                    .poll_send_with(cx, &mut queued, |conn| conn.ping(payload.clone()))
+            })
+            .await
+        }
+
+        /// Waits until everything queued has been written and flushed.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Closed`] if the connection ended with bytes unwritten.
+        pub async fn flush(&self) -> Result<()> {
+            poll_fn(|cx| self.shared.poll_flush(cx)).await
+        }
+
+        /// Starts the closing handshake with `code` (1000-1003, 1007-1014, 3000-4999)
+        /// and `reason` (at most 123 bytes; needs a code), or none (an empty Close
+        /// frame), and waits until the Close frame is written. Keep receiving until
+        /// `recv` returns `None` to see the peer's answer ([`close_event`](Self::close_event)).
+        /// Does nothing if the connection is already closing.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Url`] with `InvalidAccessError` for a code that may not be sent,
+        /// `SyntaxError` for a bad reason.
+        pub async fn close(&self, code: Option<u16>, reason: &str) -> Result<()> {
+            self.shared.close_now(code, reason)?;
+            match self.flush().await {
+                Err(Error::Closed) => Ok(()),
+                other => other,
+            }
+        }
+
+        /// Bytes queued for sending and not yet written (compare with
+        /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue)).
+        pub fn send_queue_len(&self) -> usize {
+            lock(&self.shared.inner).conn.send_queue_len()
+        }
+    };
+}
+
+/// Receiving methods shared by the stream and its receiver half.
+macro_rules! recv_methods {
+    () => {
+        /// The next message; `Some(Err(..))` once if the connection failed (the
+        /// transport's [`Error::Io`], a protocol violation, a timeout), `None` after the
+        /// connection is over (see [`close_event`](Self::close_event)). Drives the
+        /// connection while it waits.
+        pub async fn recv(&self) -> Option<Result<Message>> {
+            poll_fn(|cx| self.shared.poll_recv(cx)).await
+        }
+    };
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
+    common_methods!();
+    send_methods!();
+    recv_methods!();
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketSender<S> {
+    common_methods!();
+    send_methods!();
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReceiver<S> {
+    common_methods!();
+    recv_methods!();
+}
+
+/// Implements `Stream` by receiving.
+macro_rules! impl_stream {
+    ($t:ident) => {
+        impl<S: AsyncRead + AsyncWrite + Unpin> Stream for $t<S> {
+            type Item = Result<Message>;
+
+            fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                self.shared.poll_recv(cx)
+            }
+        }
+    };
+}
+
+/// Implements `Sink<Message>` by sending.
+macro_rules! impl_sink {
+    ($t:ident) => {
+        impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for $t<S> {
+            type Error = Error;
+
+            fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+                self.shared.poll_ready(cx)
+            }
+
+            fn start_send(self: Pin<&mut Self>, item: Message) -> Result<()> {
+                self.shared.start_send(item)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+                self.shared.poll_flush(cx)
+            }
+
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+                let this = self.get_mut();
+                this.shared.poll_close_sink(cx, &mut this.sink_closing)
+            }
+        }
+    };
+}
+
+impl_stream!(WebSocketStream);
+impl_stream!(WebSocketReceiver);
+impl_sink!(WebSocketStream);
+impl_sink!(WebSocketSender);
