@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod accept;
+mod browser;
 mod connect;
 mod driver;
 mod error;
@@ -13,6 +14,7 @@ pub mod tls;
 mod websocket;
 
 pub use accept::{accept, accept_with, from_upgraded, Decision};
+pub use browser::{BrowserEvent, MessageData, SendData, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
 pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};
