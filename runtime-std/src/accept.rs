@@ -1,0 +1,154 @@
+//! The server: accept a WebSocket over any stream, with a say on the handshake.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use websock_core::handshake::Request;
+use websock_core::{Config, Connection, Event, Role};
+
+use crate::driver::{Reader, Shared};
+use crate::error::{Error, Result};
+use crate::options::ServerOptions;
+use crate::stream::Transport;
+use crate::websocket::WebSocketStream;
+
+/// A server's answer to an upgrade request (see [`accept_with`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Open the connection.
+    Accept {
+        /// The subprotocol to select: one of [`Request::protocols`], or `None`.
+        protocol: Option<String>,
+        /// Extra response headers (e.g. `Set-Cookie`).
+        headers: Vec<(String, String)>,
+    },
+    /// Refuse it with an HTTP error.
+    Reject {
+        /// The status, 400-599 (e.g. 403 for a foreign `Origin`).
+        status: u16,
+        /// Extra response headers.
+        headers: Vec<(String, String)>,
+        /// The response body.
+        body: Vec<u8>,
+    },
+}
+
+impl Decision {
+    /// Accept without a subprotocol or extra headers.
+    pub fn accept() -> Self {
+        Decision::Accept {
+            protocol: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Accept, selecting `protocol`.
+    pub fn accept_protocol(protocol: impl Into<String>) -> Self {
+        Decision::Accept {
+            protocol: Some(protocol.into()),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Reject with `status` and no body.
+    pub fn reject(status: u16) -> Self {
+        Decision::Reject {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+}
+
+/// Accept a WebSocket over `stream` (an accepted `TcpStream`, a
+/// [`MaybeTlsStream`](crate::MaybeTlsStream), a `UnixStream`...), with the default
+/// [`ServerOptions`], accepting every valid request without a subprotocol.
+pub fn accept<S: Transport>(stream: S) -> Result<WebSocketStream<S>> {
+    accept_with(stream, ServerOptions::default(), |_| Decision::accept())
+}
+
+/// Accept a WebSocket over `stream`: read the upgrade request, let `callback` inspect
+/// it (path, `Origin`, offered subprotocols, cookies) and decide, then answer.
+///
+/// Invalid requests are answered by the engine (400, 405, 426...) without calling
+/// `callback`. The whole handshake must finish within
+/// [`Timeouts::handshake`](websock_core::Timeouts::handshake).
+///
+/// # Errors
+///
+/// [`Error::Handshake`] with `Rejected(status)` after a [`Decision::Reject`] was sent,
+/// or with the engine's reason for a bad request; [`Error::Api`] if the decision was
+/// invalid (a subprotocol the client did not offer, a bad header: the client then gets
+/// a 500); [`Error::Protocol`] with `HandshakeTimeout`; [`Error::Io`].
+pub fn accept_with<S, F>(
+    stream: S,
+    options: ServerOptions,
+    callback: F,
+) -> Result<WebSocketStream<S>>
+where
+    S: Transport,
+    F: FnOnce(&Request) -> Decision,
+{
+    let conn = Connection::server(options.config(), Duration::ZERO);
+    let shared = Arc::new(Shared::with_stream(conn, Instant::now(), stream));
+    let mut reader = Reader::new();
+    let mut callback = Some(callback);
+    let mut request = None;
+    let mut failure = None;
+    loop {
+        match shared.next_event(&mut reader) {
+            Some(Event::Request(req)) => {
+                let decision = callback.take().map_or(Decision::reject(500), |f| f(&req));
+                if let Err(e) = decide(&shared, decision) {
+                    failure = Some(e);
+                }
+                request = Some(req);
+            }
+            Some(Event::Open(_)) => {
+                return Ok(WebSocketStream::new(shared, reader, request, None));
+            }
+            Some(Event::Error(e)) => {
+                let io = shared.lock().take_io_error();
+                let err = io.map_or_else(|| Error::from(e), Error::from);
+                // Deliver the HTTP answer (e.g. the 403), then stop.
+                shared.finish_write();
+                return Err(failure.unwrap_or(err));
+            }
+            Some(_) => {}
+            None => return Err(failure.unwrap_or(Error::Closed)),
+        }
+    }
+}
+
+/// Apply the application's decision; an invalid one is answered with a 500.
+fn decide<S: Transport>(shared: &Shared<S>, decision: Decision) -> Result<()> {
+    let mut st = shared.lock();
+    let result = match decision {
+        Decision::Accept { protocol, headers } => st.conn.accept(protocol.as_deref(), &headers),
+        Decision::Reject {
+            status,
+            headers,
+            body,
+        } => st.conn.reject(status, &headers, &body),
+    };
+    result.map_err(|e| {
+        let _ = st.conn.reject(500, &[], b"");
+        Error::Api(e)
+    })
+}
+
+/// Wrap a stream whose HTTP upgrade was done elsewhere (for example by hyper, after
+/// `101 Switching Protocols`): the connection is open from the start, as `role`, with
+/// `protocol` as the agreed subprotocol.
+pub fn from_upgraded<S: Transport>(
+    stream: S,
+    role: Role,
+    protocol: Option<String>,
+    config: Config,
+) -> WebSocketStream<S> {
+    let mut conn = Connection::upgraded(role, protocol, config, Duration::ZERO);
+    // The engine reports Open first; the stream is open already.
+    let _ = conn.poll_event();
+    let shared = Arc::new(Shared::with_stream(conn, Instant::now(), stream));
+    WebSocketStream::new(shared, Reader::new(), None, None)
+}

@@ -1,0 +1,173 @@
+//! The client: connect to a URL, or run the opening handshake over any stream.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use websock_core::dom::{parse_websocket_url_with, validate_protocols, UrlOptions, WsUrl};
+use websock_core::handshake::ClientRequest;
+use websock_core::{Connection, Event};
+
+use crate::driver::{Reader, Shared};
+use crate::error::{Error, Result};
+use crate::options::ClientOptions;
+use crate::stream::{MaybeTlsStream, Transport};
+use crate::websocket::WebSocketStream;
+
+/// Connect to `url` (`ws://`, `wss://`, or `http(s)://` mapped to them) with the
+/// default [`ClientOptions`]. See [`connect_with`].
+pub fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>> {
+    connect_with(url, ClientOptions::default())
+}
+
+/// Connect to `url`: check it with the browser's rules (bad ports per
+/// [`ClientOptions::check_bad_ports`]), resolve the host, open TCP (with
+/// `TCP_NODELAY`), TLS for `wss://`, then run the opening handshake. The whole
+/// sequence must finish within [`Timeouts::handshake`](websock_core::Timeouts::handshake)
+/// (DNS resolution itself cannot be timed out with std).
+///
+/// # Errors
+///
+/// [`Error::Url`] for a bad URL or subprotocol list (nothing was sent); [`Error::Io`]
+/// for DNS, connect or transport failures; [`Error::Tls`]; [`Error::Handshake`] if the
+/// server refused (e.g. `UnexpectedStatus(403)`) or answered wrongly;
+/// [`Error::Protocol`] with `HandshakeTimeout` if it took too long.
+pub fn connect_with(url: &str, options: ClientOptions) -> Result<WebSocketStream<MaybeTlsStream>> {
+    let (url, conn) = prepare(url, &options)?;
+    let epoch = Instant::now();
+    let deadline = conn.poll_timeout().map(|d| epoch + d);
+    let stream = open_transport(&url, &options, deadline)?;
+    handshake(Shared::with_stream(conn, epoch, stream))
+}
+
+/// Run the client's opening handshake for `url` over a stream the caller already has
+/// (a custom transport, a proxy tunnel, a Unix socket...). Only the URL's host, path
+/// and query are used; the caller is responsible for TLS.
+pub fn client_handshake<S: Transport>(
+    stream: S,
+    url: &str,
+    options: ClientOptions,
+) -> Result<WebSocketStream<S>> {
+    let (_, conn) = prepare(url, &options)?;
+    handshake(Shared::with_stream(conn, Instant::now(), stream))
+}
+
+/// Check the URL and subprotocols, and create the engine (time zero is "now").
+pub(crate) fn prepare(url: &str, options: &ClientOptions) -> Result<(WsUrl, Connection)> {
+    let url = parse_websocket_url_with(
+        url,
+        UrlOptions {
+            check_bad_ports: options.check_bad_ports,
+        },
+    )
+    .map_err(Error::Url)?;
+    validate_protocols(&options.protocols).map_err(Error::Url)?;
+    let mut request = ClientRequest::new(url.host_header(), url.resource());
+    request.protocols = options.protocols.clone();
+    request.headers = options.headers.clone();
+    let conn = Connection::client(request, options.config(), Duration::ZERO)
+        .map_err(Error::Url)?
+        .with_url(url.as_str());
+    Ok((url, conn))
+}
+
+/// How long until `deadline`; [`Error::Protocol`] with `HandshakeTimeout` once past.
+pub(crate) fn time_left(deadline: Option<Instant>) -> Result<Option<Duration>> {
+    match deadline {
+        None => Ok(None),
+        Some(d) => match d.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(Some(left)),
+            _ => Err(Error::Protocol(websock_core::Error::HandshakeTimeout)),
+        },
+    }
+}
+
+/// Resolve, connect (each address in turn), set `TCP_NODELAY`, and add TLS for
+/// `wss://`, all before `deadline`.
+pub(crate) fn open_transport(
+    url: &WsUrl,
+    options: &ClientOptions,
+    deadline: Option<Instant>,
+) -> Result<MaybeTlsStream> {
+    let host = url.host().trim_start_matches('[').trim_end_matches(']');
+    let addrs = (host, url.port()).to_socket_addrs()?;
+    let mut last = None;
+    let mut tcp = None;
+    for addr in addrs {
+        let attempt = match time_left(deadline)? {
+            Some(left) => TcpStream::connect_timeout(&addr, left),
+            None => TcpStream::connect(addr),
+        };
+        match attempt {
+            Ok(s) => {
+                tcp = Some(s);
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let tcp = match (tcp, last) {
+        (Some(s), _) => s,
+        (None, Some(e)) => return Err(Error::Io(e)),
+        (None, None) => {
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the host has no address",
+            )))
+        }
+    };
+    tcp.set_nodelay(true)?;
+    if url.is_secure() {
+        tls_client(tcp, url.host(), options, deadline)
+    } else {
+        Ok(MaybeTlsStream::Plain(tcp))
+    }
+}
+
+#[cfg(feature = "tls")]
+fn tls_client(
+    tcp: TcpStream,
+    host: &str,
+    options: &ClientOptions,
+    deadline: Option<Instant>,
+) -> Result<MaybeTlsStream> {
+    let config = options
+        .tls
+        .clone()
+        .unwrap_or_else(crate::tls::default_client_config);
+    let stream = crate::tls::client_stream(tcp, host, config, deadline)?;
+    Ok(MaybeTlsStream::ClientTls(Box::new(stream)))
+}
+
+#[cfg(not(feature = "tls"))]
+fn tls_client(
+    _tcp: TcpStream,
+    _host: &str,
+    _options: &ClientOptions,
+    _deadline: Option<Instant>,
+) -> Result<MaybeTlsStream> {
+    Err(Error::Io(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "wss:// needs websock-std's `tls` feature",
+    )))
+}
+
+/// Drive the client's handshake until the connection opens or fails.
+fn handshake<S: Transport>(shared: Shared<S>) -> Result<WebSocketStream<S>> {
+    let shared = Arc::new(shared);
+    let mut reader = Reader::new();
+    let mut failure = None;
+    loop {
+        match shared.next_event(&mut reader) {
+            Some(Event::Open(open)) => {
+                return Ok(WebSocketStream::new(shared, reader, None, open.response))
+            }
+            Some(Event::Error(e)) => {
+                let io = shared.lock().take_io_error();
+                failure = Some(io.map_or_else(|| Error::from(e), Error::from));
+            }
+            Some(_) => {}
+            None => return Err(failure.unwrap_or(Error::Closed)),
+        }
+    }
+}

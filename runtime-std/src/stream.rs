@@ -1,0 +1,237 @@
+//! Transports: the [`Transport`] trait the driver needs, and [`MaybeTlsStream`].
+
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::Duration;
+
+/// A byte stream a WebSocket can run over: [`Read`] + [`Write`], plus the few controls a
+/// blocking driver needs to honour the engine's timers and to share the stream between
+/// a reading and a writing thread.
+///
+/// Every method has a default, so a custom transport (a pipe, an in-memory stream, an
+/// upgraded HTTP connection) can opt in with `impl Transport for MyStream {}`. With the
+/// defaults, reads cannot time out, so timers (close timeout, keepalive, handshake
+/// deadline) fire only when bytes arrive; implement
+/// [`set_read_timeout`](Transport::set_read_timeout) to make them exact.
+pub trait Transport: Read + Write {
+    /// Make the next reads fail with [`io::ErrorKind::WouldBlock`] or
+    /// [`io::ErrorKind::TimedOut`] after `timeout` (never zero); `None` blocks forever.
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let _ = timeout;
+        Ok(())
+    }
+
+    /// Make the next writes give up after `timeout` (never zero), returning what was
+    /// written so far or [`io::ErrorKind::WouldBlock`] / [`io::ErrorKind::TimedOut`].
+    /// The driver uses it so that a writer blocked on a peer that does not read never
+    /// stops the reader for long.
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let _ = timeout;
+        Ok(())
+    }
+
+    /// Flush and shut the write side down (TCP FIN; TLS close_notify then FIN). Reading
+    /// must still work afterwards.
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+
+    /// A second handle to the same transport, so one thread can write while another
+    /// blocks in `read` (`TcpStream::try_clone`). `None` (the default) if the transport
+    /// cannot be shared that way; the two halves then take turns on one handle.
+    fn try_clone_handle(&self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
+}
+
+impl Transport for TcpStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_read_timeout(self, timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_write_timeout(self, timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        match self.shutdown(Shutdown::Write) {
+            // Already gone: nothing left to shut down.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+
+    fn try_clone_handle(&self) -> Option<Self> {
+        self.try_clone().ok()
+    }
+}
+
+impl<T: Transport> Transport for Box<T> {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        (**self).set_read_timeout(timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        (**self).set_write_timeout(timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        (**self).shutdown_write()
+    }
+
+    fn try_clone_handle(&self) -> Option<Self> {
+        (**self).try_clone_handle().map(Box::new)
+    }
+}
+
+#[cfg(unix)]
+impl Transport for std::os::unix::net::UnixStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_read_timeout(self, timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_write_timeout(self, timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        match self.shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+
+    fn try_clone_handle(&self) -> Option<Self> {
+        self.try_clone().ok()
+    }
+}
+
+#[cfg(feature = "tls")]
+impl<C, D, T> Transport for rustls::StreamOwned<C, T>
+where
+    C: std::ops::DerefMut + std::ops::Deref<Target = rustls::ConnectionCommon<D>>,
+    D: rustls::SideData,
+    T: Transport,
+{
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.sock.set_read_timeout(timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.sock.set_write_timeout(timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        self.conn.send_close_notify();
+        self.flush()?;
+        self.sock.shutdown_write()
+    }
+}
+
+/// A TCP stream, plain or wrapped in rustls (client or server side): the transport
+/// [`connect`](crate::connect) produces, and one a server can hand to
+/// [`accept`](crate::accept) for both `ws://` and `wss://` listeners.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MaybeTlsStream {
+    /// Plain TCP (`ws://`).
+    Plain(TcpStream),
+    /// TLS, client side (`wss://`).
+    #[cfg(feature = "tls")]
+    ClientTls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    /// TLS, server side.
+    #[cfg(feature = "tls")]
+    ServerTls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+}
+
+impl MaybeTlsStream {
+    /// The TCP stream underneath.
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            MaybeTlsStream::Plain(s) => s,
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ClientTls(s) => &s.sock,
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ServerTls(s) => &s.sock,
+        }
+    }
+
+    /// Whether TLS is in use.
+    pub fn is_tls(&self) -> bool {
+        !matches!(self, MaybeTlsStream::Plain(_))
+    }
+
+    /// Server side: wrap an accepted TCP stream in TLS with `config`. The TLS handshake
+    /// happens on first use, under the WebSocket handshake's deadline.
+    #[cfg(feature = "tls")]
+    pub fn server_tls(
+        tcp: TcpStream,
+        config: std::sync::Arc<rustls::ServerConfig>,
+    ) -> crate::Result<MaybeTlsStream> {
+        let conn = rustls::ServerConnection::new(config).map_err(crate::Error::Tls)?;
+        Ok(MaybeTlsStream::ServerTls(Box::new(
+            rustls::StreamOwned::new(conn, tcp),
+        )))
+    }
+}
+
+macro_rules! each {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            MaybeTlsStream::Plain($s) => $e,
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ClientTls($s) => $e,
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ServerTls($s) => $e,
+        }
+    };
+}
+
+impl Read for MaybeTlsStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        each!(self, s => s.read(buf))
+    }
+
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        each!(self, s => s.read_vectored(bufs))
+    }
+}
+
+impl Write for MaybeTlsStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        each!(self, s => s.write(buf))
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        each!(self, s => s.write_vectored(bufs))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        each!(self, s => s.flush())
+    }
+}
+
+impl Transport for MaybeTlsStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        each!(self, s => Transport::set_read_timeout(s, timeout))
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        each!(self, s => Transport::set_write_timeout(s, timeout))
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        each!(self, s => Transport::shutdown_write(s))
+    }
+
+    fn try_clone_handle(&self) -> Option<Self> {
+        match self {
+            MaybeTlsStream::Plain(s) => s.try_clone().ok().map(MaybeTlsStream::Plain),
+            #[cfg(feature = "tls")]
+            _ => None,
+        }
+    }
+}

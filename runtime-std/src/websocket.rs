@@ -1,0 +1,374 @@
+//! The idiomatic API: [`WebSocketStream`], and its halves [`WebSocketSender`] and
+//! [`WebSocketReceiver`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use websock_core::dom::ReadyState;
+use websock_core::handshake::{Request, Response};
+use websock_core::{CloseEvent, Event, Message, MessageKind, Role, SendError};
+
+use crate::driver::{Reader, Shared};
+use crate::error::{Error, Result};
+use crate::stream::Transport;
+
+/// An open WebSocket connection over a blocking transport `S`.
+///
+/// * [`send`](Self::send) queues a message and blocks until the transport has taken
+///   it; [`try_send`](Self::try_send) never waits for room in the send queue (it
+///   reports [`SendError::Full`] instead).
+/// * [`recv`](Self::recv) blocks until a message arrives, and returns `None` once the
+///   connection is closed ([`close_event`](Self::close_event) then says how).
+///   [`incoming`](Self::incoming) is the same as an [`Iterator`].
+/// * Receiving is what drives the connection: it answers pings, echoes the peer's
+///   Close, fires timers (close timeout, keepalive) and finishes the closing
+///   handshake. Keep calling `recv` (or a thread with the [`WebSocketReceiver`]) while
+///   the connection is in use.
+/// * [`split`](Self::split) gives a sender and a receiver for two threads.
+///
+/// Transport errors are reported once by `recv` as [`Error::Io`] (or [`Error::Tls`]),
+/// and by every later send.
+pub struct WebSocketStream<S> {
+    tx: WebSocketSender<S>,
+    rx: WebSocketReceiver<S>,
+    request: Option<Request>,
+    response: Option<Response>,
+}
+
+impl<S> fmt::Debug for WebSocketStream<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocketStream")
+            .field("request", &self.request.as_ref().map(|r| &r.path))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Transport> WebSocketStream<S> {
+    pub(crate) fn new(
+        shared: Arc<Shared<S>>,
+        reader: Reader,
+        request: Option<Request>,
+        response: Option<Response>,
+    ) -> Self {
+        WebSocketStream {
+            tx: WebSocketSender {
+                shared: shared.clone(),
+            },
+            rx: WebSocketReceiver {
+                shared,
+                reader,
+                close: None,
+                done: false,
+            },
+            request,
+            response,
+        }
+    }
+
+    /// Send a message: queue it, then block until the transport has taken every
+    /// queued byte. Waits (without growing memory) while the send queue is over
+    /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue).
+    ///
+    /// Errors: [`Error::Closed`] once the closing handshake started; [`Error::Io`] if the
+    /// transport failed.
+    pub fn send(&mut self, message: Message) -> Result<()> {
+        self.tx.send(message)
+    }
+
+    /// Queue a message without waiting for room: [`Error::Send`] with
+    /// [`SendError::Full`] if the send queue is over its limit (nothing was queued;
+    /// retry after [`flush`](Self::flush) or a `recv`). Then writes what the transport
+    /// takes within one short write slice (50 ms at most).
+    pub fn try_send(&mut self, message: Message) -> Result<()> {
+        self.tx.try_send(message)
+    }
+
+    /// Send one fragment of a message: the first call starts a message of `kind`,
+    /// later ones continue it, `fin` ends it. Pings may go between fragments, other
+    /// messages may not ([`SendError::FragmentOrder`]). Text fragments must each be
+    /// valid UTF-8. Blocks like [`send`](Self::send).
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: impl Into<Bytes>,
+        fin: bool,
+    ) -> Result<()> {
+        self.tx.send_fragment(kind, data, fin)
+    }
+
+    /// Send a ping (payload up to 125 bytes). The pong arrives while receiving.
+    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<()> {
+        self.tx.ping(payload)
+    }
+
+    /// Start the closing handshake with `code` (1000-1003, 1007-1014, 3000-4999) and a
+    /// `reason` of at most 123 bytes, or none. Keep calling [`recv`](Self::recv) until
+    /// it returns `None` to complete it. Does nothing if already closing.
+    pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<()> {
+        self.tx.close(code, reason)
+    }
+
+    /// Block until every queued byte was handed to the transport.
+    pub fn flush(&mut self) -> Result<()> {
+        self.tx.flush()
+    }
+
+    /// The next message; `None` once the connection is closed and finished. An error
+    /// is returned once, followed by `None`.
+    pub fn recv(&mut self) -> Option<Result<Message>> {
+        self.rx.recv()
+    }
+
+    /// An iterator over incoming messages (see [`recv`](Self::recv)).
+    pub fn incoming(&mut self) -> Incoming<'_, S> {
+        self.rx.incoming()
+    }
+
+    /// How the connection closed, once it has.
+    pub fn close_event(&self) -> Option<&CloseEvent> {
+        self.rx.close_event()
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<String> {
+        self.tx.protocol()
+    }
+
+    /// The negotiated extensions (header text; empty when none).
+    pub fn extensions(&self) -> String {
+        self.tx.shared.lock().conn.extensions().to_owned()
+    }
+
+    /// The connection's state (the browser's `readyState`).
+    pub fn ready_state(&self) -> ReadyState {
+        self.tx.ready_state()
+    }
+
+    /// Payload bytes queued and not yet written (the browser's `bufferedAmount`).
+    pub fn buffered_amount(&self) -> usize {
+        self.tx.buffered_amount()
+    }
+
+    /// Client or server.
+    pub fn role(&self) -> Role {
+        self.tx.shared.lock().conn.role()
+    }
+
+    /// Server side: the client's upgrade request (path, headers, `Origin`...).
+    pub fn request(&self) -> Option<&Request> {
+        self.request.as_ref()
+    }
+
+    /// Client side: the server's `101 Switching Protocols` response (headers...).
+    pub fn response(&self) -> Option<&Response> {
+        self.response.as_ref()
+    }
+
+    /// Split into a sender and a receiver that can be used from two threads.
+    ///
+    /// A transport that can be cloned (`TcpStream`) gets a second handle, so the
+    /// receiver blocks in `read` while the sender writes. Otherwise (TLS) the two take
+    /// turns on one handle: the receiver reads with a 20 ms timeout so a send waits at
+    /// most that long for its turn.
+    pub fn split(self) -> (WebSocketSender<S>, WebSocketReceiver<S>) {
+        let mut rx = self.rx;
+        rx.shared.separate_writer();
+        rx.reader.set_split();
+        (self.tx, rx)
+    }
+}
+
+/// The sending half of a [`WebSocketStream`] (see [`WebSocketStream::split`]).
+/// Cloning gives another sender on the same connection.
+pub struct WebSocketSender<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> Clone for WebSocketSender<S> {
+    fn clone(&self) -> Self {
+        WebSocketSender {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<S> fmt::Debug for WebSocketSender<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocketSender").finish_non_exhaustive()
+    }
+}
+
+impl<S: Transport> WebSocketSender<S> {
+    /// See [`WebSocketStream::send`].
+    pub fn send(&self, message: Message) -> Result<()> {
+        self.queue(|conn| conn.send(message.clone()), true)
+    }
+
+    /// See [`WebSocketStream::try_send`].
+    pub fn try_send(&self, message: Message) -> Result<()> {
+        self.queue(|conn| conn.send(message.clone()), false)
+    }
+
+    /// See [`WebSocketStream::send_fragment`].
+    pub fn send_fragment(
+        &self,
+        kind: MessageKind,
+        data: impl Into<Bytes>,
+        fin: bool,
+    ) -> Result<()> {
+        let data = data.into();
+        self.queue(|conn| conn.send_fragment(kind, data.clone(), fin), true)
+    }
+
+    /// See [`WebSocketStream::ping`].
+    pub fn ping(&self, payload: impl Into<Bytes>) -> Result<()> {
+        let payload = payload.into();
+        self.queue(|conn| conn.ping(payload.clone()), true)
+    }
+
+    /// See [`WebSocketStream::close`].
+    pub fn close(&self, code: Option<u16>, reason: &str) -> Result<()> {
+        let mut st = self.shared.lock();
+        let now = st.now();
+        st.conn.close(now, code, reason).map_err(Error::Api)?;
+        self.shared.changed.notify_all();
+        let st = self.shared.flush(st, true);
+        match st.io_failure() {
+            Some(e) => Err(Error::from(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// See [`WebSocketStream::flush`].
+    pub fn flush(&self) -> Result<()> {
+        let st = self.shared.flush(self.shared.lock(), true);
+        match st.io_failure() {
+            Some(e) => Err(Error::from(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// See [`WebSocketStream::protocol`].
+    pub fn protocol(&self) -> Option<String> {
+        self.shared.lock().conn.protocol().map(str::to_owned)
+    }
+
+    /// See [`WebSocketStream::ready_state`].
+    pub fn ready_state(&self) -> ReadyState {
+        self.shared.lock().conn.ready_state()
+    }
+
+    /// See [`WebSocketStream::buffered_amount`].
+    pub fn buffered_amount(&self) -> usize {
+        self.shared.lock().conn.buffered_amount()
+    }
+
+    /// Wire bytes queued and not yet written (compare with
+    /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue)).
+    pub fn send_queue_len(&self) -> usize {
+        self.shared.lock().conn.send_queue_len()
+    }
+
+    /// Run `command` on the engine; on [`SendError::Full`], write (and, with `wait`,
+    /// wait for room) then retry; finally write what is queued.
+    fn queue(
+        &self,
+        mut command: impl FnMut(&mut websock_core::Connection) -> std::result::Result<(), SendError>,
+        wait: bool,
+    ) -> Result<()> {
+        let mut st = self.shared.lock();
+        loop {
+            if let Some(e) = st.io_failure() {
+                return Err(Error::from(e));
+            }
+            match command(&mut st.conn) {
+                Ok(()) => break,
+                Err(SendError::Full) if wait => {
+                    st = self.shared.flush(st, true);
+                    if st.conn.is_finished() && st.io_failure().is_none() {
+                        return Err(Error::Closed);
+                    }
+                }
+                Err(e) => return Err(Error::from(e)),
+            }
+        }
+        self.shared.changed.notify_all();
+        let st = self.shared.flush(st, wait);
+        match st.io_failure() {
+            Some(e) => Err(Error::from(e)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The receiving half of a [`WebSocketStream`] (see [`WebSocketStream::split`]). It
+/// drives the connection: keep receiving while the connection is in use.
+pub struct WebSocketReceiver<S> {
+    shared: Arc<Shared<S>>,
+    reader: Reader,
+    close: Option<CloseEvent>,
+    done: bool,
+}
+
+impl<S> fmt::Debug for WebSocketReceiver<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocketReceiver")
+            .field("close", &self.close)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Transport> WebSocketReceiver<S> {
+    /// See [`WebSocketStream::recv`].
+    pub fn recv(&mut self) -> Option<Result<Message>> {
+        if self.done {
+            return None;
+        }
+        loop {
+            match self.shared.next_event(&mut self.reader) {
+                None => {
+                    self.done = true;
+                    return None;
+                }
+                Some(Event::Message(m)) => return Some(Ok(m)),
+                Some(Event::Error(e)) => {
+                    let io = self.shared.lock().take_io_error();
+                    return Some(Err(io.map_or_else(|| Error::from(e), Error::from)));
+                }
+                Some(Event::Close(ev)) => self.close = Some(ev),
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// See [`WebSocketStream::incoming`].
+    pub fn incoming(&mut self) -> Incoming<'_, S> {
+        Incoming { rx: self }
+    }
+
+    /// See [`WebSocketStream::close_event`].
+    pub fn close_event(&self) -> Option<&CloseEvent> {
+        self.close.as_ref()
+    }
+}
+
+/// Incoming messages, from [`WebSocketStream::incoming`] or
+/// [`WebSocketReceiver::incoming`]. Ends when the connection is closed.
+pub struct Incoming<'a, S> {
+    rx: &'a mut WebSocketReceiver<S>,
+}
+
+impl<S> fmt::Debug for Incoming<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Incoming").finish_non_exhaustive()
+    }
+}
+
+impl<S: Transport> Iterator for Incoming<'_, S> {
+    type Item = Result<Message>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rx.recv()
+    }
+}
