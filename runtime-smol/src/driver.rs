@@ -90,19 +90,20 @@ impl<S> Driver<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// One round of the driver loop.
     ///
-    /// Writes, shuts down and flushes as far as the transport allows, then handles at
-    /// most one input (bytes, end of stream or the deadline): `Ready(())` when it did,
-    /// or when the connection is finished, so the caller should look at `poll_event`
-    /// and call again. `Pending` when it waits for the transport or the deadline, with
-    /// `cx`'s waker registered for every one of them. With `read` false nothing is read
-    /// (the application's receive backlog is full); timers still run.
+    /// Writes, flushes and shuts down as far as the transport allows, then handles at
+    /// most one input (bytes, end of stream or the deadline). `Ready(())` when anything
+    /// happened (bytes written, an input handled, the connection finished): look at
+    /// `poll_event` and the connection's state, then call again. `Pending` only when
+    /// nothing could be done, with `cx`'s waker registered for the transport and the
+    /// deadline. With `read` false nothing is read (the application's receive backlog is
+    /// full); timers still run.
     pub(crate) fn poll_drive(
         &mut self,
         cx: &mut Context<'_>,
         conn: &mut Connection,
         read: bool,
     ) -> Poll<()> {
-        self.poll_write(cx, conn);
+        let wrote = self.poll_write(cx, conn);
         if conn.is_finished() {
             return Poll::Ready(());
         }
@@ -118,39 +119,50 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 return Poll::Ready(());
             }
         }
-        if read && !self.read_eof {
-            if self.buf.is_empty() {
-                self.buf = vec![0; READ_BUF];
-            }
-            loop {
-                match Pin::new(&mut self.io).poll_read(cx, &mut self.buf) {
-                    Poll::Ready(Ok(0)) => {
-                        self.read_eof = true;
-                        self.buf = Vec::new();
-                        conn.handle_eof(self.now());
-                    }
-                    Poll::Ready(Ok(n)) => {
-                        let now = self.now();
-                        conn.handle_input(now, &self.buf[..n]);
-                    }
-                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Poll::Ready(Err(e)) => self.fail(conn, e),
-                    Poll::Pending => {
-                        // Idle: do not hold the buffer while waiting.
-                        self.buf = Vec::new();
-                        return Poll::Pending;
-                    }
-                }
-                self.poll_write(cx, conn);
-                return Poll::Ready(());
-            }
+        if read && !self.read_eof && self.poll_read(cx, conn) {
+            self.poll_write(cx, conn);
+            return Poll::Ready(());
         }
-        Poll::Pending
+        if wrote {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// Reads once into the buffer and hands the bytes (or the end of the stream) to the
+    /// connection. False if the transport had nothing (the buffer is then released).
+    fn poll_read(&mut self, cx: &mut Context<'_>, conn: &mut Connection) -> bool {
+        if self.buf.is_empty() {
+            self.buf = vec![0; READ_BUF];
+        }
+        loop {
+            match Pin::new(&mut self.io).poll_read(cx, &mut self.buf) {
+                Poll::Ready(Ok(0)) => {
+                    self.read_eof = true;
+                    self.buf = Vec::new();
+                    conn.handle_eof(self.now());
+                }
+                Poll::Ready(Ok(n)) => {
+                    let now = self.now();
+                    conn.handle_input(now, &self.buf[..n]);
+                }
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Poll::Ready(Err(e)) => self.fail(conn, e),
+                Poll::Pending => {
+                    // Idle: do not hold the buffer while waiting.
+                    self.buf = Vec::new();
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /// Writes queued bytes (one vectored write per batch), flushes, and shuts the write
-    /// side down once the connection asks for it.
-    fn poll_write(&mut self, cx: &mut Context<'_>, conn: &mut Connection) {
+    /// side down once the connection asks for it. True if any of that made progress.
+    fn poll_write(&mut self, cx: &mut Context<'_>, conn: &mut Connection) -> bool {
+        let mut progress = false;
         while self.write == WriteSide::Open {
             let result = {
                 let mut slices: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
@@ -170,24 +182,38 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 Ok(written) => {
                     conn.advance_transmit(written);
                     self.needs_flush = true;
+                    progress = true;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return self.fail(conn, e),
+                Err(e) => {
+                    self.fail(conn, e);
+                    return true;
+                }
             }
         }
         if self.needs_flush && self.write == WriteSide::Open {
             match Pin::new(&mut self.io).poll_flush(cx) {
-                Poll::Ready(Ok(())) => self.needs_flush = false,
-                Poll::Ready(Err(e)) => return self.fail(conn, e),
-                Poll::Pending => return,
+                Poll::Ready(Ok(())) => {
+                    self.needs_flush = false;
+                    progress = true;
+                }
+                Poll::Ready(Err(e)) => {
+                    self.fail(conn, e);
+                    return true;
+                }
+                Poll::Pending => return progress,
             }
         }
         if conn.should_shutdown() && self.write != WriteSide::Done && !self.needs_flush {
             match Pin::new(&mut self.io).poll_close(cx) {
-                Poll::Ready(_) => self.write = WriteSide::Done,
+                Poll::Ready(_) => {
+                    self.write = WriteSide::Done;
+                    progress = true;
+                }
                 Poll::Pending => self.write = WriteSide::ShuttingDown,
             }
         }
+        progress
     }
 
     /// The transport failed: keep the error, stop using it, and tell the connection
