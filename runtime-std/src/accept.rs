@@ -105,6 +105,12 @@ where
                 request = Some(req);
             }
             Some(Event::Open(_)) => {
+                // Hand the 101 response to the transport before returning.
+                let st = shared.flush(shared.lock(), true);
+                if let Some(e) = st.io_failure() {
+                    return Err(Error::from(e));
+                }
+                drop(st);
                 return Ok(WebSocketStream::new(shared, reader, request, None));
             }
             Some(Event::Error(e)) => {
