@@ -131,8 +131,12 @@ where
     let mut request = None;
     let mut failure = None;
     let mut closed = false;
+    let mut opened = None;
     let opened = std::future::poll_fn(|cx| loop {
-        while let Some(event) = conn.poll_event() {
+        while opened.is_none() {
+            let Some(event) = conn.poll_event() else {
+                break;
+            };
             match event {
                 Event::Request(r) => {
                     let decision = decide
@@ -145,7 +149,10 @@ where
                     }
                     request = Some(r);
                 }
-                Event::Open(open) => return std::task::Poll::Ready(Ok(open)),
+                Event::Open(open) => {
+                    // Later events (early messages) stay queued for the stream.
+                    opened = Some(open);
+                }
                 Event::Error(e) => {
                     let e = crate::websocket::map_error(e, &mut driver);
                     failure.get_or_insert(e);
@@ -153,6 +160,10 @@ where
                 Event::Close(_) => closed = true,
                 Event::Message(_) | Event::Ping(_) | Event::Pong(_) => {}
             }
+        }
+        // The server's 101 is written before the stream is handed over.
+        if opened.is_some() && driver.is_flushed(&conn) {
+            return std::task::Poll::Ready(Ok(opened.take().unwrap_or_default()));
         }
         if closed && (conn.is_finished() || driver.is_shut_down()) {
             return std::task::Poll::Ready(Err(failure.take().unwrap_or(Error::Closed)));
