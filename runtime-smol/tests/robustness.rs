@@ -51,7 +51,11 @@ fn a_peer_that_stops_reading_blocks_the_sender_and_bounds_memory() {
             }
         }
         assert!(full, "try_send never reported Full");
-        assert!(ws.send_queue_len() <= limit + chunk.len() + 64, "{}", ws.send_queue_len());
+        assert!(
+            ws.send_queue_len() <= limit + chunk.len() + 64,
+            "{}",
+            ws.send_queue_len()
+        );
         drop(server);
     });
 }
@@ -69,7 +73,10 @@ fn keepalive_detects_a_silent_peer() {
         let started = std::time::Instant::now();
         let got = within(Duration::from_secs(5), ws.recv()).await;
         assert!(
-            matches!(got, Some(Err(Error::Protocol(websock_core::Error::KeepaliveTimeout)))),
+            matches!(
+                got,
+                Some(Err(Error::Protocol(websock_core::Error::KeepaliveTimeout)))
+            ),
             "{got:?}"
         );
         assert!(started.elapsed() >= Duration::from_millis(250));
@@ -110,7 +117,10 @@ fn a_client_that_never_sends_its_request_hits_the_handshake_deadline() {
         let started = std::time::Instant::now();
         let result = accept_with(tcp, options, |_| websock_smol::Decision::accept()).await;
         assert!(
-            matches!(result, Err(Error::Protocol(websock_core::Error::HandshakeTimeout))),
+            matches!(
+                result,
+                Err(Error::Protocol(websock_core::Error::HandshakeTimeout))
+            ),
             "{result:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(5));
@@ -133,7 +143,9 @@ fn an_oversized_message_fails_the_connection_with_1009() {
             let got = ws.recv().await;
             assert!(matches!(got, Some(Err(Error::Protocol(_)))), "{got:?}");
         });
-        let ws = connect_with(&ws_url(addr, "/"), client_options()).await.unwrap();
+        let ws = connect_with(&ws_url(addr, "/"), client_options())
+            .await
+            .unwrap();
         ws.send(Message::binary(vec![0u8; 1001])).await.unwrap();
         assert!(ws.recv().await.is_none());
         assert_eq!(ws.close_event().unwrap().code, 1009);
