@@ -41,6 +41,15 @@ pub fn validate_close_args(code: Option<u16>, reason: Option<&str>) -> Result<()
     }
 }
 
+/// The code of the Close frame that `close(code, reason)` sends, once
+/// [`validate_close_args`] accepted the arguments (WHATWG "close the WebSocket"): `code`
+/// if given; 1000 if only a reason is given (even an empty one); `None` (a Close frame
+/// with no body) if neither is. Pass it with the reason (or `""`) to
+/// [`Connection::close`](crate::Connection::close).
+pub fn close_frame_code(code: Option<u16>, reason: Option<&str>) -> Option<u16> {
+    code.or(reason.map(|_| crate::close::NORMAL))
+}
+
 /// Checks `close(code, reason)`'s arguments with the reason as UTF-16 (a script's string),
 /// the seeds' way, and returns the reason as UTF-8 (empty if none was given).
 ///
@@ -72,6 +81,15 @@ mod tests {
     use super::*;
     use alloc::string::ToString;
     use alloc::vec::Vec;
+
+    #[test]
+    fn a_reason_without_a_code_is_sent_with_1000() {
+        assert_eq!(close_frame_code(None, None), None);
+        assert_eq!(close_frame_code(None, Some("bye")), Some(1000));
+        assert_eq!(close_frame_code(None, Some("")), Some(1000));
+        assert_eq!(close_frame_code(Some(4000), Some("bye")), Some(4000));
+        assert_eq!(close_frame_code(Some(3000), None), Some(3000));
+    }
 
     fn utf16(s: &str) -> Vec<u16> {
         s.encode_utf16().collect()

@@ -29,7 +29,7 @@ pub mod url;
 pub mod utf16;
 
 pub use binary_type::BinaryType;
-pub use close_args::{validate_close_args, validate_close_args_utf16};
+pub use close_args::{close_frame_code, validate_close_args, validate_close_args_utf16};
 pub use protocols::validate_protocols;
 pub use ready_state::ReadyState;
 pub use url::{is_blocked_port, parse_websocket_url, parse_websocket_url_with, UrlOptions, WsUrl};
