@@ -390,7 +390,9 @@ impl WebSocket {
         let mut h = lock(&self.inner.handlers);
         match event {
             BrowserEvent::Open => {
-                let mut f = h.open.take()?;
+                let Some(mut f) = h.open.take() else {
+                    return Some(BrowserEvent::Open);
+                };
                 drop(h);
                 f(self);
                 lock(&self.inner.handlers).open.get_or_insert(f);
@@ -404,7 +406,9 @@ impl WebSocket {
                 lock(&self.inner.handlers).message.get_or_insert(f);
             }
             BrowserEvent::Error => {
-                let mut f = h.error.take()?;
+                let Some(mut f) = h.error.take() else {
+                    return Some(BrowserEvent::Error);
+                };
                 drop(h);
                 f(self);
                 lock(&self.inner.handlers).error.get_or_insert(f);

@@ -108,11 +108,18 @@ fn keepalive_pings_are_answered_and_keep_the_connection_open() {
         let mut ws = connect(&url(addr, "/")).unwrap();
         let (tx, mut rx) = ws_split(&mut ws);
         // Idle for a while: the server pings every 50 ms, our receiver answers.
-        let reader = thread::spawn(move || rx.recv().map(|m| m.unwrap()));
+        let reader = thread::spawn(move || {
+            let first = rx.recv().map(|m| m.unwrap());
+            while rx.recv().is_some() {}
+            (first, rx.close_event().cloned())
+        });
         thread::sleep(Duration::from_millis(800));
         tx.send(Message::text("alive")).unwrap();
-        assert_eq!(reader.join().unwrap(), Some(Message::text("alive")));
+        thread::sleep(Duration::from_millis(100));
         tx.close(Some(1000), "").unwrap();
+        let (first, close) = reader.join().unwrap();
+        assert_eq!(first, Some(Message::text("alive")));
+        assert!(close.unwrap().was_clean);
         assert_eq!(server.join().unwrap().unwrap().unwrap().0, 1000);
     });
 }
@@ -298,6 +305,10 @@ impl std::io::Write for Custom {
 }
 
 impl Transport for Custom {
+    fn shutdown_write(&mut self) -> std::io::Result<()> {
+        self.0.shutdown(std::net::Shutdown::Write)
+    }
+
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
         self.0.set_read_timeout(timeout)
     }

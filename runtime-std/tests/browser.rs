@@ -1,0 +1,321 @@
+//! The browser's face: exceptions, readyState, bufferedAmount, events and their order.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{echo_server, server, within};
+use websock_std::{
+    ApiError, BinaryType, BrowserEvent, ClientOptions, CloseEvent, Decision, MessageData,
+    ReadyState, ServerOptions, WebSocket,
+};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn next(ws: &WebSocket) -> BrowserEvent {
+    ws.next_event_timeout(WAIT).expect("an event in time")
+}
+
+fn wait_for_state(ws: &WebSocket, state: ReadyState) {
+    let deadline = Instant::now() + WAIT;
+    while ws.ready_state() != state {
+        assert!(Instant::now() < deadline, "stuck in {:?}", ws.ready_state());
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn constructor_exceptions() {
+    assert_eq!(WebSocket::new("ftp://x", &[]).unwrap_err(), ApiError::Syntax);
+    assert_eq!(WebSocket::new("not a url", &[]).unwrap_err(), ApiError::Syntax);
+    assert_eq!(WebSocket::new("ws://x/#", &[]).unwrap_err(), ApiError::Syntax);
+    assert_eq!(WebSocket::new("ws://127.0.0.1:25", &[]).unwrap_err(), ApiError::Security);
+    assert_eq!(
+        WebSocket::new("ws://127.0.0.1:25", &[]).unwrap_err().name(),
+        "SecurityError"
+    );
+    assert_eq!(
+        WebSocket::new("ws://x", &["echo", "eCho"]).unwrap_err(),
+        ApiError::Syntax
+    );
+    assert_eq!(WebSocket::new("ws://x", &["a b"]).unwrap_err(), ApiError::Syntax);
+}
+
+#[test]
+fn lifecycle_ready_states_events_and_close_rules() {
+    within(30, || {
+        let (addr, server) = echo_server();
+        let ws = WebSocket::new(&format!("http://{addr}/path?q"), &[]).unwrap();
+        assert_eq!(ws.url(), format!("ws://{addr}/path?q"));
+        assert_eq!(ws.ready_state(), ReadyState::Connecting);
+        assert_eq!(ws.ready_state().as_u16(), 0);
+        assert_eq!(ws.protocol(), "");
+        assert_eq!(ws.binary_type(), BinaryType::Blob);
+        assert_eq!(
+            ws.send("too early").unwrap_err(),
+            ApiError::InvalidState,
+            "send while CONNECTING"
+        );
+        assert_eq!(next(&ws), BrowserEvent::Open);
+        assert_eq!(ws.ready_state().as_u16(), 1);
+
+        ws.send("hello").unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Message(MessageData::Text("hello".into())));
+        ws.send(vec![1u8, 2, 3]).unwrap();
+        assert_eq!(
+            next(&ws),
+            BrowserEvent::Message(MessageData::Blob(vec![1u8, 2, 3].into()))
+        );
+        ws.set_binary_type(BinaryType::ArrayBuffer);
+        ws.send(&b"\x00"[..]).unwrap();
+        assert_eq!(
+            next(&ws),
+            BrowserEvent::Message(MessageData::ArrayBuffer(vec![0u8].into()))
+        );
+
+        assert_eq!(ws.close(Some(1001), None).unwrap_err(), ApiError::InvalidAccess);
+        assert_eq!(ws.close(Some(2999), None).unwrap_err(), ApiError::InvalidAccess);
+        let long = "é".repeat(62); // 124 bytes
+        assert_eq!(ws.close(Some(1000), Some(&long)).unwrap_err(), ApiError::Syntax);
+        assert_eq!(ws.ready_state(), ReadyState::Open);
+
+        ws.close(Some(4000), Some("bye")).unwrap();
+        assert_eq!(ws.ready_state().as_u16(), 2);
+        // CLOSING: close() again does nothing; send() counts into bufferedAmount.
+        ws.close(Some(1000), None).unwrap();
+        let before = ws.buffered_amount();
+        ws.send("12345").unwrap();
+        assert_eq!(ws.buffered_amount(), before + 5);
+
+        match next(&ws) {
+            BrowserEvent::Close(c) => {
+                assert_eq!((c.code, c.was_clean), (4000, true));
+            }
+            other => panic!("expected close, got {other:?}"),
+        }
+        assert_eq!(ws.ready_state().as_u16(), 3);
+        assert!(ws.next_event_timeout(WAIT).is_none(), "nothing after close");
+        ws.send("after close").unwrap();
+        assert_eq!(ws.buffered_amount(), before + 5 + 11);
+        assert_eq!(server.join().unwrap().unwrap().unwrap().0, 4000);
+    });
+}
+
+#[test]
+fn buffered_amount_grows_with_a_big_send() {
+    within(30, || {
+        // A server that reads nothing until told, so the bytes stay queued.
+        let (addr, server) = server(
+            ServerOptions::default(),
+            |_| Decision::accept(),
+            |ws| {
+                thread::sleep(Duration::from_millis(500));
+                common::echo(ws)
+            },
+        );
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Open);
+        let big = vec![7u8; 8 << 20];
+        ws.send(big).unwrap();
+        assert!(ws.buffered_amount() > 0, "bytes are still queued");
+        // Drained by the writer thread once the peer reads.
+        match next(&ws) {
+            BrowserEvent::Message(MessageData::Blob(b)) => assert_eq!(b.len(), 8 << 20),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ws.buffered_amount(), 0);
+        ws.close(None, None).unwrap();
+        assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1005 && c.was_clean));
+        server.join().unwrap();
+    });
+}
+
+#[test]
+fn refused_connection_gives_error_then_close_1006() {
+    within(20, || {
+        let (l, addr) = common::listener();
+        drop(l);
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Error);
+        assert_eq!(
+            next(&ws),
+            BrowserEvent::Close(CloseEvent {
+                code: 1006,
+                reason: String::new(),
+                was_clean: false
+            })
+        );
+        assert_eq!(ws.ready_state(), ReadyState::Closed);
+        assert!(ws.next_event_timeout(Duration::from_millis(100)).is_none());
+    });
+}
+
+#[test]
+fn unknown_host_gives_error_then_close_1006() {
+    within(30, || {
+        let ws = WebSocket::new("ws://nonexistent.invalid/", &[]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Error);
+        assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1006 && !c.was_clean));
+    });
+}
+
+#[test]
+fn rejected_handshake_gives_error_then_close_1006() {
+    within(20, || {
+        let (addr, _server) = server(ServerOptions::default(), |_| Decision::reject(403), |_| ());
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Error);
+        assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1006 && !c.was_clean));
+    });
+}
+
+#[test]
+fn server_without_the_requested_protocol_fails_the_connection() {
+    within(20, || {
+        let (addr, _server) = echo_server();
+        let ws = WebSocket::new(&format!("ws://{addr}"), &["chat"]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Error);
+        assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1006));
+    });
+}
+
+#[test]
+fn protocol_is_set_on_open() {
+    within(20, || {
+        let (addr, _server) = server(
+            ServerOptions::default(),
+            |req| Decision::accept_protocol(req.protocols()[1].clone()),
+            common::echo,
+        );
+        let ws = WebSocket::new(&format!("ws://{addr}"), &["v2", "v1"]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Open);
+        assert_eq!(ws.protocol(), "v1");
+        assert_eq!(ws.extensions(), "");
+    });
+}
+
+#[test]
+fn killed_server_mid_connection_gives_error_then_1006() {
+    within(20, || {
+        let (addr, server) = server(ServerOptions::default(), |_| Decision::accept(), |mut ws| {
+            // Wait for one message, then vanish without a closing handshake.
+            let _ = ws.recv();
+            drop(ws);
+        });
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Open);
+        ws.send("bye").unwrap();
+        server.join().unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Error);
+        assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1006 && !c.was_clean));
+        assert_eq!(ws.ready_state(), ReadyState::Closed);
+    });
+}
+
+#[test]
+fn close_while_connecting_fails_the_connection() {
+    within(20, || {
+        let (l, addr) = common::listener();
+        // Accept TCP but never answer the handshake.
+        let _hold = thread::spawn(move || {
+            let conn = l.accept();
+            thread::sleep(Duration::from_secs(3));
+            drop(conn);
+        });
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        ws.close(None, None).unwrap();
+        assert!(ws.ready_state() >= ReadyState::Closing);
+        assert_eq!(next(&ws), BrowserEvent::Error);
+        assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1006));
+    });
+}
+
+#[test]
+fn handlers_run_in_browser_order_and_can_send() {
+    within(20, || {
+        let (addr, server) = echo_server();
+        let log = Arc::new(Mutex::new(Vec::<String>::new()));
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        let l = log.clone();
+        ws.on_open(move |ws| {
+            l.lock().unwrap().push("open".into());
+            ws.send("Hello Server!").unwrap();
+        });
+        let l = log.clone();
+        ws.on_message(move |ws, data| {
+            l.lock().unwrap().push(format!("message {data:?}"));
+            ws.close(Some(1000), Some("thanks")).unwrap();
+        });
+        let l = log.clone();
+        ws.on_error(move |_| l.lock().unwrap().push("error".into()));
+        let l = log.clone();
+        ws.on_close(move |_, c| l.lock().unwrap().push(format!("close {} {}", c.code, c.was_clean)));
+        // Every event went to a handler: nothing is left to pull.
+        assert!(ws.next_event_timeout(WAIT).is_none());
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["open", "message Text(\"Hello Server!\")", "close 1000 true"]
+        );
+        assert_eq!(server.join().unwrap().unwrap().unwrap().1, "thanks");
+    });
+}
+
+#[test]
+fn idle_connection_does_not_busy_loop() {
+    within(20, || {
+        let (addr, _server) = echo_server();
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Open);
+        let before = ws.driver_reads();
+        thread::sleep(Duration::from_secs(1));
+        let reads = ws.driver_reads() - before;
+        // The read timeout is capped at 250 ms: about 4 wake-ups per second.
+        assert!(reads <= 10, "{reads} reads in one idle second");
+        ws.send("still there").unwrap();
+        assert!(matches!(next(&ws), BrowserEvent::Message(_)));
+    });
+}
+
+#[test]
+fn dropping_the_socket_closes_it() {
+    within(20, || {
+        let (addr, server) = echo_server();
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Open);
+        drop(ws);
+        let (code, _, clean) = server.join().unwrap().unwrap().unwrap();
+        assert_eq!((code, clean), (1001, true));
+    });
+}
+
+#[test]
+fn send_queue_overflow_fails_the_connection() {
+    within(20, || {
+        // A peer that completes the handshake and never reads.
+        let (addr, _server) = common::raw_server(|s| {
+            thread::sleep(Duration::from_secs(5));
+            drop(s);
+        });
+        let options = ClientOptions {
+            limits: websock_std::Limits {
+                max_send_queue: 1 << 20,
+                ..Default::default()
+            },
+            ..ClientOptions::default()
+        };
+        let ws = WebSocket::with_options(&format!("ws://{addr}"), options).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Open);
+        let chunk = vec![0u8; 256 << 10];
+        let mut sent = 0;
+        while ws.ready_state() == ReadyState::Open && sent < 1000 {
+            ws.send(chunk.clone()).unwrap();
+            sent += 1;
+        }
+        assert!(sent < 1000, "the send buffer never filled");
+        assert_eq!(next(&ws), BrowserEvent::Error);
+        assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1006 && !c.was_clean));
+        wait_for_state(&ws, ReadyState::Closed);
+    });
+}
