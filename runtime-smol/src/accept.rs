@@ -84,7 +84,7 @@ where
 /// [`Error::Handshake`] for an invalid request or a rejection
 /// ([`HandshakeError::Rejected`](websock_core::HandshakeError::Rejected), after the
 /// response was written), [`Error::Protocol`] for the handshake timeout, [`Error::Io`],
-/// and [`Error::Url`] if the decision could not be encoded (a subprotocol the client did
+/// and [`Error::Api`] if the decision could not be encoded (a subprotocol the client did
 /// not offer, a malformed header): the client then gets a 500.
 pub async fn accept_with<S, F>(
     stream: S,
@@ -143,7 +143,7 @@ where
                         .take()
                         .map_or_else(|| Decision::reject(500), |f| f(&r));
                     if let Err(e) = answer(&mut conn, decision) {
-                        failure.get_or_insert(Error::Url(e));
+                        failure.get_or_insert(Error::Api(e));
                         // The decision could not be encoded: tell the client.
                         let _ = conn.reject(500, &[], b"");
                     }

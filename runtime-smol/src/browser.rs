@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_core::Stream;
-use websock_core::dom::{validate_close_args, validate_protocols, BinaryType, ReadyState};
-use websock_core::{ApiError, CloseEvent, Connection, Event, Message, SendError, Text};
+use websock_core::dom::{
+    close_frame_code, validate_close_args, validate_protocols, BinaryType, ReadyState,
+};
+use websock_core::{ApiError, CloseEvent, Connection, Event, Message, SendError};
 
 use crate::connect::{connect_transport, new_client, parse_url, with_deadline};
 use crate::driver::Driver;
@@ -31,24 +33,73 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The data of a message event, shaped by [`WebSocket::binary_type`] at delivery.
+/// A message's data, as a browser hands it to `onmessage` (shaped by
+/// [`WebSocket::binary_type`] at delivery), and as [`WebSocket::send`] takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageData {
-    /// A text message (the browser's `string`).
-    Text(Text),
+    /// A text message (a `DOMString`).
+    Text(String),
     /// A binary message while `binaryType` is `"blob"` (the default).
     Blob(Bytes),
     /// A binary message while `binaryType` is `"arraybuffer"`.
     ArrayBuffer(Bytes),
 }
 
+impl MessageData {
+    /// The payload bytes (UTF-8 for text).
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            MessageData::Text(t) => t.as_bytes(),
+            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => b,
+        }
+    }
+}
+
 impl fmt::Display for MessageData {
     /// The text, or `<N bytes>` for binary data.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MessageData::Text(t) => f.write_str(t.as_str()),
-            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => write!(f, "<{} bytes>", b.len()),
+            MessageData::Text(t) => f.write_str(t),
+            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => {
+                write!(f, "<{} bytes>", b.len())
+            }
         }
+    }
+}
+
+impl From<&str> for MessageData {
+    fn from(s: &str) -> Self {
+        MessageData::Text(s.to_owned())
+    }
+}
+
+impl From<String> for MessageData {
+    fn from(s: String) -> Self {
+        MessageData::Text(s)
+    }
+}
+
+impl From<&[u8]> for MessageData {
+    fn from(b: &[u8]) -> Self {
+        MessageData::ArrayBuffer(Bytes::copy_from_slice(b))
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for MessageData {
+    fn from(b: &[u8; N]) -> Self {
+        MessageData::ArrayBuffer(Bytes::copy_from_slice(b))
+    }
+}
+
+impl From<Vec<u8>> for MessageData {
+    fn from(b: Vec<u8>) -> Self {
+        MessageData::ArrayBuffer(Bytes::from(b))
+    }
+}
+
+impl From<Bytes> for MessageData {
+    fn from(b: Bytes) -> Self {
+        MessageData::ArrayBuffer(b)
     }
 }
 
@@ -67,67 +118,7 @@ pub enum BrowserEvent {
     Close(CloseEvent),
 }
 
-/// What `send` accepts: a string (sent as a text frame) or bytes (a binary frame).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SendData {
-    /// Sent as a text message.
-    Text(Text),
-    /// Sent as a binary message.
-    Binary(Bytes),
-}
-
-impl From<&str> for SendData {
-    fn from(s: &str) -> Self {
-        SendData::Text(s.into())
-    }
-}
-
-impl From<String> for SendData {
-    fn from(s: String) -> Self {
-        SendData::Text(s.into())
-    }
-}
-
-impl From<Text> for SendData {
-    fn from(t: Text) -> Self {
-        SendData::Text(t)
-    }
-}
-
-impl From<Bytes> for SendData {
-    fn from(b: Bytes) -> Self {
-        SendData::Binary(b)
-    }
-}
-
-impl From<Vec<u8>> for SendData {
-    fn from(b: Vec<u8>) -> Self {
-        SendData::Binary(b.into())
-    }
-}
-
-impl From<&[u8]> for SendData {
-    fn from(b: &[u8]) -> Self {
-        SendData::Binary(Bytes::copy_from_slice(b))
-    }
-}
-
-impl<const N: usize> From<&[u8; N]> for SendData {
-    fn from(b: &[u8; N]) -> Self {
-        SendData::Binary(Bytes::copy_from_slice(b))
-    }
-}
-
-impl From<Message> for SendData {
-    fn from(m: Message) -> Self {
-        match m {
-            Message::Text(t) => SendData::Text(t),
-            Message::Binary(b) => SendData::Binary(b),
-        }
-    }
-}
-
-type Handler<T> = Option<Box<dyn FnMut(T) + Send>>;
+type Handler<T> = Option<Box<dyn FnMut(&WebSocket, T) + Send>>;
 
 /// The `on*` handlers.
 #[derive(Default)]
@@ -172,7 +163,9 @@ impl Shared {
         while let Some(event) = state.conn.poll_event() {
             out.push(match event {
                 Event::Open(_) => BrowserEvent::Open,
-                Event::Message(Message::Text(t)) => BrowserEvent::Message(MessageData::Text(t)),
+                Event::Message(Message::Text(t)) => {
+                    BrowserEvent::Message(MessageData::Text(t.as_str().to_owned()))
+                }
                 Event::Message(Message::Binary(b)) => {
                     BrowserEvent::Message(match state.binary_type {
                         BinaryType::Blob => MessageData::Blob(b),
@@ -189,7 +182,7 @@ impl Shared {
 
     /// Hands each event to its handler, or queues it for `next_event`. Runs without
     /// holding the state lock, so handlers may call the `WebSocket`.
-    fn dispatch(&self, events: Vec<BrowserEvent>) {
+    fn dispatch(self: &Arc<Self>, events: Vec<BrowserEvent>) {
         for event in events {
             let is_close = matches!(event, BrowserEvent::Close(_));
             if let Some(unhandled) = self.call_handler(event) {
@@ -214,13 +207,18 @@ impl Shared {
     }
 
     /// Calls the event's handler if one is set; gives the event back otherwise.
-    fn call_handler(&self, event: BrowserEvent) -> Option<BrowserEvent> {
+    fn call_handler(self: &Arc<Self>, event: BrowserEvent) -> Option<BrowserEvent> {
+        // The event's target: a handle whose drop closes nothing.
+        let target = WebSocket {
+            shared: self.clone(),
+            _owner: None,
+        };
         macro_rules! call {
             ($field:ident, $arg:expr) => {{
                 let taken = lock(&self.handlers).$field.take();
                 match taken {
                     Some(mut handler) => {
-                        handler($arg);
+                        handler(&target, $arg);
                         let mut handlers = lock(&self.handlers);
                         if handlers.$field.is_none() {
                             handlers.$field = Some(handler);
@@ -338,22 +336,29 @@ async fn run(
 ///
 /// Cloning gives another handle to the same connection (like copying an object
 /// reference in a script). When the last handle is dropped while the connection is
-/// CONNECTING or OPEN, it is closed, as when a browser collects an unreferenced socket.
+/// CONNECTING or OPEN, it is closed (1001, "going away"); the background task finishes
+/// the closing handshake and runs the close handler. Handlers receive the socket as
+/// their first argument (the event's `target`); that handle does not keep the
+/// connection open.
 #[derive(Clone)]
 pub struct WebSocket {
-    handle: Arc<Handle>,
+    shared: Arc<Shared>,
+    /// Shared by the user's handles; `None` for the handle given to handlers.
+    _owner: Option<Arc<Owner>>,
 }
 
-/// Closes the connection when the last user handle goes away.
-struct Handle {
+/// Closes the connection (1001, "going away") when the last user handle goes away.
+struct Owner {
     shared: Arc<Shared>,
 }
 
-impl Drop for Handle {
+impl Drop for Owner {
     fn drop(&mut self) {
         let mut state = lock(&self.shared.state);
         let now = state_now(&state);
-        let _ = state.conn.close(now, None, "");
+        let _ = state
+            .conn
+            .close(now, Some(websock_core::close::GOING_AWAY), "");
         Shared::wake_task(&mut state);
     }
 }
@@ -382,28 +387,26 @@ impl WebSocket {
     /// ws/wss/http/https, a fragment, or a bad protocol list (not tokens, or duplicates
     /// ignoring case); `SecurityError` for a blocked port.
     pub fn new(url: &str, protocols: &[&str]) -> Result<WebSocket, ApiError> {
-        Self::with_options(url, protocols, ClientOptions::default())
+        let options = ClientOptions {
+            protocols: protocols.iter().map(|p| (*p).to_owned()).collect(),
+            ..ClientOptions::default()
+        };
+        Self::with_options(url, options)
     }
 
-    /// Like [`new`](Self::new), with [`ClientOptions`] (extra headers, limits,
-    /// timeouts, TLS configuration, the bad-port check). `protocols` replaces
-    /// `options.protocols`.
+    /// Like [`new`](Self::new), with [`ClientOptions`] (subprotocols, extra headers,
+    /// limits, timeouts, TLS configuration, the bad-port check).
     ///
     /// # Errors
     ///
     /// As [`new`](Self::new); `SyntaxError` also for an extra header that would
     /// corrupt the request.
-    pub fn with_options(
-        url: &str,
-        protocols: &[&str],
-        mut options: ClientOptions,
-    ) -> Result<WebSocket, ApiError> {
+    pub fn with_options(url: &str, options: ClientOptions) -> Result<WebSocket, ApiError> {
         let url = parse_url(url, &options).map_err(|e| match e {
-            crate::Error::Url(api) => api,
+            crate::Error::Url(api) | crate::Error::Api(api) => api,
             _ => ApiError::Syntax,
         })?;
-        validate_protocols(protocols)?;
-        options.protocols = protocols.iter().map(|p| (*p).to_owned()).collect();
+        validate_protocols(&options.protocols)?;
         let epoch = Instant::now();
         let conn = new_client(&url, &options, Duration::ZERO).map_err(|_| ApiError::Syntax)?;
         let shared = Arc::new(Shared {
@@ -422,12 +425,15 @@ impl WebSocket {
         });
         smol::spawn(run(shared.clone(), url, options, epoch)).detach();
         Ok(WebSocket {
-            handle: Arc::new(Handle { shared }),
+            _owner: Some(Arc::new(Owner {
+                shared: shared.clone(),
+            })),
+            shared,
         })
     }
 
     fn shared(&self) -> &Shared {
-        &self.handle.shared
+        &self.shared
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -480,10 +486,10 @@ impl WebSocket {
     /// # Errors
     ///
     /// `InvalidStateError` while CONNECTING.
-    pub fn send(&self, data: impl Into<SendData>) -> Result<(), ApiError> {
+    pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
         let message = match data.into() {
-            SendData::Text(t) => Message::Text(t),
-            SendData::Binary(b) => Message::Binary(b),
+            MessageData::Text(t) => Message::text(t),
+            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => Message::Binary(b),
         };
         let mut state = self.state();
         match state.conn.send(message) {
@@ -505,7 +511,7 @@ impl WebSocket {
     /// a reason longer than 123 UTF-8 bytes.
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
         validate_close_args(code, reason)?;
-        let code = code.or(reason.map(|_| websock_core::close::NORMAL));
+        let code = close_frame_code(code, reason);
         let mut state = self.state();
         let now = state_now(&state);
         state.conn.close(now, code, reason.unwrap_or(""))?;
@@ -533,23 +539,43 @@ impl WebSocket {
     }
 
     /// `onopen`: called by the background task when the connection opens.
-    pub fn on_open(&self, mut handler: impl FnMut() + Send + 'static) {
-        lock(&self.shared().handlers).open = Some(Box::new(move |()| handler()));
+    pub fn on_open(&self, mut handler: impl FnMut(&WebSocket) + Send + 'static) {
+        lock(&self.shared().handlers).open = Some(Box::new(move |ws, ()| handler(ws)));
     }
 
     /// `onmessage`: called for each message.
-    pub fn on_message(&self, handler: impl FnMut(MessageData) + Send + 'static) {
+    pub fn on_message(&self, handler: impl FnMut(&WebSocket, MessageData) + Send + 'static) {
         lock(&self.shared().handlers).message = Some(Box::new(handler));
     }
 
     /// `onerror`: called when the connection fails (a close event follows).
-    pub fn on_error(&self, mut handler: impl FnMut() + Send + 'static) {
-        lock(&self.shared().handlers).error = Some(Box::new(move |()| handler()));
+    pub fn on_error(&self, mut handler: impl FnMut(&WebSocket) + Send + 'static) {
+        lock(&self.shared().handlers).error = Some(Box::new(move |ws, ()| handler(ws)));
     }
 
     /// `onclose`: called once, last, when the connection is closed.
-    pub fn on_close(&self, handler: impl FnMut(CloseEvent) + Send + 'static) {
+    pub fn on_close(&self, handler: impl FnMut(&WebSocket, CloseEvent) + Send + 'static) {
         lock(&self.shared().handlers).close = Some(Box::new(handler));
+    }
+
+    /// The events no handler took, as a [`Stream`] ending after the close event (the
+    /// `WebSocket` itself is that stream too).
+    pub fn events(&self) -> Events<'_> {
+        Events { ws: self }
+    }
+}
+
+/// The stream of events from [`WebSocket::events`].
+#[derive(Debug)]
+pub struct Events<'a> {
+    ws: &'a WebSocket,
+}
+
+impl Stream for Events<'_> {
+    type Item = BrowserEvent;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
+        self.ws.poll_event(cx)
     }
 }
 

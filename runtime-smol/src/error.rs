@@ -14,9 +14,11 @@ pub enum Error {
     /// The TLS layer failed (bad certificate, invalid server name, ...).
     #[cfg(feature = "tls")]
     Tls(rustls::Error),
-    /// The URL was refused by the browser's rules (`SyntaxError`, `SecurityError`), or
-    /// the client options would produce a malformed request.
+    /// The URL (or the subprotocol list, or an extra header) was refused by the
+    /// browser's rules (`SyntaxError`, `SecurityError`).
     Url(ApiError),
+    /// An argument was refused (close code or reason): nothing happened.
+    Api(ApiError),
     /// The opening handshake failed (rejected with an HTTP status, bad response, ...).
     Handshake(HandshakeError),
     /// The engine failed the connection (protocol violation by the peer, timeout,
@@ -71,6 +73,7 @@ impl fmt::Display for Error {
             #[cfg(feature = "tls")]
             Error::Tls(e) => write!(f, "TLS error: {e}"),
             Error::Url(e) => write!(f, "invalid URL or request: {e}"),
+            Error::Api(e) => write!(f, "invalid argument: {e}"),
             Error::Handshake(e) => write!(f, "opening handshake failed: {e}"),
             Error::Protocol(e) => write!(f, "connection failed: {e}"),
             Error::Send(e) => write!(f, "send refused: {e}"),
@@ -85,7 +88,7 @@ impl std::error::Error for Error {
             Error::Io(e) => Some(e),
             #[cfg(feature = "tls")]
             Error::Tls(e) => Some(e),
-            Error::Url(e) => Some(e),
+            Error::Url(e) | Error::Api(e) => Some(e),
             Error::Handshake(e) => Some(e),
             Error::Protocol(e) => Some(e),
             Error::Send(e) => Some(e),

@@ -14,7 +14,7 @@ pub mod tls;
 mod websocket;
 
 pub use accept::{accept, accept_with, from_upgraded, Decision};
-pub use browser::{BrowserEvent, MessageData, SendData, WebSocket};
+pub use browser::{BrowserEvent, Events, MessageData, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
 pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};

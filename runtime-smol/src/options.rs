@@ -54,6 +54,17 @@ impl Default for ClientOptions {
 }
 
 impl ClientOptions {
+    /// The defaults (same as [`Default`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an offered subprotocol.
+    pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.protocols.push(protocol.into());
+        self
+    }
+
     /// Sets the offered subprotocols.
     pub fn protocols<I, P>(mut self, protocols: I) -> Self
     where
@@ -115,6 +126,11 @@ pub struct ServerOptions {
 }
 
 impl ServerOptions {
+    /// The defaults (same as [`Default`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// Sets the limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;

@@ -33,11 +33,11 @@ pub fn default_client_config() -> Arc<rustls::ClientConfig> {
 ///
 /// [`Error::Tls`] if a certificate cannot be parsed.
 pub fn client_config_trusting(
-    certs: impl IntoIterator<Item = CertificateDer<'static>>,
+    certs: &[CertificateDer<'static>],
 ) -> Result<Arc<rustls::ClientConfig>> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in certs {
-        roots.add(cert).map_err(Error::Tls)?;
+        roots.add(cert.clone()).map_err(Error::Tls)?;
     }
     Ok(Arc::new(
         rustls::ClientConfig::builder_with_provider(Arc::new(

@@ -282,7 +282,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
     fn close_now(&self, code: Option<u16>, reason: &str) -> Result<()> {
         let mut inner = lock(&self.inner);
         let now = inner.driver.now();
-        inner.conn.close(now, code, reason).map_err(Error::Url)?;
+        inner.conn.close(now, code, reason).map_err(Error::Api)?;
         Ok(())
     }
 
@@ -488,7 +488,7 @@ macro_rules! send_methods {
         ///
         /// # Errors
         ///
-        /// [`Error::Url`] with `InvalidAccessError` for a code that may not be sent,
+        /// [`Error::Api`] with `InvalidAccessError` for a code that may not be sent,
         /// `SyntaxError` for a bad reason.
         pub async fn close(&self, code: Option<u16>, reason: &str) -> Result<()> {
             self.shared.close_now(code, reason)?;

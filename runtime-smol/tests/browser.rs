@@ -11,7 +11,7 @@ use websock_smol::{
 };
 
 fn browser(url: &str, protocols: &[&str]) -> WebSocket {
-    WebSocket::with_options(url, protocols, client_options()).unwrap()
+    WebSocket::with_options(url, client_options().protocols(protocols.iter().copied())).unwrap()
 }
 
 async fn next(ws: &WebSocket) -> Option<BrowserEvent> {
@@ -149,7 +149,7 @@ fn buffered_amount_counts_unsent_bytes_and_keeps_growing_after_close() {
             close: Some(Duration::from_millis(200)),
             ..Timeouts::default()
         });
-        let ws = WebSocket::with_options(&ws_url(addr, "/"), &[], options).unwrap();
+        let ws = WebSocket::with_options(&ws_url(addr, "/"), options).unwrap();
         assert_eq!(ws.buffered_amount(), 0);
         assert_eq!(next(&ws).await, Some(BrowserEvent::Open));
         ws.send(vec![0u8; 12 << 20]).unwrap();
@@ -253,21 +253,19 @@ fn handlers_run_the_mdn_example() {
         let addr = echo_server(ServerOptions::default()).await;
         let (tx, rx) = smol::channel::unbounded::<String>();
         let socket = browser(&ws_url(addr, "/"), &[]);
-        let s = socket.clone();
         let log = tx.clone();
-        socket.on_open(move || {
+        socket.on_open(move |socket| {
             log.try_send("open".into()).unwrap();
-            s.send("Hello Server!").unwrap();
+            socket.send("Hello Server!").unwrap();
         });
         let log = tx.clone();
-        let s = socket.clone();
-        socket.on_message(move |data| {
+        socket.on_message(move |socket, data| {
             log.try_send(format!("Message from server {data}")).unwrap();
-            s.close(Some(1000), None).unwrap();
+            socket.close(Some(1000), None).unwrap();
         });
         let log = tx.clone();
-        socket.on_error(move || log.try_send("error".into()).unwrap());
-        socket.on_close(move |ev| {
+        socket.on_error(move |_| log.try_send("error".into()).unwrap());
+        socket.on_close(move |_, ev| {
             tx.try_send(format!("close {} {}", ev.code, ev.was_clean))
                 .unwrap()
         });

@@ -150,12 +150,12 @@ fn invalid_close_arguments_are_refused() {
             .unwrap();
         assert!(matches!(
             ws.close(Some(1005), "").await,
-            Err(Error::Url(websock_smol::ApiError::InvalidAccess))
+            Err(Error::Api(websock_smol::ApiError::InvalidAccess))
         ));
         let long = "x".repeat(124);
         assert!(matches!(
             ws.close(Some(1000), &long).await,
-            Err(Error::Url(websock_smol::ApiError::Syntax))
+            Err(Error::Api(websock_smol::ApiError::Syntax))
         ));
         assert_eq!(ws.ready_state(), ReadyState::Open);
     });
