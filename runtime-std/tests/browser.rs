@@ -28,10 +28,22 @@ fn wait_for_state(ws: &WebSocket, state: ReadyState) {
 
 #[test]
 fn constructor_exceptions() {
-    assert_eq!(WebSocket::new("ftp://x", &[]).unwrap_err(), ApiError::Syntax);
-    assert_eq!(WebSocket::new("not a url", &[]).unwrap_err(), ApiError::Syntax);
-    assert_eq!(WebSocket::new("ws://x/#", &[]).unwrap_err(), ApiError::Syntax);
-    assert_eq!(WebSocket::new("ws://127.0.0.1:25", &[]).unwrap_err(), ApiError::Security);
+    assert_eq!(
+        WebSocket::new("ftp://x", &[]).unwrap_err(),
+        ApiError::Syntax
+    );
+    assert_eq!(
+        WebSocket::new("not a url", &[]).unwrap_err(),
+        ApiError::Syntax
+    );
+    assert_eq!(
+        WebSocket::new("ws://x/#", &[]).unwrap_err(),
+        ApiError::Syntax
+    );
+    assert_eq!(
+        WebSocket::new("ws://127.0.0.1:25", &[]).unwrap_err(),
+        ApiError::Security
+    );
     assert_eq!(
         WebSocket::new("ws://127.0.0.1:25", &[]).unwrap_err().name(),
         "SecurityError"
@@ -40,7 +52,10 @@ fn constructor_exceptions() {
         WebSocket::new("ws://x", &["echo", "eCho"]).unwrap_err(),
         ApiError::Syntax
     );
-    assert_eq!(WebSocket::new("ws://x", &["a b"]).unwrap_err(), ApiError::Syntax);
+    assert_eq!(
+        WebSocket::new("ws://x", &["a b"]).unwrap_err(),
+        ApiError::Syntax
+    );
 }
 
 #[test]
@@ -62,7 +77,10 @@ fn lifecycle_ready_states_events_and_close_rules() {
         assert_eq!(ws.ready_state().as_u16(), 1);
 
         ws.send("hello").unwrap();
-        assert_eq!(next(&ws), BrowserEvent::Message(MessageData::Text("hello".into())));
+        assert_eq!(
+            next(&ws),
+            BrowserEvent::Message(MessageData::Text("hello".into()))
+        );
         ws.send(vec![1u8, 2, 3]).unwrap();
         assert_eq!(
             next(&ws),
@@ -75,10 +93,19 @@ fn lifecycle_ready_states_events_and_close_rules() {
             BrowserEvent::Message(MessageData::ArrayBuffer(vec![0u8].into()))
         );
 
-        assert_eq!(ws.close(Some(1001), None).unwrap_err(), ApiError::InvalidAccess);
-        assert_eq!(ws.close(Some(2999), None).unwrap_err(), ApiError::InvalidAccess);
+        assert_eq!(
+            ws.close(Some(1001), None).unwrap_err(),
+            ApiError::InvalidAccess
+        );
+        assert_eq!(
+            ws.close(Some(2999), None).unwrap_err(),
+            ApiError::InvalidAccess
+        );
         let long = "é".repeat(62); // 124 bytes
-        assert_eq!(ws.close(Some(1000), Some(&long)).unwrap_err(), ApiError::Syntax);
+        assert_eq!(
+            ws.close(Some(1000), Some(&long)).unwrap_err(),
+            ApiError::Syntax
+        );
         assert_eq!(ws.ready_state(), ReadyState::Open);
 
         ws.close(Some(4000), Some("bye")).unwrap();
@@ -199,11 +226,15 @@ fn protocol_is_set_on_open() {
 #[test]
 fn killed_server_mid_connection_gives_error_then_1006() {
     within(20, || {
-        let (addr, server) = server(ServerOptions::default(), |_| Decision::accept(), |mut ws| {
-            // Wait for one message, then vanish without a closing handshake.
-            let _ = ws.recv();
-            drop(ws);
-        });
+        let (addr, server) = server(
+            ServerOptions::default(),
+            |_| Decision::accept(),
+            |mut ws| {
+                // Wait for one message, then vanish without a closing handshake.
+                let _ = ws.recv();
+                drop(ws);
+            },
+        );
         let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
         assert_eq!(next(&ws), BrowserEvent::Open);
         ws.send("bye").unwrap();
@@ -251,7 +282,11 @@ fn handlers_run_in_browser_order_and_can_send() {
         let l = log.clone();
         ws.on_error(move |_| l.lock().unwrap().push("error".into()));
         let l = log.clone();
-        ws.on_close(move |_, c| l.lock().unwrap().push(format!("close {} {}", c.code, c.was_clean)));
+        ws.on_close(move |_, c| {
+            l.lock()
+                .unwrap()
+                .push(format!("close {} {}", c.code, c.was_clean))
+        });
         // Every event went to a handler: nothing is left to pull.
         assert!(ws.next_event_timeout(WAIT).is_none());
         assert_eq!(

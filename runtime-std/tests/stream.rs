@@ -164,7 +164,10 @@ fn server_closes_with_code_and_reason() {
         ws.send(Message::text("hi")).unwrap();
         assert!(ws.recv().is_none());
         let c = ws.close_event().unwrap();
-        assert_eq!((c.code, c.reason.as_str(), c.was_clean), (4001, "server says bye", true));
+        assert_eq!(
+            (c.code, c.reason.as_str(), c.was_clean),
+            (4001, "server says bye", true)
+        );
         assert!(matches!(ws.send(Message::text("late")), Err(Error::Closed)));
         let (first, close) = server.join().unwrap().unwrap();
         assert_eq!(first, Message::text("hi"));
@@ -178,7 +181,10 @@ fn close_rejects_codes_the_wire_forbids() {
         let (addr, _server) = echo_server();
         let mut ws = connect(&url(addr, "/")).unwrap();
         assert!(matches!(ws.close(Some(1005), ""), Err(Error::Api(_))));
-        assert!(matches!(ws.close(Some(1000), &"x".repeat(124)), Err(Error::Api(_))));
+        assert!(matches!(
+            ws.close(Some(1000), &"x".repeat(124)),
+            Err(Error::Api(_))
+        ));
         assert_eq!(ws.ready_state(), ReadyState::Open);
     });
 }
@@ -207,8 +213,14 @@ fn callback_sees_the_request_and_selects_a_protocol() {
             .header("Authorization", "Bearer t");
         let ws = connect_with(&url(addr, "/chat?room=1"), options).unwrap();
         assert_eq!(ws.protocol().as_deref(), Some("v1"));
-        assert_eq!(ws.response().unwrap().header_str("x-server"), Some("websock"));
-        assert_eq!(server.join().unwrap().unwrap().as_deref(), Some("/chat?room=1"));
+        assert_eq!(
+            ws.response().unwrap().header_str("x-server"),
+            Some("websock")
+        );
+        assert_eq!(
+            server.join().unwrap().unwrap().as_deref(),
+            Some("/chat?room=1")
+        );
     });
 }
 
@@ -236,15 +248,27 @@ fn selecting_a_protocol_the_client_did_not_offer_is_an_error() {
             .err()
         });
         let err = connect_with(&url(addr, "/"), ClientOptions::default().protocol("yes"));
-        assert!(matches!(err, Err(Error::Handshake(HandshakeError::UnexpectedStatus(500)))), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Err(Error::Handshake(HandshakeError::UnexpectedStatus(500)))
+            ),
+            "{err:?}"
+        );
         assert!(matches!(server.join().unwrap(), Some(Error::Api(_))));
     });
 }
 
 #[test]
 fn bad_urls_and_ports_are_refused_before_connecting() {
-    assert!(matches!(connect("ftp://x"), Err(Error::Url(websock_std::ApiError::Syntax))));
-    assert!(matches!(connect("ws://x/#f"), Err(Error::Url(websock_std::ApiError::Syntax))));
+    assert!(matches!(
+        connect("ftp://x"),
+        Err(Error::Url(websock_std::ApiError::Syntax))
+    ));
+    assert!(matches!(
+        connect("ws://x/#f"),
+        Err(Error::Url(websock_std::ApiError::Syntax))
+    ));
     assert!(matches!(
         connect("ws://127.0.0.1:25"),
         Err(Error::Url(websock_std::ApiError::Security))
@@ -274,11 +298,15 @@ fn server_handshake_deadline_is_enforced() {
             handshake: Some(Duration::from_millis(200)),
             ..Timeouts::default()
         };
-        let result = websock_std::accept_with(tcp, ServerOptions::default().timeouts(timeouts), |_| {
-            Decision::accept()
-        });
+        let result =
+            websock_std::accept_with(tcp, ServerOptions::default().timeouts(timeouts), |_| {
+                Decision::accept()
+            });
         assert!(
-            matches!(result, Err(Error::Protocol(websock_core::Error::HandshakeTimeout))),
+            matches!(
+                result,
+                Err(Error::Protocol(websock_core::Error::HandshakeTimeout))
+            ),
             "{result:?}"
         );
         assert!(started.elapsed() < Duration::from_secs(3));
@@ -323,11 +351,17 @@ fn handshakes_run_over_any_transport() {
             common::echo_custom(accept(Custom(tcp)).unwrap())
         });
         let tcp = TcpStream::connect(addr).unwrap();
-        let mut ws =
-            client_handshake(Custom(tcp), "ws://example.com/custom", ClientOptions::default())
-                .unwrap();
+        let mut ws = client_handshake(
+            Custom(tcp),
+            "ws://example.com/custom",
+            ClientOptions::default(),
+        )
+        .unwrap();
         ws.send(Message::text("over a custom transport")).unwrap();
-        assert_eq!(ws.recv().unwrap().unwrap(), Message::text("over a custom transport"));
+        assert_eq!(
+            ws.recv().unwrap().unwrap(),
+            Message::text("over a custom transport")
+        );
         ws.close(None, "").unwrap();
         assert!(ws.recv().is_none());
         // No code in the Close frame: reported as 1005.
@@ -380,10 +414,14 @@ fn split_halves_work_from_two_threads() {
 #[test]
 fn killed_server_is_reported_as_an_error_then_1006() {
     within(20, || {
-        let (addr, server) = server(ServerOptions::default(), |_| Decision::accept(), |ws| {
-            // Drop the stream abruptly, without a closing handshake.
-            drop(ws);
-        });
+        let (addr, server) = server(
+            ServerOptions::default(),
+            |_| Decision::accept(),
+            |ws| {
+                // Drop the stream abruptly, without a closing handshake.
+                drop(ws);
+            },
+        );
         let mut ws = connect(&url(addr, "/")).unwrap();
         server.join().unwrap();
         match ws.recv() {

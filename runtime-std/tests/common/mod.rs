@@ -54,7 +54,7 @@ where
 
 /// Echo every message until the connection closes; return the close event's code,
 /// reason and cleanliness.
-pub fn echo(mut ws: WebSocketStream<TcpStream>) -> Option<(u16, String, bool)> {
+pub fn echo(mut ws: WebSocketStream<TcpStream>) -> Closed {
     while let Some(m) = ws.recv() {
         match m {
             Ok(m) => {
@@ -70,8 +70,11 @@ pub fn echo(mut ws: WebSocketStream<TcpStream>) -> Option<(u16, String, bool)> {
         .map(|c| (c.code, c.reason.clone(), c.was_clean))
 }
 
+/// What [`echo`] saw: the close code, reason and cleanliness.
+pub type Closed = Option<(u16, String, bool)>;
+
 /// An echo server for one connection.
-pub fn echo_server() -> (SocketAddr, JoinHandle<Option<Option<(u16, String, bool)>>>) {
+pub fn echo_server() -> (SocketAddr, JoinHandle<Option<Closed>>) {
     server(ServerOptions::default(), |_| Decision::accept(), echo)
 }
 
@@ -106,7 +109,11 @@ pub fn raw_client(addr: SocketAddr) -> TcpStream {
         s.read_exact(&mut byte).unwrap();
         head.push(byte[0]);
     }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
     s
 }
 
@@ -130,7 +137,8 @@ pub fn raw_server(then: impl FnOnce(TcpStream) + Send + 'static) -> (SocketAddr,
             .lines()
             .find_map(|l| {
                 let (n, v) = l.split_once(':')?;
-                n.eq_ignore_ascii_case("sec-websocket-key").then(|| v.trim().to_string())
+                n.eq_ignore_ascii_case("sec-websocket-key")
+                    .then(|| v.trim().to_string())
             })
             .unwrap();
         let accept = websock_core::handshake::accept_key(key.as_bytes());
