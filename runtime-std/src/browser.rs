@@ -21,7 +21,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use websock_core::dom::{validate_close_args, BinaryType, ReadyState};
+use websock_core::dom::{close_frame_code, validate_close_args, BinaryType, ReadyState};
 use websock_core::{ApiError, CloseEvent, Event, Message, SendError};
 
 use crate::connect;
@@ -279,11 +279,11 @@ impl WebSocket {
     /// `close(code, reason)`: InvalidAccessError unless `code` is 1000 or 3000-4999;
     /// SyntaxError if `reason` is over 123 bytes. Then: CONNECTING fails the
     /// connection; OPEN starts the closing handshake (a reason without a code is sent
-    /// with 1000); CLOSING or CLOSED does nothing.
+    /// with 1000, see [`close_frame_code`]); CLOSING or CLOSED does nothing.
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
         validate_close_args(code, reason)?;
+        let code = close_frame_code(code, reason);
         let reason = reason.unwrap_or("");
-        let code = code.or((!reason.is_empty()).then_some(websock_core::close::NORMAL));
         let mut st = self.inner.shared.lock();
         let now = st.now();
         st.conn.close(now, code, reason)?;

@@ -248,6 +248,10 @@ impl<S: Transport> Shared<S> {
     pub(crate) fn next_event(&self, rd: &mut Reader) -> Option<Event> {
         let mut st = self.lock();
         loop {
+            // The driver loop's order: write first (pongs, close echoes), then events.
+            if st.wants_write() {
+                st = self.flush(st, false);
+            }
             if let Some(ev) = st.conn.poll_event() {
                 self.changed.notify_all();
                 return Some(ev);
@@ -261,7 +265,6 @@ impl<S: Transport> Shared<S> {
                 st.conn.handle_timeout(now);
                 continue;
             }
-            st = self.flush(st, false);
             if st.conn.is_finished() {
                 continue;
             }

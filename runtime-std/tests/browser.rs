@@ -354,3 +354,16 @@ fn send_queue_overflow_fails_the_connection() {
         wait_for_state(&ws, ReadyState::Closed);
     });
 }
+
+#[test]
+fn a_reason_without_a_code_is_sent_with_1000() {
+    within(20, || {
+        let (addr, server) = echo_server();
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        assert_eq!(next(&ws), BrowserEvent::Open);
+        ws.close(None, Some("why")).unwrap();
+        assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1000 && c.was_clean));
+        let (code, reason, _) = server.join().unwrap().unwrap().unwrap();
+        assert_eq!((code, reason.as_str()), (1000, "why"));
+    });
+}
