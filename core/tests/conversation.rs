@@ -542,3 +542,46 @@ fn frames_in_the_same_read_as_the_response_are_kept() {
         "{ev:?}"
     );
 }
+
+/// Pongs taken from everything `conn` writes.
+fn pongs_written(conn: &mut websock_core::Connection) -> Vec<Vec<u8>> {
+    decode_frames(&drain(conn))
+        .into_iter()
+        .filter(|f| f.opcode == websock_core::frame::OpCode::Pong)
+        .map(|f| f.payload)
+        .collect()
+}
+
+#[test]
+fn every_ping_in_one_read_gets_its_pong_while_the_queue_has_room() {
+    let mut s = open_server();
+    let mut input = Vec::new();
+    for i in 0..10 {
+        input.extend(client_frame(0x9, true, format!("payload-{i}").as_bytes()));
+    }
+    s.handle_input(Duration::ZERO, &input);
+    let want: Vec<Vec<u8>> = (0..10)
+        .map(|i| format!("payload-{i}").into_bytes())
+        .collect();
+    assert_eq!(pongs_written(&mut s), want);
+}
+
+#[test]
+fn a_ping_flood_against_a_full_send_queue_gets_only_the_latest_pong() {
+    let mut config = config(9);
+    config.limits.max_send_queue = 100;
+    let mut s = websock_core::Connection::upgraded(
+        websock_core::Role::Server,
+        None,
+        config,
+        Duration::ZERO,
+    );
+    assert!(matches!(s.poll_event(), Some(Event::Open(_))));
+    s.send_binary(vec![0u8; 1000]).unwrap();
+    let mut input = Vec::new();
+    for i in 0..10 {
+        input.extend(client_frame(0x9, true, format!("payload-{i}").as_bytes()));
+    }
+    s.handle_input(Duration::ZERO, &input);
+    assert_eq!(pongs_written(&mut s), vec![b"payload-9".to_vec()]);
+}

@@ -350,6 +350,9 @@ impl Connection {
             }
             OpCode::Ping => {
                 if self.auto_pong && !self.close_sent {
+                    // Answer every ping while the send queue has room; under a flood
+                    // (queue full) only the latest one is answered (RFC 6455 §5.5.3).
+                    self.flush_pong();
                     self.pending_pong = Some(payload.clone());
                 }
                 self.events.push_back(Event::Ping(payload));
