@@ -29,6 +29,14 @@ use crate::stream::Transport;
 ///
 /// Transport errors are reported once by `recv` as [`Error::Io`] (or [`Error::Tls`]),
 /// and by every later send.
+///
+/// Dropping the stream drops the transport at once, without a closing handshake (the
+/// peer sees 1006): for a clean close, call [`close`](Self::close) and receive until
+/// `recv` returns `None`.
+///
+/// From one thread, a `send` blocks while the peer does not read; if the peer itself
+/// waits for its own writes to be read before reading (two echoing peers pipelining
+/// large messages), use [`split`](Self::split) and receive on another thread.
 pub struct WebSocketStream<S> {
     tx: WebSocketSender<S>,
     rx: WebSocketReceiver<S>,

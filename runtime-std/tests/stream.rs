@@ -411,3 +411,31 @@ fn killed_server_is_reported_as_an_error_then_1006() {
         assert_eq!((c.code, c.was_clean), (1006, false));
     });
 }
+
+#[test]
+fn from_upgraded_takes_over_a_stream_upgraded_elsewhere() {
+    within(20, || {
+        // The HTTP upgrade is done by hand (as hyper would), then the stream is handed
+        // over, open from the start.
+        let (addr, server) = common::raw_server(|tcp| {
+            let ws = websock_std::from_upgraded(
+                tcp,
+                Role::Server,
+                Some("chat".into()),
+                websock_std::Config::default(),
+            );
+            assert_eq!(ws.protocol().as_deref(), Some("chat"));
+            assert_eq!(ws.ready_state(), ReadyState::Open);
+            assert_eq!(common::echo_custom(ws), 1000);
+        });
+        let mut ws = connect(&url(addr, "/")).unwrap();
+        ws.send(Message::binary(vec![9u8; 1000])).unwrap();
+        assert_eq!(
+            ws.recv().unwrap().unwrap(),
+            Message::binary(vec![9u8; 1000])
+        );
+        ws.close(Some(1000), "").unwrap();
+        assert!(ws.recv().is_none());
+        server.join().unwrap();
+    });
+}
