@@ -242,8 +242,12 @@ impl Connection {
 
 // Outputs.
 impl Connection {
-    /// The next event for the application, if any.
+    /// The next event for the application, if any. Processes input held back after a
+    /// message (see [`handle_input`](Self::handle_input)) once the queue is empty.
     pub fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() && self.has_unprocessed_input() {
+            self.process();
+        }
         self.events.pop_front()
     }
 

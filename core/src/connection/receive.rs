@@ -31,6 +31,11 @@ pub(crate) struct InFrame {
 impl Connection {
     /// Bytes arrived from the transport. They are copied into the engine's buffer; to
     /// read straight into it instead, use [`receive_buffer`](Self::receive_buffer).
+    ///
+    /// Input is processed up to the first frame that completes a data message; the rest
+    /// is processed as [`poll_event`](Self::poll_event) is called, so the application
+    /// can answer a message before later frames (a ping, a protocol violation, a Close)
+    /// are acted on. Drain `poll_event` before waiting for more input.
     pub fn handle_input(&mut self, now: Duration, data: &[u8]) {
         if data.is_empty() {
             return;
@@ -68,6 +73,10 @@ impl Connection {
         self.now = now;
         if self.eof {
             return;
+        }
+        // Frames received before the end (a Close, say) count, even if not yet polled.
+        if self.has_unprocessed_input() {
+            self.process_input(false);
         }
         self.eof = true;
         match self.state {
@@ -130,8 +139,19 @@ impl Connection {
 
 /// The reader.
 impl Connection {
+    /// Process buffered input, stopping after a frame that completes a data message:
+    /// the rest waits for [`Connection::poll_event`], so the application sees (and can
+    /// answer) a message before later frames are acted on, as when reading frame by
+    /// frame. (A bad frame behind a good message must not close the connection before
+    /// the application could echo the message: Autobahn's "strict" cases 3.2, 4.1.3...)
     pub(super) fn process(&mut self) {
+        self.process_input(true);
+    }
+
+    /// Process buffered input; with `hold`, stop after a completed data message.
+    pub(super) fn process_input(&mut self, hold: bool) {
         loop {
+            let events_before = self.events.len();
             let progressed = match self.phase {
                 Phase::ClientHandshake { .. } => self.read_response(),
                 Phase::ServerHandshake { .. } => self.read_request(),
@@ -145,7 +165,18 @@ impl Connection {
             if !progressed || self.recv.is_empty() && self.frame.is_none() {
                 return;
             }
+            if hold
+                && self.events.len() > events_before
+                && matches!(self.events.back(), Some(Event::Message(_)))
+            {
+                return;
+            }
         }
+    }
+
+    /// Whether buffered input waits to be processed (see [`Connection::process`]).
+    pub(super) fn has_unprocessed_input(&self) -> bool {
+        matches!(self.phase, Phase::Frames) && !self.recv.is_empty()
     }
 
     /// Feed the head reader; returns whether the head completed.
