@@ -116,7 +116,7 @@
 //! # Features
 //!
 //! * `tls` (default): `wss://` with rustls (ring) and the webpki roots; servers take a
-//!   `rustls::ServerConfig` ([`MaybeTlsStream::server_tls`], [`tls::server_config`]).
+//!   `rustls::ServerConfig` ([`tls::accept_tls`], [`tls::server_config`]).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

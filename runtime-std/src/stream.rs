@@ -163,19 +163,6 @@ impl MaybeTlsStream {
     pub fn is_tls(&self) -> bool {
         !matches!(self, MaybeTlsStream::Plain(_))
     }
-
-    /// Server side: wrap an accepted TCP stream in TLS with `config`. The TLS handshake
-    /// happens on first use, under the WebSocket handshake's deadline.
-    #[cfg(feature = "tls")]
-    pub fn server_tls(
-        tcp: TcpStream,
-        config: std::sync::Arc<rustls::ServerConfig>,
-    ) -> crate::Result<MaybeTlsStream> {
-        let conn = rustls::ServerConnection::new(config).map_err(crate::Error::Tls)?;
-        Ok(MaybeTlsStream::ServerTls(Box::new(
-            rustls::StreamOwned::new(conn, tcp),
-        )))
-    }
 }
 
 macro_rules! each {

@@ -8,12 +8,18 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, StreamOwned};
 
 use crate::error::{Error, Result};
+use crate::stream::MaybeTlsStream;
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn client_config_with(roots: RootCertStore) -> Result<Arc<ClientConfig>> {
+/// A client configuration trusting `roots` (TLS 1.2 and 1.3, the ring provider).
+///
+/// # Errors
+///
+/// [`Error::Tls`] if the provider cannot be set up (it always can with ring).
+pub fn client_config_with_roots(roots: RootCertStore) -> Result<Arc<ClientConfig>> {
     let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(Error::Tls)?
@@ -32,7 +38,7 @@ pub fn default_client_config() -> Arc<ClientConfig> {
                 roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
             };
             // The ring provider supports the safe default versions: this cannot fail.
-            client_config_with(roots).unwrap_or_else(|_| {
+            client_config_with_roots(roots).unwrap_or_else(|_| {
                 Arc::new(
                     ClientConfig::builder()
                         .with_root_certificates(RootCertStore::empty())
@@ -43,18 +49,20 @@ pub fn default_client_config() -> Arc<ClientConfig> {
         .clone()
 }
 
-/// A client configuration that trusts exactly `roots` (for example a private CA, or a
-/// self-signed certificate in tests).
+/// A client configuration that trusts exactly the given certificates (for example a
+/// private CA, or a self-signed certificate in tests), and nothing else.
 ///
 /// # Errors
 ///
 /// [`Error::Tls`] if a certificate cannot be parsed.
-pub fn client_config_trusting(roots: &[CertificateDer<'static>]) -> Result<Arc<ClientConfig>> {
+pub fn client_config_trusting(
+    certs: impl IntoIterator<Item = CertificateDer<'static>>,
+) -> Result<Arc<ClientConfig>> {
     let mut store = RootCertStore::empty();
-    for cert in roots {
-        store.add(cert.clone()).map_err(Error::Tls)?;
+    for cert in certs {
+        store.add(cert).map_err(Error::Tls)?;
     }
-    client_config_with(store)
+    client_config_with_roots(store)
 }
 
 /// A server configuration presenting `cert_chain` (leaf first) with `key`, without
@@ -86,8 +94,12 @@ pub(crate) fn client_stream(
 ) -> Result<StreamOwned<ClientConnection, TcpStream>> {
     // An IPv6 literal comes bracketed from the URL.
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let name = ServerName::try_from(bare.to_owned())
-        .map_err(|_| Error::Url(websock_core::ApiError::Syntax))?;
+    let name = ServerName::try_from(bare.to_owned()).map_err(|e| {
+        Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("invalid TLS server name {bare:?}: {e}"),
+        ))
+    })?;
     let mut conn = ClientConnection::new(config, name).map_err(Error::Tls)?;
     while conn.is_handshaking() {
         let left = crate::connect::time_left(deadline)?;
@@ -103,4 +115,20 @@ pub(crate) fn client_stream(
     tcp.set_read_timeout(None)?;
     tcp.set_write_timeout(None)?;
     Ok(StreamOwned::new(conn, tcp))
+}
+
+/// Server side: wrap an accepted TCP connection in TLS with `config`, then hand the
+/// stream to [`accept`](crate::accept) or [`accept_with`](crate::accept_with). The TLS
+/// handshake runs on first use, inside the WebSocket handshake and under its deadline
+/// ([`Timeouts::handshake`](websock_core::Timeouts::handshake)), so a client that
+/// never speaks cannot hold the thread forever.
+///
+/// # Errors
+///
+/// [`Error::Tls`] if `config` cannot be used.
+pub fn accept_tls(tcp: TcpStream, config: Arc<ServerConfig>) -> Result<MaybeTlsStream> {
+    let conn = rustls::ServerConnection::new(config).map_err(Error::Tls)?;
+    Ok(MaybeTlsStream::ServerTls(Box::new(StreamOwned::new(
+        conn, tcp,
+    ))))
 }

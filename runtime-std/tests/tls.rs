@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::{listener, tls_configs, within};
 use websock_std::{
-    accept, connect, connect_with, BrowserEvent, ClientOptions, Error, MaybeTlsStream, Message,
-    MessageData, WebSocket,
+    accept, connect, connect_with, BrowserEvent, ClientOptions, Error, Message, MessageData,
+    WebSocket,
 };
 
 /// A TLS echo server for one connection; returns the close code it saw.
@@ -22,7 +22,7 @@ fn tls_echo_server() -> (
     let (l, addr) = listener();
     let handle = thread::spawn(move || {
         let (tcp, _) = l.accept().unwrap();
-        let stream = MaybeTlsStream::server_tls(tcp, server_config).unwrap();
+        let stream = websock_std::tls::accept_tls(tcp, server_config).unwrap();
         let ws = accept(stream).ok()?;
         Some(common::echo_custom(ws))
     });

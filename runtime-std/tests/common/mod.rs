@@ -89,7 +89,7 @@ pub fn tls_configs() -> (
     let der: CertificateDer<'static> = cert.cert.der().clone();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
     let server = websock_std::tls::server_config(vec![der.clone()], key).unwrap();
-    let client = websock_std::tls::client_config_trusting(&[der]).unwrap();
+    let client = websock_std::tls::client_config_trusting([der]).unwrap();
     (server, client)
 }
 
