@@ -97,6 +97,8 @@ extern crate alloc;
 pub mod close;
 pub mod config;
 pub mod connection;
+#[cfg(feature = "deflate")]
+pub mod deflate;
 pub mod dom;
 pub mod error;
 pub mod event;

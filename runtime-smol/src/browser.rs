@@ -157,10 +157,13 @@ impl Shared {
         }
     }
 
-    /// Takes the engine's events, shaped for the browser.
+    /// Takes the engine's events up to and including the next message, shaped for the
+    /// browser (one message at a time, so a handler can answer it before the engine
+    /// acts on later frames).
     fn take_events(state: &mut State) -> Vec<BrowserEvent> {
         let mut out = Vec::new();
         while let Some(event) = state.conn.poll_event() {
+            let is_message = matches!(event, Event::Message(_));
             out.push(match event {
                 Event::Open(_) => BrowserEvent::Open,
                 Event::Message(Message::Text(t)) => {
@@ -176,6 +179,9 @@ impl Shared {
                 Event::Close(c) => BrowserEvent::Close(c),
                 Event::Request(_) | Event::Ping(_) | Event::Pong(_) => continue,
             });
+            if is_message {
+                break;
+            }
         }
         out
     }
@@ -315,17 +321,19 @@ async fn run(
     poll_fn(|cx| loop {
         let mut state = lock(&shared.state);
         state.task_waker = Some(cx.waker().clone());
-        let read = state.queue_bytes < QUEUE_BYTES;
-        let poll = driver.poll_drive(cx, &mut state.conn, read);
-        let finished = state.conn.is_finished();
+        // Hand over what the engine has (one message at a time) before reading more.
         let events = Shared::take_events(&mut state);
-        drop(state);
-        let idle = events.is_empty() && poll.is_pending();
-        shared.dispatch(events);
-        if finished {
+        if !events.is_empty() {
+            drop(state);
+            shared.dispatch(events);
+            continue;
+        }
+        if state.conn.is_finished() {
             return Poll::Ready(());
         }
-        if idle {
+        let read = state.queue_bytes < QUEUE_BYTES;
+        let poll = driver.poll_drive(cx, &mut state.conn, read);
+        if poll.is_pending() {
             return Poll::Pending;
         }
     })

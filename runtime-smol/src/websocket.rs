@@ -10,9 +10,8 @@
 //! Memory stays bounded both ways: a send waits while the engine's send queue is over
 //! [`Limits::max_send_queue`](websock_core::Limits::max_send_queue) (a peer that stops
 //! reading blocks the sender, and [`WebSocketStream::try_send`] reports
-//! [`SendError::Full`]), and reading pauses while received messages wait unread.
+//! [`SendError::Full`]), and reading pauses while a received message waits unread.
 
-use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,11 +27,6 @@ use websock_core::{CloseEvent, Connection, Event, Message, MessageKind, SendErro
 
 use crate::driver::Driver;
 use crate::error::{Error, Result};
-
-/// Reading pauses while this many bytes of received messages wait to be taken...
-const BACKLOG_BYTES: usize = 1 << 20;
-/// ...or this many messages.
-const BACKLOG_MESSAGES: usize = 1024;
 
 /// Locks, ignoring poisoning (the state stays consistent: no user code runs under it).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -89,8 +83,8 @@ impl Wake for Wakers {
 struct Inner<S> {
     conn: Connection,
     driver: Driver<S>,
-    incoming: VecDeque<Message>,
-    incoming_bytes: usize,
+    /// The next message, taken from the engine but not yet by the application.
+    incoming: Option<Message>,
     error: Option<Error>,
     close: Option<CloseEvent>,
     /// A message the `Sink` accepted while the send queue was full.
@@ -98,13 +92,19 @@ struct Inner<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
-    /// Moves the engine's events to where the application takes them.
+    /// Takes the engine's events up to and including the next message, if the
+    /// application has taken the previous one. One message at a time: the engine acts on
+    /// later frames (a ping, a violation, a Close) only after the application had the
+    /// chance to answer this one.
     fn pump(&mut self) {
+        if self.incoming.is_some() {
+            return;
+        }
         while let Some(event) = self.conn.poll_event() {
             match event {
                 Event::Message(m) => {
-                    self.incoming_bytes += m.len();
-                    self.incoming.push_back(m);
+                    self.incoming = Some(m);
+                    return;
                 }
                 Event::Error(e) => self.error = Some(map_error(e, &mut self.driver)),
                 Event::Close(c) => self.close = Some(c),
@@ -113,8 +113,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         }
     }
 
-    fn backlog_full(&self) -> bool {
-        self.incoming_bytes >= BACKLOG_BYTES || self.incoming.len() >= BACKLOG_MESSAGES
+    /// Whether to read more: only once the application took the last message, so
+    /// received data waits in the socket (TCP backpressure), not in memory.
+    fn wants_input(&self) -> bool {
+        self.incoming.is_none()
     }
 
     /// Queues the parked message, if any. `Ok(true)` when nothing is parked any more.
@@ -161,7 +163,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
         self.wakers.register(half, cx.waker());
         let waker = Waker::from(self.wakers.clone());
         let mut both = Context::from_waker(&waker);
-        let read = !inner.backlog_full();
+        let read = inner.wants_input();
         let poll = inner.driver.poll_drive(&mut both, &mut inner.conn, read);
         if poll.is_ready() {
             inner.pump();
@@ -178,8 +180,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
         let mut inner = lock(&self.inner);
         loop {
             inner.pump();
-            if let Some(m) = inner.incoming.pop_front() {
-                inner.incoming_bytes -= m.len();
+            if let Some(m) = inner.incoming.take() {
                 return Poll::Ready(Some(Ok(m)));
             }
             if let Some(e) = inner.error.take() {
@@ -339,8 +340,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         let inner = Inner {
             conn,
             driver,
-            incoming: VecDeque::new(),
-            incoming_bytes: 0,
+            incoming: None,
             error: None,
             close: None,
             parked: None,
