@@ -285,3 +285,52 @@ fn handlers_run_the_mdn_example() {
         assert_eq!(next(&socket).await, None);
     });
 }
+
+#[test]
+fn dropping_the_last_handle_closes_with_1001() {
+    run(async {
+        let (listener, addr) = listen().await;
+        let server = smol::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let ws = accept(tcp).await.unwrap();
+            while ws.recv().await.is_some() {}
+            ws.close_event().unwrap()
+        });
+        let ws = browser(&ws_url(addr, "/"), &[]);
+        let other = ws.clone();
+        assert_eq!(next(&ws).await, Some(BrowserEvent::Open));
+        drop(ws);
+        // Another handle still holds it open.
+        async_io::Timer::after(Duration::from_millis(50)).await;
+        assert_eq!(other.ready_state(), ReadyState::Open);
+        drop(other);
+        let ev = within(Duration::from_secs(5), server).await;
+        assert_eq!((ev.code, ev.was_clean), (1001, true));
+    });
+}
+
+#[test]
+fn events_is_a_stream_ending_after_close() {
+    use futures_util::StreamExt as _;
+    run(async {
+        let addr = echo_server(ServerOptions::default()).await;
+        let ws = browser(&ws_url(addr, "/"), &[]);
+        let mut events = ws.events();
+        assert_eq!(events.next().await, Some(BrowserEvent::Open));
+        ws.send("one").unwrap();
+        assert_eq!(
+            events.next().await,
+            Some(BrowserEvent::Message(MessageData::Text("one".into())))
+        );
+        ws.send("two").unwrap();
+        ws.close(None, Some("bye")).unwrap();
+        // The echo of "two" arrives while CLOSING: not delivered, as in the browser.
+        let rest: Vec<BrowserEvent> = within(Duration::from_secs(10), events.collect()).await;
+        assert_eq!(rest.len(), 1, "{rest:?}");
+        let BrowserEvent::Close(ev) = &rest[0] else {
+            panic!("{rest:?}")
+        };
+        // A reason without a code is sent with 1000.
+        assert_eq!((ev.code, ev.was_clean), (1000, true));
+    });
+}
