@@ -394,7 +394,7 @@ impl WebSocket {
                     return Some(BrowserEvent::Open);
                 };
                 drop(h);
-                f(self);
+                guarded(|| f(self));
                 lock(&self.inner.handlers).open.get_or_insert(f);
             }
             BrowserEvent::Message(data) => {
@@ -402,7 +402,7 @@ impl WebSocket {
                     return Some(BrowserEvent::Message(data));
                 };
                 drop(h);
-                f(self, data);
+                guarded(|| f(self, data));
                 lock(&self.inner.handlers).message.get_or_insert(f);
             }
             BrowserEvent::Error => {
@@ -410,7 +410,7 @@ impl WebSocket {
                     return Some(BrowserEvent::Error);
                 };
                 drop(h);
-                f(self);
+                guarded(|| f(self));
                 lock(&self.inner.handlers).error.get_or_insert(f);
             }
             BrowserEvent::Close(c) => {
@@ -418,7 +418,7 @@ impl WebSocket {
                     return Some(BrowserEvent::Close(c));
                 };
                 drop(h);
-                f(self, c);
+                guarded(|| f(self, c));
                 lock(&self.inner.handlers).close.get_or_insert(f);
             }
         }
@@ -447,6 +447,13 @@ impl Drop for WebSocket {
             self.inner.shared.changed.notify_all();
         }
     }
+}
+
+/// Run a user handler; a panic in it is reported by the panic hook and otherwise
+/// ignored (like an exception in a browser's event listener), so the connection keeps
+/// being driven and later events still arrive.
+fn guarded(handler: impl FnOnce()) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler));
 }
 
 /// The background thread: connect, then read and dispatch until the connection is

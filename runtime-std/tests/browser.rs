@@ -367,3 +367,25 @@ fn a_reason_without_a_code_is_sent_with_1000() {
         assert_eq!((code, reason.as_str()), (1000, "why"));
     });
 }
+
+#[test]
+fn a_panicking_handler_does_not_stop_the_connection() {
+    within(20, || {
+        let (addr, _server) = echo_server();
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        ws.on_open(|_| panic!("a handler bug"));
+        ws.on_message(|ws, _| {
+            ws.close(Some(1000), None).unwrap();
+            panic!("another handler bug");
+        });
+        // Open may have fired before the handler was set: then it is queued.
+        let first = ws.next_event_timeout(Duration::from_millis(500));
+        assert!(
+            matches!(first, None | Some(BrowserEvent::Open)),
+            "{first:?}"
+        );
+        wait_for_state(&ws, ReadyState::Open);
+        ws.send("x").unwrap();
+        assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1000 && c.was_clean));
+    });
+}
