@@ -228,3 +228,132 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         conn.handle_eof(self.now());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+    use websock_core::{Config, Message, Role};
+
+    /// A transport that accepts every write and has nothing to read.
+    #[derive(Default)]
+    struct Recorder {
+        vectored_writes: Vec<usize>,
+        written: Vec<u8>,
+        flushes: usize,
+        closed: bool,
+    }
+
+    impl AsyncRead for Recorder {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.get_mut().written.extend_from_slice(buf);
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            let this = self.get_mut();
+            this.vectored_writes.push(bufs.len());
+            let mut n = 0;
+            for b in bufs {
+                this.written.extend_from_slice(b);
+                n += b.len();
+            }
+            Poll::Ready(Ok(n))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.get_mut().flushes += 1;
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.get_mut().closed = true;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    struct Noop;
+
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    fn noop_waker() -> Waker {
+        Waker::from(Arc::new(Noop))
+    }
+
+    fn open_server() -> Connection {
+        let mut conn = Connection::upgraded(Role::Server, None, Config::default(), Duration::ZERO);
+        assert!(conn.poll_event().is_some());
+        conn
+    }
+
+    #[test]
+    fn a_batch_goes_out_in_one_vectored_write_then_a_flush() {
+        let mut conn = open_server();
+        for text in ["one", "two", "three"] {
+            conn.send(Message::text(text)).unwrap();
+        }
+        let mut driver = Driver::new(Recorder::default(), Instant::now());
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(driver.poll_drive(&mut cx, &mut conn, true).is_ready());
+        assert_eq!(driver.io.vectored_writes.len(), 1);
+        assert_eq!(driver.io.flushes, 1);
+        assert_eq!(driver.io.written.len(), 3 * 2 + 3 + 3 + 5);
+        assert!(driver.is_flushed(&conn));
+        // Nothing more to do: pending, and the read buffer is not kept while idle.
+        assert!(driver.poll_drive(&mut cx, &mut conn, true).is_pending());
+        assert_eq!(driver.buf.capacity(), 0);
+    }
+
+    #[test]
+    fn the_write_side_is_shut_down_once_after_the_close() {
+        let mut conn = open_server();
+        let mut driver = Driver::new(Recorder::default(), Instant::now());
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        conn.close(Duration::ZERO, Some(1000), "").unwrap();
+        // The peer answers; then the engine asks for the shutdown.
+        conn.handle_input(
+            Duration::ZERO,
+            &[0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2],
+        );
+        while driver.poll_drive(&mut cx, &mut conn, false).is_ready() && !driver.is_shut_down() {}
+        assert!(conn.should_shutdown());
+        assert!(driver.io.closed);
+        assert!(driver.is_shut_down());
+    }
+
+    #[test]
+    fn an_io_error_is_kept_and_ends_the_connection() {
+        let mut conn = open_server();
+        let mut driver = Driver::new(Recorder::default(), Instant::now());
+        driver.fail(&mut conn, io::Error::from(io::ErrorKind::ConnectionReset));
+        assert!(conn.is_finished());
+        assert_eq!(
+            driver.take_io_error().map(|e| e.kind()),
+            Some(io::ErrorKind::ConnectionReset)
+        );
+        assert!(driver.take_io_error().is_none());
+    }
+}

@@ -38,6 +38,13 @@ impl MaybeTlsStream {
     }
 }
 
+impl MaybeTlsStream {
+    /// Whether the stream is TLS.
+    pub fn is_tls(&self) -> bool {
+        !matches!(self, MaybeTlsStream::Plain(_))
+    }
+}
+
 impl From<TcpStream> for MaybeTlsStream {
     fn from(s: TcpStream) -> Self {
         MaybeTlsStream::Plain(s)

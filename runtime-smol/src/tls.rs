@@ -1,7 +1,7 @@
 //! rustls helpers: the default client configuration, a server configuration from a
 //! certificate chain and key, and the TLS handshakes over TCP.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_net::TcpStream;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -11,43 +11,51 @@ use crate::stream::MaybeTlsStream;
 
 pub use rustls;
 
-/// A client configuration trusting the webpki root certificates (Mozilla's list), with
-/// the `ring` provider and TLS 1.2 and 1.3.
-pub fn default_client_config() -> Arc<rustls::ClientConfig> {
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    Arc::new(
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("the ring provider supports the default protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth(),
-    )
+/// A client configuration trusting the roots in `roots`, with the `ring` provider and
+/// TLS 1.2 and 1.3.
+///
+/// # Errors
+///
+/// [`Error::Tls`] if the provider rejects the protocol versions (it does not).
+pub fn client_config_with_roots(roots: rustls::RootCertStore) -> Result<Arc<rustls::ClientConfig>> {
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(Error::Tls)?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
-/// A client configuration trusting only the given certificates (for example a
+/// The default client configuration: the webpki root certificates (Mozilla's list).
+/// Built once and shared.
+pub fn default_client_config() -> Arc<rustls::ClientConfig> {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let roots =
+                rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            client_config_with_roots(roots)
+                .expect("the ring provider supports the default protocol versions")
+        })
+        .clone()
+}
+
+/// A client configuration trusting exactly the given certificates (for example a
 /// self-signed test certificate).
 ///
 /// # Errors
 ///
 /// [`Error::Tls`] if a certificate cannot be parsed.
 pub fn client_config_trusting(
-    certs: &[CertificateDer<'static>],
+    certs: impl IntoIterator<Item = CertificateDer<'static>>,
 ) -> Result<Arc<rustls::ClientConfig>> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in certs {
-        roots.add(cert.clone()).map_err(Error::Tls)?;
+        roots.add(cert).map_err(Error::Tls)?;
     }
-    Ok(Arc::new(
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(Error::Tls)?
-        .with_root_certificates(roots)
-        .with_no_client_auth(),
-    ))
+    client_config_with_roots(roots)
 }
 
 /// A server configuration presenting `cert_chain` (leaf first) with `key`, no client

@@ -389,6 +389,17 @@ macro_rules! common_methods {
             self.shared.response.as_ref()
         }
 
+        /// The negotiated extensions, as header text (empty when none).
+        pub fn extensions(&self) -> String {
+            lock(&self.shared.inner).conn.extensions().to_owned()
+        }
+
+        /// Payload bytes accepted by `send` and not yet written, plus those sent after
+        /// the connection started closing (the browser's `bufferedAmount`).
+        pub fn buffered_amount(&self) -> usize {
+            lock(&self.shared.inner).conn.buffered_amount()
+        }
+
         /// The connection's readyState (OPEN, CLOSING or CLOSED here).
         pub fn ready_state(&self) -> ReadyState {
             lock(&self.shared.inner).conn.ready_state()

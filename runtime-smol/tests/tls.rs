@@ -50,7 +50,7 @@ fn wss_round_trip_and_clean_close() {
     run(async {
         let cert = test_cert();
         let port = tls_echo_server(cert.server.clone()).await;
-        let options = client_options().tls_config(client_config_trusting(&[cert.cert]).unwrap());
+        let options = client_options().tls_config(client_config_trusting([cert.cert]).unwrap());
         let ws = connect_with(&format!("wss://localhost:{port}/secure"), options)
             .await
             .unwrap();
@@ -85,7 +85,7 @@ fn the_browser_face_over_wss() {
     run(async {
         let cert = test_cert();
         let port = tls_echo_server(cert.server.clone()).await;
-        let options = client_options().tls_config(client_config_trusting(&[cert.cert]).unwrap());
+        let options = client_options().tls_config(client_config_trusting([cert.cert]).unwrap());
         let ws = WebSocket::with_options(&format!("wss://localhost:{port}"), options).unwrap();
         assert_eq!(ws.url(), format!("wss://localhost:{port}/"));
         assert_eq!(
