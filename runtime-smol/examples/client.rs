@@ -30,6 +30,9 @@ fn main() {
                     break;
                 }
             }
+            // Messages arriving after our Close are not delivered: give replies in
+            // flight a moment first.
+            async_io::Timer::after(std::time::Duration::from_millis(300)).await;
             let _ = ws.close(Some(1000), "bye").await;
             // Keep receiving until the peer answers.
             std::future::pending::<()>().await;
