@@ -145,6 +145,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 }
                 Poll::Ready(Ok(n)) => {
                     let now = self.now();
+                    let n = n.min(self.buf.len());
                     conn.handle_input(now, &self.buf[..n]);
                 }
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,

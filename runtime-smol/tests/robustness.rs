@@ -88,6 +88,29 @@ fn keepalive_detects_a_silent_peer() {
 }
 
 #[test]
+fn keepalive_keeps_a_live_connection_open() {
+    run(async {
+        // The echo server answers pings while it waits in `recv`.
+        let addr = echo_server(ServerOptions::default()).await;
+        let options = client_options().timeouts(Timeouts {
+            keepalive_interval: Some(Duration::from_millis(50)),
+            keepalive_timeout: Duration::from_millis(100),
+            ..Timeouts::default()
+        });
+        let ws = connect_with(&ws_url(addr, "/"), options).await.unwrap();
+        // Several keepalive rounds pass without anything to receive.
+        assert!(try_within(Duration::from_millis(500), ws.recv())
+            .await
+            .is_none());
+        ws.send(Message::text("still here")).await.unwrap();
+        assert_eq!(
+            ws.recv().await.unwrap().unwrap(),
+            Message::text("still here")
+        );
+    });
+}
+
+#[test]
 fn a_server_that_never_answers_hits_the_handshake_deadline() {
     run(async {
         let (addr, server) = mute_server().await;
