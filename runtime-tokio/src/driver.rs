@@ -1,0 +1,323 @@
+//! The driver: the only code that touches I/O. It runs as one background task per
+//! connection, owns the transport, and carries out what the engine asks for.
+//!
+//! Each time it is woken (readable or writable transport, a timer, a command from a
+//! handle) it loops until nothing more can be done without waiting:
+//!
+//! 1. write what [`Connection::poll_transmit`] offers with one vectored write (up to 32
+//!    slices), report it with [`Connection::advance_transmit`], then flush (TLS);
+//! 2. once [`Connection::should_shutdown`], shut the write side down (TCP FIN, TLS
+//!    `close_notify`), once;
+//! 3. leave the events to the application, waking it (the engine holds input back
+//!    until its events are taken, and the driver reads no more until then);
+//! 4. stop when [`Connection::is_finished`] (dropping the transport);
+//! 5. read straight into [`Connection::receive_buffer`] and call
+//!    [`Connection::handle_received`]; 0 bytes is [`Connection::handle_eof`], and so is
+//!    an I/O error (the engine reports 1006; the error is kept for the idiomatic API);
+//! 6. sleep until [`Connection::poll_timeout`], then [`Connection::handle_timeout`].
+//!
+//! Time is the [`Duration`] since the `Instant` at which the connection was created,
+//! so the handshake deadline also covers DNS, TCP and TLS setup.
+
+use std::future::{poll_fn, Future};
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::time::{Instant, Sleep};
+use websock_core::dom::ReadyState;
+
+use crate::error::Error;
+use crate::shared::{Shared, State};
+
+/// Slices offered to one vectored write.
+const MAX_SLICES: usize = 32;
+/// Rounds of work per wake-up before yielding to other tasks.
+const BUDGET: usize = 64;
+/// Close code sent when every handle was dropped while the connection was open.
+const GOING_AWAY: u16 = 1001;
+
+/// Drives `shared`'s connection over `stream` until the connection is finished.
+pub(crate) async fn run<S>(shared: Shared, stream: S)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    Driver::new(shared, stream).await
+}
+
+/// Sets the transport up with `establish` (DNS, TCP, TLS), bounded by the engine's
+/// handshake deadline and cancelled if the connection is closed or abandoned meanwhile,
+/// then drives the connection over it. A failure is reported by the engine as an error
+/// and a close with 1006; the error itself is kept for the idiomatic API.
+pub(crate) async fn establish_then_run<S, F>(shared: Shared, establish: F)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: Future<Output = Result<S, Error>>,
+{
+    let deadline = {
+        let st = shared.lock();
+        st.conn.poll_timeout().map(|d| (st.epoch + d, d))
+    };
+    let expired = async {
+        match deadline {
+            Some((at, _)) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    let abandoned = poll_fn(|cx| {
+        let mut st = shared.lock();
+        if st.conn.is_finished() || st.handles == 0 {
+            Poll::Ready(())
+        } else {
+            st.register_driver(cx);
+            Poll::Pending
+        }
+    });
+    let outcome = tokio::select! {
+        r = establish => Some(r),
+        () = expired => None,
+        () = abandoned => return finish_early(&shared, None),
+    };
+    match outcome {
+        Some(Ok(stream)) => run(shared, stream).await,
+        Some(Err(e)) => finish_early(&shared, Some(e)),
+        None => {
+            let mut st = shared.lock();
+            let now = st.now().max(deadline.map_or(Duration::ZERO, |(_, d)| d));
+            st.conn.handle_timeout(now);
+            st.input_fed();
+            drop(st);
+            finish_early(&shared, None);
+        }
+    }
+}
+
+/// The transport never came up: end the connection (failing it if it is still alive)
+/// and wake everyone.
+fn finish_early(shared: &Shared, error: Option<Error>) {
+    let mut st = shared.lock();
+    let now = st.now();
+    if !st.conn.is_finished() {
+        if st.handles == 0 {
+            st.conn.abort();
+        } else {
+            st.conn.handle_eof(now);
+        }
+        st.input_fed();
+    }
+    if st.transport_error.is_none() {
+        st.transport_error = error;
+    }
+    finished(&mut st);
+}
+
+/// The driver is done: publish the last events and wake every waiter.
+fn finished(st: &mut State) {
+    if st.handles == 0 {
+        st.discard_events();
+    }
+    st.driver_done = true;
+    st.wake_reader();
+    st.wake_writer();
+}
+
+/// The driver future: see the [module docs](self).
+struct Driver<S> {
+    shared: Shared,
+    stream: S,
+    sleep: Pin<Box<Sleep>>,
+    sleep_at: Option<Instant>,
+    need_flush: bool,
+    shutdown_done: bool,
+    /// The read side ended (or failed): do not read again.
+    read_done: bool,
+    /// The write side failed: do not write again.
+    write_failed: bool,
+}
+
+impl<S> Driver<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    fn new(shared: Shared, stream: S) -> Self {
+        Driver {
+            shared,
+            stream,
+            sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            sleep_at: None,
+            need_flush: false,
+            shutdown_done: false,
+            read_done: false,
+            write_failed: false,
+        }
+    }
+
+    /// A transport error: the engine sees an end of stream (it reports 1006); the
+    /// error is kept for the idiomatic API.
+    fn transport_failed(&mut self, st: &mut State, e: io::Error) {
+        if st.transport_error.is_none() && !st.conn.is_finished() {
+            st.transport_error = Some(Error::Io(e));
+        }
+        self.read_done = true;
+        self.write_failed = true;
+        let now = st.now();
+        st.conn.handle_eof(now);
+        st.input_fed();
+    }
+
+    /// Writes what the engine offers; returns whether anything happened.
+    fn poll_write(&mut self, st: &mut State, cx: &mut Context<'_>) -> bool {
+        if self.write_failed || self.shutdown_done {
+            return false;
+        }
+        let mut progressed = false;
+        loop {
+            let result = {
+                let mut slices: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
+                let n = st.conn.poll_transmit(&mut slices);
+                if n == 0 {
+                    break;
+                }
+                let iov: [IoSlice<'_>; MAX_SLICES] = std::array::from_fn(|i| IoSlice::new(slices[i]));
+                Pin::new(&mut self.stream).poll_write_vectored(cx, &iov[..n])
+            };
+            match result {
+                Poll::Ready(Ok(0)) => {
+                    self.transport_failed(st, io::ErrorKind::WriteZero.into());
+                    return true;
+                }
+                Poll::Ready(Ok(n)) => {
+                    st.conn.advance_transmit(n);
+                    self.need_flush = true;
+                    progressed = true;
+                }
+                Poll::Ready(Err(e)) => {
+                    self.transport_failed(st, e);
+                    return true;
+                }
+                Poll::Pending => break,
+            }
+        }
+        if progressed && st.has_send_room() {
+            st.wake_writer();
+        }
+        if self.need_flush {
+            match Pin::new(&mut self.stream).poll_flush(cx) {
+                Poll::Ready(Ok(())) => self.need_flush = false,
+                Poll::Ready(Err(e)) => {
+                    self.transport_failed(st, e);
+                    return true;
+                }
+                Poll::Pending => {}
+            }
+        }
+        progressed
+    }
+
+    /// Shuts the write side down once the engine asks for it.
+    fn poll_shutdown(&mut self, st: &mut State, cx: &mut Context<'_>) -> bool {
+        if self.shutdown_done || self.write_failed || self.need_flush || !st.conn.should_shutdown()
+        {
+            return false;
+        }
+        match Pin::new(&mut self.stream).poll_shutdown(cx) {
+            // A failed shutdown changes nothing: keep reading until the end of stream.
+            Poll::Ready(_) => {
+                self.shutdown_done = true;
+                true
+            }
+            Poll::Pending => false,
+        }
+    }
+
+    /// Reads into the engine; returns whether anything happened.
+    fn poll_read(&mut self, st: &mut State, cx: &mut Context<'_>) -> bool {
+        if self.read_done || !st.may_read() {
+            return false;
+        }
+        let result = {
+            let read = self.stream.read_buf(st.conn.receive_buffer());
+            tokio::pin!(read);
+            read.poll(cx)
+        };
+        let now = st.now();
+        match result {
+            Poll::Ready(Ok(0)) => {
+                self.read_done = true;
+                st.conn.handle_eof(now);
+            }
+            Poll::Ready(Ok(_)) => st.conn.handle_received(now),
+            Poll::Ready(Err(e)) => self.transport_failed(st, e),
+            Poll::Pending => return false,
+        }
+        st.input_fed();
+        true
+    }
+
+    /// Fires the engine's timers; returns whether one fired.
+    fn poll_timer(&mut self, st: &mut State, cx: &mut Context<'_>) -> bool {
+        let Some(deadline) = st.conn.poll_timeout() else {
+            return false;
+        };
+        let at = st.epoch + deadline;
+        if Instant::now() < at {
+            if self.sleep_at != Some(at) {
+                self.sleep.as_mut().reset(at);
+                self.sleep_at = Some(at);
+            }
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return false;
+            }
+        }
+        let now = st.now().max(deadline);
+        st.conn.handle_timeout(now);
+        st.input_fed();
+        true
+    }
+}
+
+impl<S> Future for Driver<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let shared = this.shared.clone();
+        let mut st = shared.lock();
+        st.register_driver(cx);
+        for _ in 0..BUDGET {
+            if st.handles == 0 {
+                // Nobody is left to use the connection: close it politely.
+                let now = st.now();
+                match st.conn.ready_state() {
+                    ReadyState::Open => {
+                        let _ = st.conn.close(now, Some(GOING_AWAY), "");
+                    }
+                    ReadyState::Connecting => st.conn.abort(),
+                    ReadyState::Closing | ReadyState::Closed => {}
+                }
+            }
+            let mut progressed = this.poll_write(&mut st, cx);
+            progressed |= this.poll_shutdown(&mut st, cx);
+            if st.handles == 0 {
+                st.discard_events();
+            }
+            if st.conn.is_finished() {
+                finished(&mut st);
+                return Poll::Ready(());
+            }
+            progressed |= this.poll_read(&mut st, cx);
+            progressed |= this.poll_timer(&mut st, cx);
+            if !progressed {
+                return Poll::Pending;
+            }
+        }
+        // Out of budget: let other tasks run, then continue.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

@@ -1,0 +1,536 @@
+//! The idiomatic API: [`WebSocketStream`], and its halves [`WebSocketSender`] and
+//! [`WebSocketReceiver`].
+//!
+//! A background task (see [`crate::driver`]) owns the transport and keeps the
+//! connection driven whether or not anyone is receiving: pings are answered, a close is
+//! echoed, timers fire, keepalive pings go out. The handles here only queue commands in
+//! the engine and take what it received.
+//!
+//! Flow control both ways:
+//!
+//! * sending: [`send`](WebSocketStream::send) waits while the engine's send queue is over
+//!   [`Limits::max_send_queue`](websock_core::Limits::max_send_queue) (a peer that stops
+//!   reading cannot make memory grow without bound); [`try_send`](WebSocketStream::try_send)
+//!   reports [`SendError::Full`] instead of waiting;
+//! * receiving: the driver reads no more until the application has taken what was
+//!   received, so the peer's sends slow down instead of piling up. Keep receiving (for
+//!   example in a task of its own after [`split`](WebSocketStream::split)) to keep the
+//!   connection responsive: a connection nobody receives from stops reading, so pings
+//!   and a peer's Close wait.
+//!
+//! Dropping every handle of an open connection closes it with 1001 (going away).
+
+use std::future::poll_fn;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_sink::Sink;
+use websock_core::dom::ReadyState;
+use websock_core::handshake::{Request, Response};
+use websock_core::{CloseEvent, Event, Message, MessageKind, Open, SendError};
+
+use crate::error::Error;
+use crate::shared::{Handle, State};
+
+/// Something received: a data message, or a control frame reported for information
+/// (pings are answered automatically).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A complete text or binary message.
+    Message(Message),
+    /// A ping arrived (the pong is already queued).
+    Ping(Bytes),
+    /// A pong arrived (an answer to [`WebSocketStream::ping`] or to a keepalive ping).
+    Pong(Bytes),
+}
+
+/// What the opening handshake agreed, shared by both halves.
+#[derive(Debug, Default)]
+struct Meta {
+    open: Open,
+    request: Option<Request>,
+}
+
+/// A WebSocket connection over a transport of type `S` (driven by a background task).
+///
+/// * receive with [`recv`](Self::recv) or as a [`Stream`] of `Result<Message, Error>`;
+/// * send with [`send`](Self::send) (waits for room), [`try_send`](Self::try_send), or as a
+///   [`Sink<Message>`]; [`send_fragment`](Self::send_fragment) for a message in pieces;
+/// * [`ping`](Self::ping), [`close`](Self::close) with a code and reason;
+/// * [`split`](Self::split) into halves for two tasks.
+///
+/// `recv` ends (`None`) once the connection is closed; a failure (protocol violation,
+/// transport error, keepalive timeout, ...) is reported once as `Some(Err(..))` first.
+/// The close code and reason are then in [`close_event`](Self::close_event).
+#[derive(Debug)]
+pub struct WebSocketStream<S> {
+    sender: WebSocketSender,
+    receiver: WebSocketReceiver,
+    _transport: PhantomData<fn() -> S>,
+}
+
+/// The sending half of a [`WebSocketStream`]: `send`, `try_send`, `ping`, `close`, and
+/// [`Sink<Message>`].
+#[derive(Debug)]
+pub struct WebSocketSender {
+    handle: Handle,
+    meta: Arc<Meta>,
+    /// A message accepted by `Sink::start_send` while the queue was full.
+    pending: Option<Message>,
+}
+
+/// The receiving half of a [`WebSocketStream`]: `recv`, and [`Stream`] of messages.
+#[derive(Debug)]
+pub struct WebSocketReceiver {
+    handle: Handle,
+    meta: Arc<Meta>,
+}
+
+impl<S> WebSocketStream<S> {
+    /// Wraps a handle whose connection is open (its Open event consumed).
+    pub(crate) fn new(handle: Handle, open: Open, request: Option<Request>) -> Self {
+        let meta = Arc::new(Meta { open, request });
+        let receiver = WebSocketReceiver {
+            handle: Handle::new(&handle.shared),
+            meta: meta.clone(),
+        };
+        WebSocketStream {
+            sender: WebSocketSender {
+                handle,
+                meta,
+                pending: None,
+            },
+            receiver,
+            _transport: PhantomData,
+        }
+    }
+
+    /// Waits for the handshake's outcome: the Open event, or the failure.
+    pub(crate) async fn opened(handle: Handle, request: Option<Request>) -> Result<Self, Error> {
+        let open = poll_fn(|cx| {
+            let mut st = handle.lock();
+            loop {
+                match st.next_event() {
+                    Some(Event::Open(open)) => return Poll::Ready(Ok(open)),
+                    Some(Event::Error(e)) => return Poll::Ready(Err(failure(&mut st, e))),
+                    Some(Event::Close(_)) => return Poll::Ready(Err(Error::Closed)),
+                    Some(_) => {}
+                    None if st.driver_done => return Poll::Ready(Err(Error::Closed)),
+                    None => {
+                        st.register_reader(cx);
+                        return Poll::Pending;
+                    }
+                }
+            }
+        })
+        .await?;
+        Ok(Self::new(handle, open, request))
+    }
+
+    /// Splits into a sender and a receiver, usable from two tasks.
+    pub fn split(self) -> (WebSocketSender, WebSocketReceiver) {
+        (self.sender, self.receiver)
+    }
+
+    /// Receives the next data message, answering pings and closes meanwhile.
+    ///
+    /// `None` once the connection is closed; a failure is reported once as
+    /// `Some(Err(..))` before that.
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        self.receiver.recv().await
+    }
+
+    /// Receives the next message, ping or pong.
+    pub async fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+        self.receiver.recv_incoming().await
+    }
+
+    /// Queues a message, first waiting while the send queue is full. Returns once the
+    /// engine has taken it (not once it is written: see [`flush`](Self::flush)).
+    ///
+    /// Errors: [`Error::Closed`] once the connection is closing or closed.
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        self.sender.send(message).await
+    }
+
+    /// Queues a message without waiting: [`Error::Send`]`(`[`SendError::Full`]`)` if the
+    /// send queue is full (nothing was queued), [`Error::Closed`] once closing.
+    pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        self.sender.try_send(message)
+    }
+
+    /// Queues one fragment of a message (see
+    /// [`Connection::send_fragment`](websock_core::Connection::send_fragment)): the first
+    /// starts a message of `kind`, `fin` ends it. Waits while the send queue is full.
+    pub async fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        fin: bool,
+    ) -> Result<(), Error> {
+        self.sender.send_fragment(kind, data, fin).await
+    }
+
+    /// Waits until everything queued has been handed to the transport (or the connection
+    /// is over).
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        self.sender.flush().await
+    }
+
+    /// Queues a ping (payload up to 125 bytes); its pong is reported by
+    /// [`recv_incoming`](Self::recv_incoming).
+    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        self.sender.ping(payload)
+    }
+
+    /// Starts the closing handshake with `code` and `reason` (see
+    /// [`WebSocketSender::close`]) and waits until the connection is closed.
+    pub async fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+        self.sender.close(code, reason).await
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.sender.protocol()
+    }
+
+    /// The negotiated extensions (`Sec-WebSocket-Extensions` text, empty when none).
+    pub fn extensions(&self) -> &str {
+        &self.sender.meta.open.extensions
+    }
+
+    /// Client side: the server's `101` response, with its headers.
+    pub fn response(&self) -> Option<&Response> {
+        self.sender.meta.open.response.as_ref()
+    }
+
+    /// Server side: the client's upgrade request (path, headers, Origin, ...).
+    pub fn request(&self) -> Option<&Request> {
+        self.sender.meta.request.as_ref()
+    }
+
+    /// The connection's readyState (OPEN, CLOSING, CLOSED).
+    pub fn ready_state(&self) -> ReadyState {
+        self.sender.handle.lock().conn.ready_state()
+    }
+
+    /// Payload bytes queued and not yet handed to the transport (the browser's
+    /// `bufferedAmount`).
+    pub fn buffered_amount(&self) -> usize {
+        self.sender.handle.lock().conn.buffered_amount()
+    }
+
+    /// The close code, reason and cleanliness, once the connection is closed.
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.sender.close_event()
+    }
+}
+
+/// Maps an engine failure, preferring the transport error that caused it.
+fn failure(st: &mut State, e: websock_core::Error) -> Error {
+    st.transport_error
+        .take()
+        .unwrap_or_else(|| Error::from_core(e))
+}
+
+/// Maps a refused send.
+fn send_error(e: SendError) -> Error {
+    match e {
+        SendError::Closed => Error::Closed,
+        other => Error::Send(other),
+    }
+}
+
+impl WebSocketReceiver {
+    fn poll_incoming(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Incoming, Error>>> {
+        let mut st = self.handle.lock();
+        loop {
+            let incoming = match st.next_event() {
+                Some(Event::Message(m)) => Incoming::Message(m),
+                Some(Event::Ping(p)) => Incoming::Ping(p),
+                Some(Event::Pong(p)) => Incoming::Pong(p),
+                Some(Event::Error(e)) => return Poll::Ready(Some(Err(failure(&mut st, e)))),
+                Some(_) => continue,
+                None if st.close_event.is_some() || st.driver_done => return Poll::Ready(None),
+                None => {
+                    st.register_reader(cx);
+                    return Poll::Pending;
+                }
+            };
+            return Poll::Ready(Some(Ok(incoming)));
+        }
+    }
+
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            return match self.poll_incoming(cx) {
+                Poll::Ready(Some(Ok(Incoming::Message(m)))) => Poll::Ready(Some(Ok(m))),
+                Poll::Ready(Some(Ok(_))) => continue,
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            };
+        }
+    }
+
+    /// Receives the next data message; see [`WebSocketStream::recv`].
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        poll_fn(|cx| self.poll_message(cx)).await
+    }
+
+    /// Receives the next message, ping or pong.
+    pub async fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+        poll_fn(|cx| self.poll_incoming(cx)).await
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.meta.open.protocol.as_deref()
+    }
+
+    /// The close event, once the connection is closed.
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.handle.lock().close_event.clone()
+    }
+}
+
+impl Stream for WebSocketReceiver {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_message(cx)
+    }
+}
+
+impl WebSocketSender {
+    /// Tries to queue `message`; `Pending` (waker registered) while the queue is full.
+    fn poll_send_message(&mut self, cx: &mut Context<'_>, message: &Message) -> Poll<Result<(), Error>> {
+        let mut st = self.handle.lock();
+        match st.conn.send(message.clone()) {
+            Ok(()) => {
+                st.wake_driver();
+                Poll::Ready(Ok(()))
+            }
+            Err(SendError::Full) if !st.driver_done => {
+                st.register_writer(cx);
+                Poll::Pending
+            }
+            Err(SendError::Full) => Poll::Ready(Err(Error::Closed)),
+            Err(e) => Poll::Ready(Err(send_error(e))),
+        }
+    }
+
+    /// Queues a message, first waiting while the send queue is full; see
+    /// [`WebSocketStream::send`].
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_send_message(cx, &message)).await
+    }
+
+    /// Queues a message without waiting; see [`WebSocketStream::try_send`].
+    pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        let mut st = self.handle.lock();
+        st.conn.send(message).map_err(send_error)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    /// Queues one fragment of a message; see [`WebSocketStream::send_fragment`].
+    pub async fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        fin: bool,
+    ) -> Result<(), Error> {
+        poll_fn(|cx| {
+            let mut st = self.handle.lock();
+            match st.conn.send_fragment(kind, data.clone(), fin) {
+                Ok(()) => {
+                    st.wake_driver();
+                    Poll::Ready(Ok(()))
+                }
+                Err(SendError::Full) if !st.driver_done => {
+                    st.register_writer(cx);
+                    Poll::Pending
+                }
+                Err(SendError::Full) => Poll::Ready(Err(Error::Closed)),
+                Err(e) => Poll::Ready(Err(send_error(e))),
+            }
+        })
+        .await
+    }
+
+    fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if let Some(message) = self.pending.take() {
+            match self.poll_send_message(cx, &message) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    self.pending = Some(message);
+                    return Poll::Pending;
+                }
+            }
+        }
+        let mut st = self.handle.lock();
+        if st.conn.send_queue_len() == 0 || st.driver_done || st.conn.is_finished() {
+            Poll::Ready(Ok(()))
+        } else {
+            st.register_writer(cx);
+            Poll::Pending
+        }
+    }
+
+    /// Waits until everything queued has been handed to the transport.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_flushed(cx)).await
+    }
+
+    /// Queues a ping (payload up to 125 bytes, else [`Error::Send`]).
+    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        let mut st = self.handle.lock();
+        st.conn.ping(payload.into()).map_err(send_error)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    fn start_close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
+        let mut st = self.handle.lock();
+        let now = st.now();
+        st.conn.close(now, code, reason).map_err(Error::Api)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<Result<CloseEvent, Error>> {
+        let mut st = self.handle.lock();
+        st.advance_to_close();
+        match &st.close_event {
+            Some(event) => Poll::Ready(Ok(event.clone())),
+            None if st.driver_done => Poll::Ready(Err(Error::Closed)),
+            None => {
+                st.register_writer(cx);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Starts the closing handshake and waits until the connection is closed, returning
+    /// the close event (the peer's code and reason, and whether it was clean).
+    ///
+    /// `code` must be valid on the wire (1000-1003, 1007-1014, 3000-4999) and `reason`
+    /// at most 123 bytes, with a code; otherwise [`Error::Api`] and nothing happens.
+    /// No code sends an empty Close body. Closing an already closed connection returns
+    /// its close event. The wait is bounded by the close timeout.
+    pub async fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+        self.start_close(code, reason)?;
+        poll_fn(|cx| self.poll_closed(cx)).await
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.meta.open.protocol.as_deref()
+    }
+
+    /// The close event, once the connection is closed.
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.handle.lock().close_event.clone()
+    }
+
+    /// Payload bytes queued and not yet handed to the transport.
+    pub fn buffered_amount(&self) -> usize {
+        self.handle.lock().conn.buffered_amount()
+    }
+}
+
+impl Sink<Message> for WebSocketSender {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if let Some(message) = this.pending.take() {
+            match this.poll_send_message(cx, &message) {
+                Poll::Ready(result) => result?,
+                Poll::Pending => {
+                    this.pending = Some(message);
+                    return Poll::Pending;
+                }
+            }
+        }
+        let mut st = this.handle.lock();
+        if st.conn.ready_state() != ReadyState::Open || st.driver_done {
+            Poll::Ready(Err(Error::Closed))
+        } else if st.has_send_room() {
+            Poll::Ready(Ok(()))
+        } else {
+            st.register_writer(cx);
+            Poll::Pending
+        }
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+        let this = self.get_mut();
+        let mut st = this.handle.lock();
+        match st.conn.send(message.clone()) {
+            Ok(()) => {
+                st.wake_driver();
+                Ok(())
+            }
+            // Too big for the room left: keep it until the queue drains.
+            Err(SendError::Full) => {
+                this.pending = Some(message);
+                Ok(())
+            }
+            Err(e) => Err(send_error(e)),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.get_mut().poll_flushed(cx)
+    }
+
+    /// Flushes, starts the closing handshake with 1000 (normal closure) if it has not
+    /// started, and waits until the connection is closed.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if this.pending.is_some() {
+            match this.poll_flushed(cx) {
+                Poll::Ready(Ok(())) | Poll::Ready(Err(Error::Closed)) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        this.start_close(Some(websock_core::close::NORMAL), "")?;
+        this.poll_closed(cx).map_ok(|_| ())
+    }
+}
+
+impl<S> Stream for WebSocketStream<S> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().receiver.poll_message(cx)
+    }
+}
+
+impl<S> Sink<Message> for WebSocketStream<S> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.get_mut().sender).poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+        Pin::new(&mut self.get_mut().sender).start_send(message)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.get_mut().sender).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.get_mut().sender).poll_close(cx)
+    }
+}
