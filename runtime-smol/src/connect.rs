@@ -32,8 +32,9 @@ pub async fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>> {
 ///
 /// # Errors
 ///
-/// [`Error::Url`] for a URL the rules refuse (or options that would make a malformed
-/// request), [`Error::Io`] for DNS and connection failures, [`Error::Tls`],
+/// [`Error::Url`] for a URL the rules refuse (or `wss://` without the `tls` feature),
+/// [`Error::Api`] for an extra header that would corrupt the request, [`Error::Io`] for
+/// DNS and connection failures, [`Error::Tls`],
 /// [`Error::Handshake`] if the server refused (e.g. `UnexpectedStatus(403)`) or answered
 /// wrongly, [`Error::Protocol`] for the handshake timeout.
 pub async fn connect_with(
@@ -93,7 +94,8 @@ pub(crate) fn new_client(
         headers: options.headers.clone(),
         ..ClientRequest::new(url.host_header(), url.resource())
     };
-    Ok(Connection::client(request, options.config(), now)?.with_url(url.as_str()))
+    let conn = Connection::client(request, options.config(), now).map_err(Error::Api)?;
+    Ok(conn.with_url(url.as_str()))
 }
 
 /// DNS, TCP (with `TCP_NODELAY`) and, for `wss://`, TLS.
@@ -118,10 +120,8 @@ pub(crate) async fn connect_transport(
     #[cfg(not(feature = "tls"))]
     {
         let _ = options;
-        Err(Error::Io(std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "wss:// needs the `tls` feature",
-        )))
+        // wss:// cannot be honoured without the `tls` feature.
+        Err(Error::Url(websock_core::ApiError::Syntax))
     }
 }
 

@@ -14,10 +14,11 @@ pub enum Error {
     /// The TLS layer failed (bad certificate, invalid server name, ...).
     #[cfg(feature = "tls")]
     Tls(rustls::Error),
-    /// The URL (or the subprotocol list, or an extra header) was refused by the
-    /// browser's rules (`SyntaxError`, `SecurityError`).
+    /// The URL was refused by the browser's rules (`SyntaxError`, or `SecurityError` for
+    /// a blocked port), or names `wss://` without the `tls` feature.
     Url(ApiError),
-    /// An argument was refused (close code or reason): nothing happened.
+    /// A call was misused (a close code or reason the rules refuse, a header that would
+    /// corrupt the handshake, a subprotocol the client did not offer). Nothing happened.
     Api(ApiError),
     /// The opening handshake failed (rejected with an HTTP status, bad response, ...).
     Handshake(HandshakeError),

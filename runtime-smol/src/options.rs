@@ -23,7 +23,7 @@ pub struct ClientOptions {
     pub protocols: Vec<String>,
     /// Extra request headers (`Origin`, `Authorization`, `Cookie`, `User-Agent`, ...).
     /// Headers the handshake manages itself (`Host`, `Upgrade`, `Sec-WebSocket-*`, ...)
-    /// are refused with [`crate::Error::Url`]`(SyntaxError)`.
+    /// are refused with [`crate::Error::Api`]`(SyntaxError)`.
     pub headers: Vec<(String, String)>,
     /// Size limits (frames, messages, handshake, send queue).
     pub limits: Limits,
