@@ -99,6 +99,17 @@ impl State {
         self.close_event.is_some()
     }
 
+    /// The close event, if the connection is closed (taking the events before it, for
+    /// the receiver, if it has not been reached yet).
+    pub(crate) fn closed_event(&mut self) -> Option<CloseEvent> {
+        if self.close_event.is_none()
+            && self.conn.ready_state() == websock_core::dom::ReadyState::Closed
+        {
+            self.advance_to_close();
+        }
+        self.close_event.clone()
+    }
+
     /// The driver fed input or time to the engine: events may be waiting.
     pub(crate) fn input_fed(&mut self) {
         self.unread = true;

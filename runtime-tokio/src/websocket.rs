@@ -294,7 +294,7 @@ impl WebSocketReceiver {
 
     /// The close event, once the connection is closed.
     pub fn close_event(&self) -> Option<CloseEvent> {
-        self.handle.lock().close_event.clone()
+        self.handle.lock().closed_event()
     }
 }
 
@@ -436,7 +436,7 @@ impl WebSocketSender {
 
     /// The close event, once the connection is closed.
     pub fn close_event(&self) -> Option<CloseEvent> {
-        self.handle.lock().close_event.clone()
+        self.handle.lock().closed_event()
     }
 
     /// Payload bytes queued and not yet handed to the transport.

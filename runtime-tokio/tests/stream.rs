@@ -1,0 +1,280 @@
+//! The idiomatic API between this runtime's client and server over loopback TCP.
+
+mod common;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::{echo_server, raw_peer, serve, unused_port, within};
+use futures_util::StreamExt;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+use websock_tokio::{
+    accept, connect, connect_with, ClientOptions, Decision, Error, HandshakeError, Incoming,
+    Limits, Message, MessageKind, SendError, Timeouts,
+};
+
+fn url(addr: std::net::SocketAddr) -> String {
+    format!("ws://{addr}/echo")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_and_binary_of_many_sizes_echo() {
+    let addr = echo_server().await;
+    let mut ws = within(5, connect(&url(addr))).await.unwrap();
+    ws.send(Message::text("héllo wörld")).await.unwrap();
+    assert_eq!(ws.recv().await.unwrap().unwrap(), Message::text("héllo wörld"));
+    for size in [0usize, 1, 125, 126, 65_535, 65_536, 3 << 20] {
+        let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        ws.send(Message::binary(data.clone())).await.unwrap();
+        let got = within(10, ws.recv()).await.unwrap().unwrap();
+        assert_eq!(got, Message::binary(data), "size {size}");
+    }
+    ws.send(Message::text("")).await.unwrap();
+    assert_eq!(ws.recv().await.unwrap().unwrap(), Message::text(""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fragmented_message_arrives_whole() {
+    let addr = echo_server().await;
+    let mut ws = within(5, connect(&url(addr))).await.unwrap();
+    ws.send_fragment(MessageKind::Text, Bytes::from_static(b"frag"), false)
+        .await
+        .unwrap();
+    ws.ping(&b"in between"[..]).unwrap();
+    ws.send_fragment(MessageKind::Text, Bytes::from_static(b"men"), false)
+        .await
+        .unwrap();
+    ws.send_fragment(MessageKind::Text, Bytes::from_static(b"ted"), true)
+        .await
+        .unwrap();
+    let got = within(5, ws.recv()).await.unwrap().unwrap();
+    assert_eq!(got, Message::text("fragmented"));
+    // A new message while one is unfinished is refused.
+    ws.send_fragment(MessageKind::Binary, Bytes::from_static(b"a"), false)
+        .await
+        .unwrap();
+    let err = ws.send(Message::text("x")).await.unwrap_err();
+    assert!(matches!(err, Error::Send(SendError::FragmentOrder)), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ping_gets_pong() {
+    let addr = echo_server().await;
+    let mut ws = within(5, connect(&url(addr))).await.unwrap();
+    ws.ping(&b"are you there"[..]).unwrap();
+    let got = within(5, ws.recv_incoming()).await.unwrap().unwrap();
+    assert_eq!(got, Incoming::Pong(Bytes::from_static(b"are you there")));
+    let err = ws.ping(vec![0u8; 126]).unwrap_err();
+    assert!(matches!(err, Error::Send(SendError::ControlFrameTooLong)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_closes_with_code_and_reason() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = accept(tcp).await.unwrap();
+        assert!(within(5, ws.recv()).await.is_none());
+        ws.close_event().unwrap()
+    });
+    let mut ws = within(5, connect(&url(addr))).await.unwrap();
+    let mine = within(5, ws.close(Some(4000), "bye")).await.unwrap();
+    assert_eq!((mine.code, mine.was_clean), (4000, true));
+    let theirs = within(5, server).await.unwrap();
+    assert_eq!((theirs.code, theirs.reason.as_str(), theirs.was_clean), (4000, "bye", true));
+    assert!(matches!(ws.send(Message::text("late")).await, Err(Error::Closed)));
+    assert!(ws.recv().await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_closes_with_code_and_reason() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = accept(tcp).await.unwrap();
+        ws.send(Message::text("last words")).await.unwrap();
+        ws.close(Some(4001), "done").await.unwrap();
+    });
+    let mut ws = within(5, connect(&url(addr))).await.unwrap();
+    assert_eq!(ws.recv().await.unwrap().unwrap(), Message::text("last words"));
+    assert!(within(5, ws.recv()).await.is_none());
+    let event = ws.close_event().unwrap();
+    assert_eq!((event.code, event.reason.as_str(), event.was_clean), (4001, "done", true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subprotocol_headers_and_origin_reach_the_callback() {
+    let addr = serve(|req| {
+        if req.origin() != Some("https://good.example") {
+            return Decision::reject(403);
+        }
+        assert_eq!(req.path, "/echo");
+        assert_eq!(req.header_str("authorization"), Some("Bearer t0ken"));
+        assert_eq!(req.protocols(), ["v2.chat", "v1.chat"]);
+        Decision::accept_protocol("v1.chat")
+    })
+    .await;
+    let options = ClientOptions::new()
+        .protocols(["v2.chat", "v1.chat"])
+        .header("Origin", "https://good.example")
+        .header("Authorization", "Bearer t0ken");
+    let ws = within(5, connect_with(&url(addr), options)).await.unwrap();
+    assert_eq!(ws.protocol(), Some("v1.chat"));
+    assert_eq!(ws.response().unwrap().status, 101);
+
+    let bad = ClientOptions::new().header("Origin", "https://evil.example");
+    let err = within(5, connect_with(&url(addr), bad)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Handshake(HandshakeError::UnexpectedStatus(403))),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_refused_is_an_io_error() {
+    let port = unused_port().await;
+    let err = within(5, connect(&format!("ws://127.0.0.1:{port}/")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Io(_)), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_urls_are_refused_before_connecting() {
+    assert!(matches!(connect("ftp://x").await, Err(Error::Url(websock_tokio::ApiError::Syntax))));
+    assert!(matches!(
+        connect("ws://127.0.0.1:25/").await,
+        Err(Error::Url(websock_tokio::ApiError::Security))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handshake_deadline_covers_a_silent_server() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (_tcp, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    let options = ClientOptions::new().timeouts(Timeouts {
+        handshake: Some(Duration::from_millis(300)),
+        ..Timeouts::default()
+    });
+    let err = within(5, connect_with(&url(addr), options)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(websock_core::Error::HandshakeTimeout)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_vanishing_mid_connection_is_1006() {
+    let addr = raw_peer(|tcp| async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(tcp);
+    })
+    .await;
+    let mut ws = within(5, connect(&url(addr))).await.unwrap();
+    let err = within(5, ws.recv()).await.unwrap().unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(websock_core::Error::ConnectionLost) | Error::Io(_)),
+        "{err:?}"
+    );
+    assert!(ws.recv().await.is_none());
+    let event = ws.close_event().unwrap();
+    assert_eq!((event.code, event.was_clean), (1006, false));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_stops_reading_fills_a_bounded_queue() {
+    let addr = raw_peer(|tcp| async move {
+        // Never read; keep the socket open.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(tcp);
+    })
+    .await;
+    let limit = 256 << 10;
+    let options = ClientOptions::new().limits(Limits {
+        max_send_queue: limit,
+        ..Limits::default()
+    });
+    let mut ws = within(5, connect_with(&url(addr), options)).await.unwrap();
+    let chunk = Bytes::from(vec![7u8; 64 << 10]);
+    let mut full = false;
+    for _ in 0..4096 {
+        match ws.try_send(Message::Binary(chunk.clone())) {
+            Ok(()) => tokio::task::yield_now().await,
+            Err(Error::Send(SendError::Full)) => {
+                full = true;
+                break;
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(full, "the queue never filled");
+    assert!(ws.buffered_amount() <= limit + chunk.len(), "{}", ws.buffered_amount());
+    // A waiting send waits once the kernel's buffers are full too.
+    let mut waited = false;
+    for _ in 0..1000 {
+        let send = ws.send(Message::Binary(chunk.clone()));
+        if tokio::time::timeout(Duration::from_millis(300), send).await.is_err() {
+            waited = true;
+            break;
+        }
+    }
+    assert!(waited, "send never waited");
+    assert!(ws.buffered_amount() <= limit + chunk.len(), "{}", ws.buffered_amount());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keepalive_detects_a_silent_peer() {
+    let addr = raw_peer(|mut tcp| async move {
+        // Read (and ignore) everything, answer nothing.
+        let mut sink = [0u8; 1024];
+        while let Ok(n) = tcp.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+    let options = ClientOptions::new().timeouts(Timeouts {
+        keepalive_interval: Some(Duration::from_millis(200)),
+        keepalive_timeout: Duration::from_millis(300),
+        ..Timeouts::default()
+    });
+    let mut ws = within(5, connect_with(&url(addr), options)).await.unwrap();
+    let err = within(5, ws.recv()).await.unwrap().unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(websock_core::Error::KeepaliveTimeout)),
+        "{err:?}"
+    );
+    assert_eq!(ws.close_event().unwrap().code, 1006);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_halves_work_from_two_tasks_with_stream_and_sink() {
+    let addr = echo_server().await;
+    let ws = within(5, connect(&url(addr))).await.unwrap();
+    let (mut tx, mut rx) = ws.split();
+    let writer = tokio::spawn(async move {
+        for i in 0..200 {
+            tx.send(Message::text(format!("m{i}"))).await.unwrap();
+        }
+        tx.flush().await.unwrap();
+        tx
+    });
+    let mut seen = 0;
+    while seen < 200 {
+        let got = within(5, rx.next()).await.unwrap().unwrap();
+        assert_eq!(got, Message::text(format!("m{seen}")));
+        seen += 1;
+    }
+    let mut tx = writer.await.unwrap();
+    let event = within(5, tx.close(Some(1000), "")).await.unwrap();
+    assert!(event.was_clean);
+    assert!(within(5, rx.next()).await.is_none());
+}
