@@ -76,6 +76,10 @@ pub struct Config {
     pub rng: Option<BoxRng>,
     /// Reply to pings automatically (default true). Pings are reported either way.
     pub auto_pong: bool,
+    /// permessage-deflate (RFC 7692): offered by clients and accepted by servers by
+    /// default; see [`crate::deflate::DeflateConfig`].
+    #[cfg(feature = "deflate")]
+    pub deflate: crate::deflate::DeflateConfig,
 }
 
 impl Default for Config {
@@ -85,6 +89,8 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             rng: None,
             auto_pong: true,
+            #[cfg(feature = "deflate")]
+            deflate: crate::deflate::DeflateConfig::default(),
         }
     }
 }
@@ -96,6 +102,6 @@ impl core::fmt::Debug for Config {
             .field("timeouts", &self.timeouts)
             .field("rng", &self.rng.as_ref().map(|_| "custom"))
             .field("auto_pong", &self.auto_pong)
-            .finish()
+            .finish_non_exhaustive()
     }
 }

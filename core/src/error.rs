@@ -89,13 +89,15 @@ pub enum ProtocolError {
     TooManyFragments,
     /// Data arrived after the peer's Close frame. 1002.
     DataAfterClose,
+    /// permessage-deflate: a compressed message is not valid DEFLATE data. 1007.
+    InvalidCompressedData,
 }
 
 impl ProtocolError {
     /// The close code the engine sends for this error (RFC 6455 §7.4.1).
     pub const fn close_code(self) -> u16 {
         match self {
-            ProtocolError::InvalidUtf8 => 1007,
+            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCompressedData => 1007,
             ProtocolError::FrameTooLarge
             | ProtocolError::MessageTooLarge
             | ProtocolError::TooManyFragments => 1009,
@@ -123,6 +125,7 @@ impl ProtocolError {
             ProtocolError::MessageTooLarge => "message too large",
             ProtocolError::TooManyFragments => "too many fragments",
             ProtocolError::DataAfterClose => "data after close",
+            ProtocolError::InvalidCompressedData => "invalid compressed data",
         }
     }
 }
@@ -214,6 +217,9 @@ pub enum Error {
     SendQueueFull,
     /// The application aborted the connection (or closed it while CONNECTING).
     Aborted,
+    /// permessage-deflate: compressing an outgoing message failed (an internal error;
+    /// a Close frame with 1011 was sent).
+    CompressionFailed,
 }
 
 impl fmt::Display for Error {
@@ -227,6 +233,7 @@ impl fmt::Display for Error {
             Error::ConnectionLost => f.write_str("connection lost without a closing handshake"),
             Error::SendQueueFull => f.write_str("send queue full"),
             Error::Aborted => f.write_str("aborted by the application"),
+            Error::CompressionFailed => f.write_str("compressing a message failed"),
         }
     }
 }

@@ -153,6 +153,9 @@ pub(crate) struct Reassembly {
     pub(crate) size: usize,
     pub(crate) fragments: usize,
     pub(crate) utf8: Utf8Validator,
+    /// permessage-deflate: the message's frames carry compressed data (RSV1 was set
+    /// on its first frame); `data` holds the inflated bytes.
+    pub(crate) compressed: bool,
 }
 
 impl Reassembly {
@@ -163,6 +166,7 @@ impl Reassembly {
             size: 0,
             fragments: 0,
             utf8: Utf8Validator::new(),
+            compressed: false,
         }
     }
 
@@ -176,6 +180,10 @@ impl Reassembly {
         self.fragments += 1;
         if self.fragments > max_fragments {
             return Err(ProtocolError::TooManyFragments);
+        }
+        if self.compressed {
+            // The limit applies to the inflated size, checked while inflating.
+            return Ok(());
         }
         let total = (self.size as u64).saturating_add(len);
         if total > max_message as u64 {

@@ -340,8 +340,14 @@ fn message_over_the_limit_closes_with_1009_before_buffering() {
     );
     p.pump();
     p.take_server_events();
+    // Uncompressed: the wire size itself is over the limit.
     p.client
-        .send_fragment(MessageKind::Binary, Bytes::from(vec![0u8; 600]), false)
+        .send_fragment_with(
+            MessageKind::Binary,
+            Bytes::from(vec![0u8; 600]),
+            false,
+            false,
+        )
         .unwrap();
     p.client
         .send_fragment(MessageKind::Binary, Bytes::from(vec![0u8; 600]), true)
@@ -358,7 +364,7 @@ fn message_over_the_limit_closes_with_1009_before_buffering() {
         "{ev:?}"
     );
     assert_eq!(
-        close_code(&decode_frames(&p.server_wire[129..])),
+        close_code(&decode_frames(after_head(&p.server_wire))),
         Some(1009)
     );
     assert!(messages(&ev).is_empty());
@@ -431,7 +437,7 @@ fn send_queue_cap_reports_full_without_queueing() {
     let mut p = Pair::new(ClientRequest::new("h", "/"), cfg, config(2), usize::MAX);
     p.pump();
     // One message of any size is accepted when the queue is empty.
-    p.client.send_binary(vec![1u8; 5000]).unwrap();
+    p.client.send_binary(random_bytes(5000, 1)).unwrap();
     assert_eq!(p.client.send_binary(vec![1u8; 10]), Err(SendError::Full));
     assert_eq!(p.client.buffered_amount(), 5000);
     p.pump();

@@ -62,11 +62,17 @@ impl std::error::Error for SendError {}
 impl Connection {
     /// Queue a message as one frame.
     pub fn send(&mut self, message: Message) -> Result<(), SendError> {
+        self.send_with(message, true)
+    }
+
+    /// Queue a message as one frame; `compress: false` sends it uncompressed even when
+    /// permessage-deflate is agreed (for data that is already compressed).
+    pub fn send_with(&mut self, message: Message, compress: bool) -> Result<(), SendError> {
         if self.sending_fragmented.is_some() {
             return Err(SendError::FragmentOrder);
         }
         let kind = message.kind();
-        self.send_fragment(kind, message.into_bytes(), true)
+        self.send_fragment_with(kind, message.into_bytes(), true, compress)
     }
 
     /// Queue a text message (copies `text`).
@@ -90,14 +96,49 @@ impl Connection {
         data: Bytes,
         fin: bool,
     ) -> Result<(), SendError> {
+        self.send_fragment_with(kind, data, fin, true)
+    }
+
+    /// [`send_fragment`](Self::send_fragment), choosing at the first fragment whether
+    /// the message may be compressed (`compress`; later fragments follow that choice).
+    /// With permessage-deflate, a fragmented message is compressed if its first
+    /// fragment is at least the configured minimum size.
+    pub fn send_fragment_with(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        fin: bool,
+        compress: bool,
+    ) -> Result<(), SendError> {
         self.check_can_send(data.len())?;
-        let opcode = match self.sending_fragmented {
-            Some(_) => OpCode::Continuation,
-            None => kind.opcode(),
+        let len = data.len();
+        let (opcode, rsv) = match self.sending_fragmented {
+            Some(_) => (OpCode::Continuation, 0),
+            None => {
+                self.sending_compressed = self.should_compress(len, compress);
+                let rsv = if self.sending_compressed {
+                    Self::COMPRESSED_RSV
+                } else {
+                    0
+                };
+                (kind.opcode(), rsv)
+            }
+        };
+        let payload = if self.sending_compressed {
+            match self.compress(&data, fin) {
+                Ok(p) => p,
+                Err(_) => {
+                    self.fail(Error::CompressionFailed, Some((1011, "compression failed")));
+                    return Err(SendError::Closed);
+                }
+            }
+        } else {
+            data
         };
         self.sending_fragmented = if fin { None } else { Some(kind) };
         let mask = self.mask_key();
-        self.send.push_frame(opcode, fin, mask, data, true);
+        self.send
+            .push_data_frame(opcode, fin, rsv, mask, payload, len);
         Ok(())
     }
 
@@ -207,12 +248,21 @@ impl Connection {
         protocol: Option<&str>,
         headers: &[(String, String)],
     ) -> Result<(), ApiError> {
-        let Phase::ServerDecision { request } = &self.phase else {
+        let phase = core::mem::replace(&mut self.phase, Phase::Frames);
+        let Phase::ServerDecision { request } = phase else {
+            self.phase = phase;
             return Err(ApiError::InvalidState);
         };
+        let extensions = self.agree_deflate_server(&request);
         let mut out = alloc::vec::Vec::new();
-        handshake::encode_accept(request, protocol, None, headers, &mut out)
-            .map_err(|_| ApiError::Syntax)?;
+        if let Err(e) =
+            handshake::encode_accept(&request, protocol, extensions.as_deref(), headers, &mut out)
+        {
+            self.reset_deflate();
+            self.phase = Phase::ServerDecision { request };
+            return Err(e);
+        }
+        self.extensions = extensions.unwrap_or_default();
         self.send.push_raw(Bytes::from(out));
         self.open(protocol.map(String::from), None);
         self.process();

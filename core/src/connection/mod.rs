@@ -3,6 +3,7 @@
 //! See [`Connection`] for the driver loop.
 
 mod commands;
+mod compression;
 mod receive;
 mod send_queue;
 mod timers;
@@ -126,6 +127,16 @@ pub struct Connection {
     protocol: Option<String>,
     extensions: String,
     url: String,
+
+    /// Whether the message being sent in fragments goes compressed.
+    sending_compressed: bool,
+    #[cfg(feature = "deflate")]
+    deflate_config: crate::deflate::DeflateConfig,
+    /// permessage-deflate state, once agreed.
+    #[cfg(feature = "deflate")]
+    deflate: Option<crate::deflate::PerMessageDeflate>,
+    #[cfg(feature = "deflate")]
+    deflate_scratch: BytesMut,
 }
 
 impl core::fmt::Debug for Connection {
@@ -171,6 +182,13 @@ impl Connection {
             protocol: None,
             extensions: String::new(),
             url: String::new(),
+            sending_compressed: false,
+            #[cfg(feature = "deflate")]
+            deflate_config: config.deflate,
+            #[cfg(feature = "deflate")]
+            deflate: None,
+            #[cfg(feature = "deflate")]
+            deflate_scratch: BytesMut::new(),
         };
         if state == ReadyState::Connecting {
             if let Some(d) = conn.timeouts.handshake {
@@ -185,7 +203,7 @@ impl Connection {
     ///
     /// Fails with [`crate::ApiError::Syntax`] if an extra header would corrupt the request.
     pub fn client(
-        request: ClientRequest,
+        mut request: ClientRequest,
         config: Config,
         now: Duration,
     ) -> Result<Connection, crate::ApiError> {
@@ -197,6 +215,7 @@ impl Connection {
             config,
             now,
         );
+        conn.offer_deflate(&mut request);
         let key = crate::handshake::generate_key(&mut *conn.rng);
         let mut out = alloc::vec::Vec::new();
         request.encode(&key, &mut out)?;
@@ -330,6 +349,13 @@ impl Connection {
     /// [`Limits::max_send_queue`]).
     pub fn send_queue_len(&self) -> usize {
         self.send.len()
+    }
+
+    /// Received bytes the engine holds: the unprocessed part of the receive buffer plus
+    /// the fragments of an unfinished message (for memory checks and metrics; compare
+    /// with [`Limits::max_frame_size`] and [`Limits::max_message_size`]).
+    pub fn receive_buffered(&self) -> usize {
+        self.recv.len() + self.message.as_ref().map_or(0, |m| m.data.len())
     }
 
     /// The configured limits.

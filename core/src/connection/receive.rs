@@ -200,17 +200,25 @@ impl Connection {
     }
 
     fn read_response(&mut self) -> bool {
-        let result = self.feed_head().and_then(|complete| {
-            if !complete {
-                return Ok(None);
-            }
-            let Phase::ClientHandshake { request, key, head } = &self.phase else {
-                return Ok(None);
-            };
-            let response = head.parse_response()?;
-            let negotiated = handshake::validate_response(&response, key, request)?;
-            Ok(Some((response, negotiated)))
-        });
+        let result = self
+            .feed_head()
+            .and_then(|complete| {
+                if !complete {
+                    return Ok(None);
+                }
+                let Phase::ClientHandshake { request, key, head } = &self.phase else {
+                    return Ok(None);
+                };
+                let response = head.parse_response()?;
+                let negotiated = handshake::validate_response(&response, key, request)?;
+                Ok(Some((response, negotiated)))
+            })
+            .and_then(|done| {
+                if let Some((_, negotiated)) = &done {
+                    self.agree_deflate_client(negotiated)?;
+                }
+                Ok(done)
+            });
         match result {
             Ok(None) => false,
             Ok(Some((response, negotiated))) => {
@@ -309,9 +317,7 @@ impl Connection {
     /// Check a header against the connection's state and limits, before any payload is
     /// buffered, and start the frame.
     fn admit(&mut self, h: &FrameHeader) -> Result<(), ProtocolError> {
-        if h.rsv != 0 {
-            return Err(ProtocolError::ReservedBits);
-        }
+        let compressed = self.check_rsv(h.opcode, h.rsv)?;
         match (self.role, h.mask.is_some()) {
             (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
             (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
@@ -333,9 +339,11 @@ impl Connection {
                     MessageKind::Binary
                 };
                 let mut m = Reassembly::new(kind);
+                m.compressed = compressed;
                 m.admit_frame(h.payload_len, max_message, max_fragments)?;
                 self.message = Some(m);
-                kind == MessageKind::Text
+                // Compressed text is validated after inflating, not on the wire.
+                kind == MessageKind::Text && !compressed
             }
             OpCode::Continuation => {
                 let m = self
@@ -343,7 +351,7 @@ impl Connection {
                     .as_mut()
                     .ok_or(ProtocolError::UnexpectedContinuation)?;
                 m.admit_frame(h.payload_len, max_message, max_fragments)?;
-                m.kind == MessageKind::Text
+                m.kind == MessageKind::Text && !m.compressed
             }
             OpCode::Close | OpCode::Ping | OpCode::Pong => false,
         };
@@ -361,6 +369,9 @@ impl Connection {
     fn dispatch(&mut self, opcode: OpCode, fin: bool, payload: bytes::Bytes) {
         match opcode {
             OpCode::Text | OpCode::Binary | OpCode::Continuation => {
+                if self.message.as_ref().is_some_and(|m| m.compressed) {
+                    return self.dispatch_compressed(fin, &payload);
+                }
                 if !fin {
                     if let Some(m) = self.message.as_mut() {
                         m.data.extend_from_slice(&payload);
@@ -390,6 +401,28 @@ impl Connection {
             }
             OpCode::Pong => self.events.push_back(Event::Pong(payload)),
             OpCode::Close => self.receive_close(&payload),
+        }
+    }
+
+    /// A frame of a compressed message: inflate it; deliver the message after `fin`.
+    fn dispatch_compressed(&mut self, fin: bool, payload: &[u8]) {
+        let Some(mut m) = self.message.take() else {
+            return;
+        };
+        if let Err(e) = self.inflate_frame(&mut m, payload, fin) {
+            return self.protocol_error(e);
+        }
+        if !fin {
+            self.message = Some(m);
+            return;
+        }
+        match m.finish(bytes::Bytes::new()) {
+            Ok(msg) => {
+                if self.state == ReadyState::Open {
+                    self.events.push_back(Event::Message(msg));
+                }
+            }
+            Err(e) => self.protocol_error(e),
         }
     }
 

@@ -70,9 +70,24 @@ impl SendQueue {
         payload: Bytes,
         payload_counts: bool,
     ) {
+        let counted = if payload_counts { payload.len() } else { 0 };
+        self.push_data_frame(opcode, fin, 0, mask, payload, counted);
+    }
+
+    /// Queue one frame with RSV bits `rsv`; `counted` bytes count toward
+    /// `bufferedAmount` (the application's payload size, before compression).
+    pub(crate) fn push_data_frame(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        rsv: u8,
+        mask: Option<[u8; 4]>,
+        payload: Bytes,
+        counted: usize,
+    ) {
         let header = FrameHeader {
             fin,
-            rsv: 0,
+            rsv,
             opcode,
             mask,
             payload_len: payload.len() as u64,
@@ -94,7 +109,6 @@ impl SendQueue {
         }
         let wire = (n + payload.len()) as u64;
         self.queued_total += wire;
-        let counted = if payload_counts { payload.len() } else { 0 };
         self.pending_payload += counted;
         self.marks.push_back(Mark {
             end: self.queued_total,

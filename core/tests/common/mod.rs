@@ -222,3 +222,21 @@ impl Pair {
         std::mem::take(&mut self.server_events)
     }
 }
+
+/// Incompressible bytes (so permessage-deflate does not shrink them).
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    use websock_core::rng::Rng;
+    let mut v = vec![0u8; len];
+    DeterministicRng::new(seed).fill_bytes(&mut v);
+    v
+}
+
+/// The bytes after the HTTP head at the start of `wire`.
+pub fn after_head(wire: &[u8]) -> &[u8] {
+    let end = wire
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP head")
+        + 4;
+    &wire[end..]
+}
