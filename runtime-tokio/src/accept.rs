@@ -104,13 +104,12 @@ where
 fn answer(handle: &Handle, decision: Decision) -> Result<(), Error> {
     let mut st = handle.lock();
     let outcome = match decision {
-        Decision::Accept { protocol, headers } => st
-            .conn
-            .accept(protocol.as_deref(), &headers)
-            .map_err(|e| {
+        Decision::Accept { protocol, headers } => {
+            st.conn.accept(protocol.as_deref(), &headers).map_err(|e| {
                 let _ = st.conn.reject(500, &[], b"");
                 Error::Api(e)
-            }),
+            })
+        }
         Decision::Reject {
             status,
             headers,
@@ -176,7 +175,7 @@ where
     let handle = Handle::new(&shared);
     let open = {
         let mut st = handle.lock();
-                match st.next_event() {
+        match st.next_event() {
             Some(Event::Open(open)) => open,
             _ => websock_core::Open::default(),
         }

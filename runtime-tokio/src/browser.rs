@@ -184,7 +184,9 @@ impl Drop for Owner {
     fn drop(&mut self) {
         let mut st = self.shared.lock();
         let now = st.now();
-        let _ = st.conn.close(now, Some(websock_core::close::GOING_AWAY), "");
+        let _ = st
+            .conn
+            .close(now, Some(websock_core::close::GOING_AWAY), "");
         st.wake_driver();
     }
 }
@@ -209,7 +211,10 @@ impl WebSocket {
     /// ws/wss/http/https, a fragment, or a bad protocol list (not tokens, or duplicates
     /// ignoring case); `SecurityError` for a blocked port.
     pub fn new(url: &str, protocols: &[&str]) -> Result<WebSocket, ApiError> {
-        Self::with_options(url, ClientOptions::new().protocols(protocols.iter().copied()))
+        Self::with_options(
+            url,
+            ClientOptions::new().protocols(protocols.iter().copied()),
+        )
     }
 
     /// Like [`new`](Self::new), with [`ClientOptions`] (subprotocols, extra headers,
@@ -430,11 +435,15 @@ async fn dispatch(consumer: Handle, target: WebSocket) {
         let Some(event) = event else { break };
         let event = match event {
             Event::Open(_) => BrowserEvent::Open,
-            Event::Message(Message::Text(t)) => BrowserEvent::Message(MessageData::Text(t.as_str().to_owned())),
-            Event::Message(Message::Binary(b)) => BrowserEvent::Message(match target.binary_type() {
-                BinaryType::Blob => MessageData::Blob(b),
-                BinaryType::ArrayBuffer => MessageData::ArrayBuffer(b),
-            }),
+            Event::Message(Message::Text(t)) => {
+                BrowserEvent::Message(MessageData::Text(t.as_str().to_owned()))
+            }
+            Event::Message(Message::Binary(b)) => {
+                BrowserEvent::Message(match target.binary_type() {
+                    BinaryType::Blob => MessageData::Blob(b),
+                    BinaryType::ArrayBuffer => MessageData::ArrayBuffer(b),
+                })
+            }
             Event::Error(_) => BrowserEvent::Error,
             Event::Close(c) => BrowserEvent::Close(c),
             Event::Request(_) | Event::Ping(_) | Event::Pong(_) => continue,

@@ -63,7 +63,10 @@ where
 }
 
 /// The browser's URL rules, with the bad-port check as configured.
-pub(crate) fn parse_url(url: &str, options: &ClientOptions) -> Result<WsUrl, websock_core::ApiError> {
+pub(crate) fn parse_url(
+    url: &str,
+    options: &ClientOptions,
+) -> Result<WsUrl, websock_core::ApiError> {
     parse_websocket_url_with(
         url,
         UrlOptions {
@@ -115,7 +118,11 @@ pub(crate) async fn establish(url: WsUrl, options: ClientOptions) -> Result<Mayb
 }
 
 #[cfg(feature = "tls")]
-async fn secure(tcp: TcpStream, url: &WsUrl, options: ClientOptions) -> Result<MaybeTlsStream, Error> {
+async fn secure(
+    tcp: TcpStream,
+    url: &WsUrl,
+    options: ClientOptions,
+) -> Result<MaybeTlsStream, Error> {
     let config = options
         .tls
         .unwrap_or_else(crate::tls::default_client_config);

@@ -180,7 +180,8 @@ where
                 if n == 0 {
                     break;
                 }
-                let iov: [IoSlice<'_>; MAX_SLICES] = std::array::from_fn(|i| IoSlice::new(slices[i]));
+                let iov: [IoSlice<'_>; MAX_SLICES] =
+                    std::array::from_fn(|i| IoSlice::new(slices[i]));
                 Pin::new(&mut self.stream).poll_write_vectored(cx, &iov[..n])
             };
             match result {

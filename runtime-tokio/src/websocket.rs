@@ -308,7 +308,11 @@ impl Stream for WebSocketReceiver {
 
 impl WebSocketSender {
     /// Tries to queue `message`; `Pending` (waker registered) while the queue is full.
-    fn poll_send_message(&mut self, cx: &mut Context<'_>, message: &Message) -> Poll<Result<(), Error>> {
+    fn poll_send_message(
+        &mut self,
+        cx: &mut Context<'_>,
+        message: &Message,
+    ) -> Poll<Result<(), Error>> {
         let mut st = self.handle.lock();
         match st.conn.send(message.clone()) {
             Ok(()) => {

@@ -9,15 +9,23 @@ use common::{echo_server, raw_peer, serve, unused_port, within};
 use futures_util::StreamExt;
 use tokio::net::TcpListener;
 use websock_tokio::{
-    ApiError, BinaryType, BrowserEvent, ClientOptions, Decision, MessageData, ReadyState,
-    WebSocket,
+    ApiError, BinaryType, BrowserEvent, ClientOptions, Decision, MessageData, ReadyState, WebSocket,
 };
 
 #[tokio::test]
 async fn constructor_and_close_exceptions() {
-    assert_eq!(WebSocket::new("ftp://x", &[]).unwrap_err(), ApiError::Syntax);
-    assert_eq!(WebSocket::new("ws://x/#", &[]).unwrap_err(), ApiError::Syntax);
-    assert_eq!(WebSocket::new("ws://localhost:25", &[]).unwrap_err(), ApiError::Security);
+    assert_eq!(
+        WebSocket::new("ftp://x", &[]).unwrap_err(),
+        ApiError::Syntax
+    );
+    assert_eq!(
+        WebSocket::new("ws://x/#", &[]).unwrap_err(),
+        ApiError::Syntax
+    );
+    assert_eq!(
+        WebSocket::new("ws://localhost:25", &[]).unwrap_err(),
+        ApiError::Security
+    );
     assert_eq!(
         WebSocket::new("ws://localhost:9001", &["echo", "eCho"]).unwrap_err(),
         ApiError::Syntax
@@ -29,9 +37,15 @@ async fn constructor_and_close_exceptions() {
     assert_eq!(ws.url(), url);
     assert_eq!(ws.ready_state(), ReadyState::Connecting);
     assert_eq!(ws.send("too early").unwrap_err(), ApiError::InvalidState);
-    assert_eq!(ws.close(Some(1001), None).unwrap_err(), ApiError::InvalidAccess);
+    assert_eq!(
+        ws.close(Some(1001), None).unwrap_err(),
+        ApiError::InvalidAccess
+    );
     let long = "x".repeat(124);
-    assert_eq!(ws.close(Some(1000), Some(&long)).unwrap_err(), ApiError::Syntax);
+    assert_eq!(
+        ws.close(Some(1000), Some(&long)).unwrap_err(),
+        ApiError::Syntax
+    );
     assert_eq!(ws.protocol(), "");
     assert_eq!(ws.binary_type(), BinaryType::Blob);
     // close() while CONNECTING fails the connection: error, then close 1006.
@@ -59,13 +73,17 @@ async fn ready_state_and_events_in_order() {
     );
     assert_eq!(
         within(5, ws.next_event()).await,
-        Some(BrowserEvent::Message(MessageData::Blob(vec![1u8, 2, 3].into())))
+        Some(BrowserEvent::Message(MessageData::Blob(
+            vec![1u8, 2, 3].into()
+        )))
     );
     ws.set_binary_type(BinaryType::ArrayBuffer);
     ws.send(&[9u8][..]).unwrap();
     assert_eq!(
         within(5, ws.next_event()).await,
-        Some(BrowserEvent::Message(MessageData::ArrayBuffer(vec![9u8].into())))
+        Some(BrowserEvent::Message(MessageData::ArrayBuffer(
+            vec![9u8].into()
+        )))
     );
     ws.close(Some(1000), Some("bye")).unwrap();
     assert_eq!(ws.ready_state(), ReadyState::Closing);
@@ -165,7 +183,11 @@ async fn handlers_run_in_browser_order_mdn_example() {
     let l = log.clone();
     ws.on_error(move |_| l.lock().unwrap().push("error".into()));
     let l = log.clone();
-    ws.on_close(move |_, c| l.lock().unwrap().push(format!("close {} {}", c.code, c.was_clean)));
+    ws.on_close(move |_, c| {
+        l.lock()
+            .unwrap()
+            .push(format!("close {} {}", c.code, c.was_clean))
+    });
     // Every event went to a handler: the stream ends without yielding any.
     assert_eq!(within(5, ws.next_event()).await, None);
     assert_eq!(

@@ -22,7 +22,9 @@ async fn start() -> std::net::SocketAddr {
 async fn serves_the_page_that_uses_the_browsers_websocket() {
     let addr = start().await;
     let mut tcp = TcpStream::connect(addr).await.unwrap();
-    tcp.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    tcp.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut page = String::new();
     within(5, tcp.read_to_string(&mut page)).await.unwrap();
     assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
@@ -38,8 +40,14 @@ async fn messages_are_broadcast_to_every_member() {
     // Both are subscribed once their handshakes are done; give the server a moment.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     alice.send(Message::text("hi all")).await.unwrap();
-    assert_eq!(within(5, bob.recv()).await.unwrap().unwrap(), Message::text("hi all"));
-    assert_eq!(within(5, alice.recv()).await.unwrap().unwrap(), Message::text("hi all"));
+    assert_eq!(
+        within(5, bob.recv()).await.unwrap().unwrap(),
+        Message::text("hi all")
+    );
+    assert_eq!(
+        within(5, alice.recv()).await.unwrap().unwrap(),
+        Message::text("hi all")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

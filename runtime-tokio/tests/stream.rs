@@ -23,7 +23,10 @@ async fn text_and_binary_of_many_sizes_echo() {
     let addr = echo_server().await;
     let mut ws = within(5, connect(&url(addr))).await.unwrap();
     ws.send(Message::text("héllo wörld")).await.unwrap();
-    assert_eq!(ws.recv().await.unwrap().unwrap(), Message::text("héllo wörld"));
+    assert_eq!(
+        ws.recv().await.unwrap().unwrap(),
+        Message::text("héllo wörld")
+    );
     for size in [0usize, 1, 125, 126, 65_535, 65_536, 3 << 20] {
         let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
         ws.send(Message::binary(data.clone())).await.unwrap();
@@ -55,7 +58,10 @@ async fn fragmented_message_arrives_whole() {
         .await
         .unwrap();
     let err = ws.send(Message::text("x")).await.unwrap_err();
-    assert!(matches!(err, Error::Send(SendError::FragmentOrder)), "{err:?}");
+    assert!(
+        matches!(err, Error::Send(SendError::FragmentOrder)),
+        "{err:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,8 +89,14 @@ async fn client_closes_with_code_and_reason() {
     let mine = within(5, ws.close(Some(4000), "bye")).await.unwrap();
     assert_eq!((mine.code, mine.was_clean), (4000, true));
     let theirs = within(5, server).await.unwrap();
-    assert_eq!((theirs.code, theirs.reason.as_str(), theirs.was_clean), (4000, "bye", true));
-    assert!(matches!(ws.send(Message::text("late")).await, Err(Error::Closed)));
+    assert_eq!(
+        (theirs.code, theirs.reason.as_str(), theirs.was_clean),
+        (4000, "bye", true)
+    );
+    assert!(matches!(
+        ws.send(Message::text("late")).await,
+        Err(Error::Closed)
+    ));
     assert!(ws.recv().await.is_none());
 }
 
@@ -99,10 +111,16 @@ async fn server_closes_with_code_and_reason() {
         ws.close(Some(4001), "done").await.unwrap();
     });
     let mut ws = within(5, connect(&url(addr))).await.unwrap();
-    assert_eq!(ws.recv().await.unwrap().unwrap(), Message::text("last words"));
+    assert_eq!(
+        ws.recv().await.unwrap().unwrap(),
+        Message::text("last words")
+    );
     assert!(within(5, ws.recv()).await.is_none());
     let event = ws.close_event().unwrap();
-    assert_eq!((event.code, event.reason.as_str(), event.was_clean), (4001, "done", true));
+    assert_eq!(
+        (event.code, event.reason.as_str(), event.was_clean),
+        (4001, "done", true)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,7 +162,10 @@ async fn connection_refused_is_an_io_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_urls_are_refused_before_connecting() {
-    assert!(matches!(connect("ftp://x").await, Err(Error::Url(websock_tokio::ApiError::Syntax))));
+    assert!(matches!(
+        connect("ftp://x").await,
+        Err(Error::Url(websock_tokio::ApiError::Syntax))
+    ));
     assert!(matches!(
         connect("ws://127.0.0.1:25/").await,
         Err(Error::Url(websock_tokio::ApiError::Security))
@@ -163,7 +184,9 @@ async fn handshake_deadline_covers_a_silent_server() {
         handshake: Some(Duration::from_millis(300)),
         ..Timeouts::default()
     });
-    let err = within(5, connect_with(&url(addr), options)).await.unwrap_err();
+    let err = within(5, connect_with(&url(addr), options))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::Protocol(websock_core::Error::HandshakeTimeout)),
         "{err:?}"
@@ -180,7 +203,10 @@ async fn server_vanishing_mid_connection_is_1006() {
     let mut ws = within(5, connect(&url(addr))).await.unwrap();
     let err = within(5, ws.recv()).await.unwrap().unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(websock_core::Error::ConnectionLost) | Error::Io(_)),
+        matches!(
+            err,
+            Error::Protocol(websock_core::Error::ConnectionLost) | Error::Io(_)
+        ),
         "{err:?}"
     );
     assert!(ws.recv().await.is_none());
@@ -215,18 +241,29 @@ async fn a_peer_that_stops_reading_fills_a_bounded_queue() {
         }
     }
     assert!(full, "the queue never filled");
-    assert!(ws.buffered_amount() <= limit + chunk.len(), "{}", ws.buffered_amount());
+    assert!(
+        ws.buffered_amount() <= limit + chunk.len(),
+        "{}",
+        ws.buffered_amount()
+    );
     // A waiting send waits once the kernel's buffers are full too.
     let mut waited = false;
     for _ in 0..1000 {
         let send = ws.send(Message::Binary(chunk.clone()));
-        if tokio::time::timeout(Duration::from_millis(300), send).await.is_err() {
+        if tokio::time::timeout(Duration::from_millis(300), send)
+            .await
+            .is_err()
+        {
             waited = true;
             break;
         }
     }
     assert!(waited, "send never waited");
-    assert!(ws.buffered_amount() <= limit + chunk.len(), "{}", ws.buffered_amount());
+    assert!(
+        ws.buffered_amount() <= limit + chunk.len(),
+        "{}",
+        ws.buffered_amount()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,8 +22,12 @@ async fn tls_echo_server() -> (SocketAddr, ClientOptions) {
         while let Ok((tcp, _)) = listener.accept().await {
             let server = server.clone();
             tokio::spawn(async move {
-                let Ok(stream) = accept_tls(tcp, server).await else { return };
-                let Ok(mut ws) = accept(stream).await else { return };
+                let Ok(stream) = accept_tls(tcp, server).await else {
+                    return;
+                };
+                let Ok(mut ws) = accept(stream).await else {
+                    return;
+                };
                 while let Some(Ok(m)) = ws.recv().await {
                     if ws.send(m).await.is_err() {
                         break;
@@ -42,10 +46,16 @@ async fn wss_echo_and_close() {
     let url = format!("wss://localhost:{}/", addr.port());
     let mut ws = within(5, connect_with(&url, options)).await.unwrap();
     ws.send(Message::text("secret")).await.unwrap();
-    assert_eq!(within(5, ws.recv()).await.unwrap().unwrap(), Message::text("secret"));
+    assert_eq!(
+        within(5, ws.recv()).await.unwrap().unwrap(),
+        Message::text("secret")
+    );
     let big: Vec<u8> = (0..(2 << 20)).map(|i| (i % 253) as u8).collect();
     ws.send(Message::binary(big.clone())).await.unwrap();
-    assert_eq!(within(10, ws.recv()).await.unwrap().unwrap(), Message::binary(big));
+    assert_eq!(
+        within(10, ws.recv()).await.unwrap().unwrap(),
+        Message::binary(big)
+    );
     let close = within(5, ws.close(Some(1000), "done")).await.unwrap();
     assert!(close.was_clean);
 }
@@ -62,8 +72,8 @@ async fn untrusted_certificate_fails() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_face_over_wss() {
     let (addr, options) = tls_echo_server().await;
-    let ws = WebSocket::with_options(&format!("wss://localhost:{}/", addr.port()), options)
-        .unwrap();
+    let ws =
+        WebSocket::with_options(&format!("wss://localhost:{}/", addr.port()), options).unwrap();
     assert_eq!(within(5, ws.next_event()).await, Some(BrowserEvent::Open));
     ws.send("over tls").unwrap();
     assert_eq!(

@@ -70,13 +70,16 @@ async fn handle(mut tcp: TcpStream, room: broadcast::Sender<String>) -> io::Resu
         chat(ws, room).await;
         return Ok(());
     }
-    let response = if request.method == "GET" && (request.path == "/" || request.path.starts_with("/?")) {
+    let response = if request.method == "GET"
+        && (request.path == "/" || request.path.starts_with("/?"))
+    {
         format!(
             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{PAGE}",
             PAGE.len()
         )
     } else {
-        "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found".to_owned()
+        "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found"
+            .to_owned()
     };
     tcp.write_all(response.as_bytes()).await?;
     tcp.shutdown().await

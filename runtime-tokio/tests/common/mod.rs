@@ -97,6 +97,8 @@ pub fn self_signed() -> (
     websock_tokio::rustls::pki_types::PrivateKeyDer<'static>,
 ) {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let key = websock_tokio::rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
+    let key = websock_tokio::rustls::pki_types::PrivateKeyDer::Pkcs8(
+        cert.key_pair.serialize_der().into(),
+    );
     (cert.cert.der().clone(), key)
 }
