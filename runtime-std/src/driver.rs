@@ -66,6 +66,9 @@ pub(crate) struct State {
     unflushed: bool,
     /// End of stream was read.
     eof: bool,
+    /// Writers inside a waiting `flush`: they will write everything queued, so the
+    /// reader need not (and must not block on a write that waits for the peer).
+    waiting_writers: u32,
     /// How many times the reader blocked in `read` (to check it does not spin).
     pub(crate) reads: u64,
 }
@@ -135,6 +138,7 @@ impl<S: Transport> Shared<S> {
                 write_shut: false,
                 unflushed: false,
                 eof: false,
+                waiting_writers: 0,
                 reads: 0,
             }),
             changed: Condvar::new(),
@@ -188,6 +192,20 @@ impl<S: Transport> Shared<S> {
     /// connection is over); without, gives up after one write slice that makes no
     /// progress. Errors are recorded in the state (see [`State::io_failure`]).
     pub(crate) fn flush<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        wait: bool,
+    ) -> MutexGuard<'a, State> {
+        if !wait {
+            return self.write_pending(st, false);
+        }
+        st.waiting_writers += 1;
+        st = self.write_pending(st, true);
+        st.waiting_writers -= 1;
+        st
+    }
+
+    fn write_pending<'a>(
         &'a self,
         mut st: MutexGuard<'a, State>,
         wait: bool,
@@ -249,7 +267,8 @@ impl<S: Transport> Shared<S> {
         let mut st = self.lock();
         loop {
             // The driver loop's order: write first (pongs, close echoes), then events.
-            if st.wants_write() {
+            // A waiting writer on another thread writes it all anyway.
+            if st.wants_write() && st.waiting_writers == 0 {
                 st = self.flush(st, false);
             }
             if let Some(ev) = st.conn.poll_event() {

@@ -139,6 +139,7 @@ pub use options::{ClientOptions, ServerOptions};
 pub use stream::{MaybeTlsStream, Transport};
 pub use websocket::{Incoming, WebSocketReceiver, WebSocketSender, WebSocketStream};
 
+pub use websock_core::deflate::DeflateConfig;
 pub use websock_core::dom::{BinaryType, ReadyState};
 pub use websock_core::handshake::{Request, Response};
 pub use websock_core::{

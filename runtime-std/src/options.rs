@@ -3,15 +3,16 @@
 #[cfg(feature = "tls")]
 use std::sync::Arc;
 
+use websock_core::deflate::DeflateConfig;
 use websock_core::{Config, Limits, Timeouts};
 
 /// Options for [`connect_with`](crate::connect_with), [`client_handshake`](crate::client_handshake)
 /// and [`WebSocket::with_options`](crate::WebSocket::with_options).
 ///
 /// `Default` gives: no subprotocols, no extra headers, core's default [`Limits`] and
-/// [`Timeouts`] (10 s opening handshake, which also bounds DNS-less TCP connect and the
-/// TLS handshake; 10 s close handshake; no keepalive), the bad-port check on (the
-/// browser's rule), and TLS with the webpki root certificates.
+/// [`Timeouts`] (10 s opening handshake, which also bounds the TCP connect and the TLS
+/// handshake; 10 s close handshake; no keepalive), permessage-deflate offered, the
+/// bad-port check on (the browser's rule), and TLS with the webpki root certificates.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Subprotocols to offer, in order of preference (`Sec-WebSocket-Protocol`). Each
@@ -27,6 +28,8 @@ pub struct ClientOptions {
     pub limits: Limits,
     /// Timers (opening and closing handshakes, keepalive).
     pub timeouts: Timeouts,
+    /// permessage-deflate (RFC 7692): offered by default; `enabled: false` turns it off.
+    pub deflate: DeflateConfig,
     /// Refuse URLs whose explicit port is on the Fetch standard's bad-port list with
     /// `SecurityError`, as the browser does. `true` by default; set it to `false` to
     /// connect to any port.
@@ -44,6 +47,7 @@ impl Default for ClientOptions {
             headers: Vec::new(),
             limits: Limits::default(),
             timeouts: Timeouts::default(),
+            deflate: DeflateConfig::default(),
             check_bad_ports: true,
             #[cfg(feature = "tls")]
             tls: None,
@@ -91,6 +95,12 @@ impl ClientOptions {
         self
     }
 
+    /// Replace the permessage-deflate settings.
+    pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
+        self.deflate = deflate;
+        self
+    }
+
     /// Turn the bad-port check on or off.
     pub fn check_bad_ports(mut self, check: bool) -> Self {
         self.check_bad_ports = check;
@@ -109,6 +119,7 @@ impl ClientOptions {
         Config {
             limits: self.limits,
             timeouts: self.timeouts,
+            deflate: self.deflate,
             ..Config::default()
         }
     }
@@ -117,13 +128,16 @@ impl ClientOptions {
 /// Options for [`accept_with`](crate::accept_with).
 ///
 /// `Default` gives core's default [`Limits`] and [`Timeouts`] (which protect a server:
-/// 16 MiB frames, 64 MiB messages, a 10 s opening handshake).
+/// 16 MiB frames, 64 MiB messages, a 10 s opening handshake), and accepts
+/// permessage-deflate when a client offers it.
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
     /// Size limits.
     pub limits: Limits,
     /// Timers.
     pub timeouts: Timeouts,
+    /// permessage-deflate (RFC 7692): accepted by default; `enabled: false` declines it.
+    pub deflate: DeflateConfig,
 }
 
 impl ServerOptions {
@@ -144,11 +158,18 @@ impl ServerOptions {
         self
     }
 
+    /// Replace the permessage-deflate settings.
+    pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
+        self.deflate = deflate;
+        self
+    }
+
     /// The engine configuration these options describe.
     pub fn config(&self) -> Config {
         Config {
             limits: self.limits,
             timeouts: self.timeouts,
+            deflate: self.deflate,
             ..Config::default()
         }
     }

@@ -439,3 +439,29 @@ fn from_upgraded_takes_over_a_stream_upgraded_elsewhere() {
         server.join().unwrap();
     });
 }
+
+#[test]
+fn permessage_deflate_is_negotiated_by_default_and_can_be_declined() {
+    within(20, || {
+        let (addr, _server) = echo_server();
+        let mut ws = connect(&url(addr, "/")).unwrap();
+        assert!(
+            ws.extensions().starts_with("permessage-deflate"),
+            "{}",
+            ws.extensions()
+        );
+        let text = "compress me ".repeat(10_000);
+        ws.send(Message::text(text.as_str())).unwrap();
+        assert_eq!(ws.recv().unwrap().unwrap(), Message::text(text.as_str()));
+
+        let (addr, _server) = echo_server();
+        let off = websock_std::DeflateConfig {
+            enabled: false,
+            ..Default::default()
+        };
+        let mut ws = connect_with(&url(addr, "/"), ClientOptions::default().deflate(off)).unwrap();
+        assert_eq!(ws.extensions(), "");
+        ws.send(Message::text("plain")).unwrap();
+        assert_eq!(ws.recv().unwrap().unwrap(), Message::text("plain"));
+    });
+}
