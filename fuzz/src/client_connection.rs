@@ -1,0 +1,14 @@
+//! Target `client_connection`: a whole client connection driven by a [`Script`]:
+//! arbitrary server bytes in arbitrary chunks (the handshake response included, in
+//! [`Mode::RawHandshake`]), interleaved commands and timer firings. See [`crate::conn`]
+//! for what is checked.
+//!
+//! [`Script`]: crate::conn::Script
+//! [`Mode::RawHandshake`]: crate::conn::Mode::RawHandshake
+
+use websock_core::Role;
+
+/// The target's entry point.
+pub fn run(data: &[u8]) {
+    crate::conn::run(Role::Client, data);
+}
