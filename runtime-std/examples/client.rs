@@ -29,9 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Err(e) => eprintln!("error: {e}"),
             }
         }
-        match rx.close_event() {
-            Some(c) => eprintln!("closed: {} {:?} clean={}", c.code, c.reason, c.was_clean),
-            None => eprintln!("closed"),
+        if let Some(c) = rx.close_event() {
+            eprintln!("closed: {} {:?} clean={}", c.code, c.reason, c.was_clean);
         }
     });
     for line in std::io::stdin().lock().lines() {
@@ -39,7 +38,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             break;
         }
     }
-    let _ = tx.close(Some(1000), "");
+    // Waits for the closing handshake (the printer thread reads the peer's Close).
+    if let Err(e) = tx.close(Some(1000), "") {
+        eprintln!("close: {e}");
+    }
     let _ = printer.join();
     Ok(())
 }

@@ -91,6 +91,7 @@ where
 {
     let conn = Connection::server(options.config(), Duration::ZERO);
     let shared = Arc::new(Shared::with_stream(conn, Instant::now(), stream));
+    shared.lock().close_timeout = options.timeouts.close;
     let mut reader = Reader::new();
     let mut callback = Some(callback);
     let mut request = None;
@@ -152,9 +153,11 @@ pub fn from_upgraded<S: Transport>(
     protocol: Option<String>,
     config: Config,
 ) -> WebSocketStream<S> {
+    let close_timeout = config.timeouts.close;
     let mut conn = Connection::upgraded(role, protocol, config, Duration::ZERO);
     // The engine reports Open first; the stream is open already.
     let _ = conn.poll_event();
     let shared = Arc::new(Shared::with_stream(conn, Instant::now(), stream));
+    shared.lock().close_timeout = close_timeout;
     WebSocketStream::new(shared, Reader::new(), None, None)
 }

@@ -37,7 +37,7 @@ pub fn connect_with(url: &str, options: ClientOptions) -> Result<WebSocketStream
     let epoch = Instant::now();
     let deadline = conn.poll_timeout().map(|d| epoch + d);
     let stream = open_transport(&url, &options, deadline)?;
-    handshake(Shared::with_stream(conn, epoch, stream))
+    handshake(Shared::with_stream(conn, epoch, stream), &options)
 }
 
 /// Run the client's opening handshake for `url` over a stream the caller already has
@@ -49,7 +49,7 @@ pub fn client_handshake<S: Transport>(
     options: ClientOptions,
 ) -> Result<WebSocketStream<S>> {
     let (_, conn) = prepare(url, &options)?;
-    handshake(Shared::with_stream(conn, Instant::now(), stream))
+    handshake(Shared::with_stream(conn, Instant::now(), stream), &options)
 }
 
 /// Check the URL and subprotocols, and create the engine (time zero is "now").
@@ -153,7 +153,11 @@ fn tls_client(
 }
 
 /// Drive the client's handshake until the connection opens or fails.
-fn handshake<S: Transport>(shared: Shared<S>) -> Result<WebSocketStream<S>> {
+fn handshake<S: Transport>(
+    shared: Shared<S>,
+    options: &ClientOptions,
+) -> Result<WebSocketStream<S>> {
+    shared.lock().close_timeout = options.timeouts.close;
     let shared = Arc::new(shared);
     let mut reader = Reader::new();
     let mut failure = None;

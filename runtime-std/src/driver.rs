@@ -28,7 +28,7 @@ use std::io::{self, IoSlice};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use websock_core::{Connection, Event};
+use websock_core::{CloseEvent, Connection, Event};
 
 use crate::stream::Transport;
 
@@ -71,6 +71,11 @@ pub(crate) struct State {
     waiting_writers: u32,
     /// How many times the reader blocked in `read` (to check it does not spin).
     pub(crate) reads: u64,
+    /// The close event, once the reader has taken it from the engine.
+    pub(crate) close_event: Option<CloseEvent>,
+    /// How long a closing handshake may take (the engine's close timeout), for
+    /// senders that wait for it.
+    pub(crate) close_timeout: Option<Duration>,
 }
 
 impl State {
@@ -140,6 +145,8 @@ impl<S: Transport> Shared<S> {
                 eof: false,
                 waiting_writers: 0,
                 reads: 0,
+                close_event: None,
+                close_timeout: None,
             }),
             changed: Condvar::new(),
             stream: OnceLock::new(),
@@ -272,6 +279,9 @@ impl<S: Transport> Shared<S> {
                 st = self.flush(st, false);
             }
             if let Some(ev) = st.conn.poll_event() {
+                if let Event::Close(c) = &ev {
+                    st.close_event = Some(c.clone());
+                }
                 self.changed.notify_all();
                 return Some(ev);
             }

@@ -137,7 +137,7 @@ pub use connect::{client_handshake, connect, connect_with};
 pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::{MaybeTlsStream, Transport};
-pub use websocket::{Incoming, WebSocketReceiver, WebSocketSender, WebSocketStream};
+pub use websocket::{Incoming, Messages, WebSocketReceiver, WebSocketSender, WebSocketStream};
 
 pub use websock_core::deflate::DeflateConfig;
 pub use websock_core::dom::{BinaryType, ReadyState};

@@ -2,7 +2,8 @@
 //! [`WebSocketReceiver`].
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use websock_core::dom::ReadyState;
@@ -13,6 +14,18 @@ use crate::driver::{Reader, Shared};
 use crate::error::{Error, Result};
 use crate::stream::Transport;
 
+/// What [`WebSocketStream::recv_incoming`] returns: a message, or a control frame the
+/// application may want to see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A complete text or binary message.
+    Message(Message),
+    /// A ping arrived (the pong is already queued).
+    Ping(Bytes),
+    /// A pong arrived (an answer to [`WebSocketStream::ping`] or to a keepalive ping).
+    Pong(Bytes),
+}
+
 /// An open WebSocket connection over a blocking transport `S`.
 ///
 /// * [`send`](Self::send) queues a message and blocks until the transport has taken
@@ -20,19 +33,20 @@ use crate::stream::Transport;
 ///   reports [`SendError::Full`] instead).
 /// * [`recv`](Self::recv) blocks until a message arrives, and returns `None` once the
 ///   connection is closed ([`close_event`](Self::close_event) then says how).
-///   [`incoming`](Self::incoming) is the same as an [`Iterator`].
+///   [`incoming`](Self::incoming) is the same as an [`Iterator`];
+///   [`recv_incoming`](Self::recv_incoming) also returns pings and pongs.
 /// * Receiving is what drives the connection: it answers pings, echoes the peer's
 ///   Close, fires timers (close timeout, keepalive) and finishes the closing
 ///   handshake. Keep calling `recv` (or a thread with the [`WebSocketReceiver`]) while
 ///   the connection is in use.
+/// * [`close`](Self::close) starts the closing handshake and waits for its end.
 /// * [`split`](Self::split) gives a sender and a receiver for two threads.
 ///
 /// Transport errors are reported once by `recv` as [`Error::Io`] (or [`Error::Tls`]),
 /// and by every later send.
 ///
 /// Dropping the stream drops the transport at once, without a closing handshake (the
-/// peer sees 1006): for a clean close, call [`close`](Self::close) and receive until
-/// `recv` returns `None`.
+/// peer sees 1006): for a clean close, call [`close`](Self::close).
 ///
 /// From one thread, a `send` blocks while the peer does not read; if the peer itself
 /// waits for its own writes to be read before reading (two echoing peers pipelining
@@ -66,7 +80,6 @@ impl<S: Transport> WebSocketStream<S> {
             rx: WebSocketReceiver {
                 shared,
                 reader,
-                close: None,
                 done: false,
             },
             request,
@@ -111,10 +124,16 @@ impl<S: Transport> WebSocketStream<S> {
     }
 
     /// Start the closing handshake with `code` (1000-1003, 1007-1014, 3000-4999) and a
-    /// `reason` of at most 123 bytes, or none. Keep calling [`recv`](Self::recv) until
-    /// it returns `None` to complete it. Does nothing if already closing.
-    pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<()> {
-        self.tx.close(code, reason)
+    /// `reason` of at most 123 bytes (with a code), or neither (an empty Close body);
+    /// then receive (and drop) messages until the connection is closed, and return the
+    /// close event: the peer's code and reason, and whether it was clean. The wait is
+    /// bounded by the close timeout. On a closed connection, returns its close event.
+    ///
+    /// Errors: [`Error::Api`] for a bad code or reason (nothing happens).
+    pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent> {
+        self.tx.start_close(code, reason)?;
+        while self.rx.recv_incoming().is_some() {}
+        self.rx.close_event().ok_or(Error::Closed)
     }
 
     /// Block until every queued byte was handed to the transport.
@@ -128,13 +147,18 @@ impl<S: Transport> WebSocketStream<S> {
         self.rx.recv()
     }
 
+    /// The next message, ping or pong; `None` once the connection is closed.
+    pub fn recv_incoming(&mut self) -> Option<Result<Incoming>> {
+        self.rx.recv_incoming()
+    }
+
     /// An iterator over incoming messages (see [`recv`](Self::recv)).
-    pub fn incoming(&mut self) -> Incoming<'_, S> {
+    pub fn incoming(&mut self) -> Messages<'_, S> {
         self.rx.incoming()
     }
 
     /// How the connection closed, once it has.
-    pub fn close_event(&self) -> Option<&CloseEvent> {
+    pub fn close_event(&self) -> Option<CloseEvent> {
         self.rx.close_event()
     }
 
@@ -235,8 +259,48 @@ impl<S: Transport> WebSocketSender<S> {
         self.queue(|conn| conn.ping(payload.clone()), true)
     }
 
-    /// See [`WebSocketStream::close`].
-    pub fn close(&self, code: Option<u16>, reason: &str) -> Result<()> {
+    /// Start the closing handshake (see [`WebSocketStream::close`] for the arguments)
+    /// and wait until the connection is closed, returning the close event.
+    ///
+    /// The [`WebSocketReceiver`] must be receiving on another thread: it is what reads
+    /// the peer's Close. The wait is bounded by the close timeout (plus a second); past
+    /// it, [`Error::Protocol`] with `CloseTimeout`.
+    pub fn close(&self, code: Option<u16>, reason: &str) -> Result<CloseEvent> {
+        self.start_close(code, reason)?;
+        let mut st = self.shared.lock();
+        let deadline = st
+            .close_timeout
+            .map(|t| Instant::now() + t + Duration::from_secs(1));
+        loop {
+            if let Some(ev) = st.close_event.clone() {
+                return Ok(ev);
+            }
+            if st.conn.is_finished() {
+                return Err(Error::Closed);
+            }
+            let wait = match deadline {
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) => left.min(Duration::from_millis(250)),
+                    None => return Err(Error::Protocol(websock_core::Error::CloseTimeout)),
+                },
+                None => Duration::from_millis(250),
+            };
+            st = self
+                .shared
+                .changed
+                .wait_timeout(st, wait)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// How the connection closed, once the receiver has seen it.
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.shared.lock().close_event.clone()
+    }
+
+    /// Queue our Close frame and write it.
+    pub(crate) fn start_close(&self, code: Option<u16>, reason: &str) -> Result<()> {
         let mut st = self.shared.lock();
         let now = st.now();
         st.conn.close(now, code, reason).map_err(Error::Api)?;
@@ -315,14 +379,13 @@ impl<S: Transport> WebSocketSender<S> {
 pub struct WebSocketReceiver<S> {
     shared: Arc<Shared<S>>,
     reader: Reader,
-    close: Option<CloseEvent>,
     done: bool,
 }
 
 impl<S> fmt::Debug for WebSocketReceiver<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebSocketReceiver")
-            .field("close", &self.close)
+            .field("done", &self.done)
             .finish_non_exhaustive()
     }
 }
@@ -330,6 +393,17 @@ impl<S> fmt::Debug for WebSocketReceiver<S> {
 impl<S: Transport> WebSocketReceiver<S> {
     /// See [`WebSocketStream::recv`].
     pub fn recv(&mut self) -> Option<Result<Message>> {
+        loop {
+            match self.recv_incoming()? {
+                Ok(Incoming::Message(m)) => return Some(Ok(m)),
+                Ok(Incoming::Ping(_) | Incoming::Pong(_)) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    /// See [`WebSocketStream::recv_incoming`].
+    pub fn recv_incoming(&mut self) -> Option<Result<Incoming>> {
         if self.done {
             return None;
         }
@@ -339,41 +413,42 @@ impl<S: Transport> WebSocketReceiver<S> {
                     self.done = true;
                     return None;
                 }
-                Some(Event::Message(m)) => return Some(Ok(m)),
+                Some(Event::Message(m)) => return Some(Ok(Incoming::Message(m))),
+                Some(Event::Ping(p)) => return Some(Ok(Incoming::Ping(p))),
+                Some(Event::Pong(p)) => return Some(Ok(Incoming::Pong(p))),
                 Some(Event::Error(e)) => {
                     let io = self.shared.lock().take_io_error();
                     return Some(Err(io.map_or_else(|| Error::from(e), Error::from)));
                 }
-                Some(Event::Close(ev)) => self.close = Some(ev),
                 Some(_) => {}
             }
         }
     }
 
     /// See [`WebSocketStream::incoming`].
-    pub fn incoming(&mut self) -> Incoming<'_, S> {
-        Incoming { rx: self }
+    pub fn incoming(&mut self) -> Messages<'_, S> {
+        Messages { rx: self }
     }
 
     /// See [`WebSocketStream::close_event`].
-    pub fn close_event(&self) -> Option<&CloseEvent> {
-        self.close.as_ref()
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.shared.lock().close_event.clone()
     }
 }
 
 /// Incoming messages, from [`WebSocketStream::incoming`] or
 /// [`WebSocketReceiver::incoming`]. Ends when the connection is closed.
-pub struct Incoming<'a, S> {
+pub struct Messages<'a, S> {
     rx: &'a mut WebSocketReceiver<S>,
 }
 
-impl<S> fmt::Debug for Incoming<'_, S> {
+impl<S> fmt::Debug for Messages<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Incoming").finish_non_exhaustive()
+        f.debug_struct("Messages").finish_non_exhaustive()
     }
 }
 
-impl<S: Transport> Iterator for Incoming<'_, S> {
+impl<S: Transport> Iterator for Messages<'_, S> {
     type Item = Result<Message>;
 
     fn next(&mut self) -> Option<Self::Item> {

@@ -113,7 +113,7 @@ fn keepalive_detects_a_silent_client() {
             (
                 first.map(|r| r.map_err(|e| e.to_string())),
                 rest.is_none(),
-                ws.close_event().cloned(),
+                ws.close_event(),
             )
         });
         let silent = raw_client(addr);

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use common::{echo_server, server, within};
 use websock_std::{
     accept, client_handshake, connect, connect_with, ClientOptions, Decision, Error,
-    HandshakeError, Message, MessageKind, ReadyState, Role, SendError, ServerOptions, Timeouts,
-    Transport,
+    HandshakeError, Incoming, Message, MessageKind, ReadyState, Role, SendError, ServerOptions,
+    Timeouts, Transport,
 };
 
 fn url(addr: std::net::SocketAddr, path: &str) -> String {
@@ -111,7 +111,7 @@ fn keepalive_pings_are_answered_and_keep_the_connection_open() {
         let reader = thread::spawn(move || {
             let first = rx.recv().map(|m| m.unwrap());
             while rx.recv().is_some() {}
-            (first, rx.close_event().cloned())
+            (first, rx.close_event())
         });
         thread::sleep(Duration::from_millis(800));
         tx.send(Message::text("alive")).unwrap();
@@ -134,7 +134,7 @@ fn server_closes_with_code_and_reason() {
                 let first = ws.recv().unwrap().unwrap();
                 ws.close(Some(4001), "server says bye").unwrap();
                 while ws.recv().is_some() {}
-                (first, ws.close_event().cloned())
+                (first, ws.close_event())
             },
         );
         let mut ws = connect(&url(addr, "/")).unwrap();
@@ -358,7 +358,7 @@ fn split_halves_work_from_two_threads() {
             for m in rx.incoming() {
                 got.push(m.unwrap());
             }
-            (got, rx.close_event().cloned())
+            (got, rx.close_event())
         });
         let tx2 = tx.clone();
         let writer = thread::spawn(move || {
@@ -372,7 +372,9 @@ fn split_halves_work_from_two_threads() {
         writer.join().unwrap();
         // Let the echoes arrive before closing (messages are dropped once closing).
         thread::sleep(Duration::from_millis(300));
-        tx.close(Some(1000), "enough").unwrap();
+        // Waits for the receiver thread to see the peer's Close.
+        let ev = tx.close(Some(1000), "enough").unwrap();
+        assert_eq!((ev.code, ev.was_clean), (1000, true));
         let (got, close) = reader.join().unwrap();
         assert_eq!(got.len(), 200);
         let a: Vec<_> = got
@@ -463,5 +465,34 @@ fn permessage_deflate_is_negotiated_by_default_and_can_be_declined() {
         assert_eq!(ws.extensions(), "");
         ws.send(Message::text("plain")).unwrap();
         assert_eq!(ws.recv().unwrap().unwrap(), Message::text("plain"));
+    });
+}
+
+#[test]
+fn a_ping_is_answered_and_the_pong_seen_by_recv_incoming() {
+    within(20, || {
+        let (addr, _server) = echo_server();
+        let mut ws = connect(&url(addr, "/")).unwrap();
+        ws.ping("are you there").unwrap();
+        match ws.recv_incoming() {
+            Some(Ok(Incoming::Pong(p))) => assert_eq!(p.as_ref(), b"are you there"),
+            other => panic!("expected a pong, got {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn close_waits_for_the_closing_handshake_and_returns_the_event() {
+    within(20, || {
+        let (addr, server) = echo_server();
+        let mut ws = connect(&url(addr, "/")).unwrap();
+        let ev = ws.close(Some(3001), "see you").unwrap();
+        assert_eq!((ev.code, ev.was_clean), (3001, true));
+        assert_eq!(ws.ready_state(), ReadyState::Closed);
+        assert!(ws.recv().is_none());
+        // Closing again returns the same event.
+        assert_eq!(ws.close(Some(1000), "").unwrap(), ev);
+        let seen = server.join().unwrap().unwrap().unwrap();
+        assert_eq!(seen, (3001, "see you".to_string(), true));
     });
 }
