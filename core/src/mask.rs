@@ -26,9 +26,12 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 }
 
 /// The byte-by-byte reference implementation, kept for tests and differential fuzzing.
+///
+/// Any `offset` is accepted, as by [`apply_mask`]: only its remainder modulo 4 matters.
 pub fn apply_mask_reference(buf: &mut [u8], key: [u8; 4], offset: usize) {
     for (i, b) in buf.iter_mut().enumerate() {
-        *b ^= key[(offset + i) & 3];
+        // Wrapping: 2^64 is a multiple of 4, so the key position is still right.
+        *b ^= key[offset.wrapping_add(i) & 3];
     }
 }
 
@@ -80,6 +83,22 @@ mod tests {
         apply_mask(b, key, 5);
         apply_mask(c, key, 35);
         assert_eq!(whole, pieces);
+    }
+
+    #[test]
+    fn any_offset_is_accepted() {
+        // Found by the `mask` fuzz target: the reference overflowed (a panic with
+        // overflow checks) for an offset near usize::MAX.
+        let key = [0x12, 0x34, 0x56, 0x78];
+        for offset in [usize::MAX - 2, usize::MAX - 1, usize::MAX] {
+            let data: Vec<u8> = (0..20).collect();
+            let mut fast = data.clone();
+            let mut slow = data.clone();
+            apply_mask(&mut fast, key, offset);
+            apply_mask_reference(&mut slow, key, offset);
+            assert_eq!(fast, slow, "offset {offset}");
+            assert_eq!(slow[0], data[0] ^ key[offset & 3]);
+        }
     }
 
     #[test]
