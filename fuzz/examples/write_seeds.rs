@@ -13,7 +13,10 @@ fn main() -> std::io::Result<()> {
         for (name, bytes) in websock_fuzz::seeds::seeds(target) {
             fs::write(dir.join(format!("seed-{name}")), bytes)?;
         }
-        println!("{target}: {} seeds", websock_fuzz::seeds::seeds(target).len());
+        println!(
+            "{target}: {} seeds",
+            websock_fuzz::seeds::seeds(target).len()
+        );
     }
     Ok(())
 }

@@ -138,7 +138,11 @@ fn check_round_trip(h: &FrameHeader, trailing: &[u8]) {
     }
     let mut longer = out[..n].to_vec();
     longer.extend_from_slice(trailing);
-    assert_eq!(FrameHeader::parse(&longer), got, "trailing bytes changed the parse");
+    assert_eq!(
+        FrameHeader::parse(&longer),
+        got,
+        "trailing bytes changed the parse"
+    );
 }
 
 /// An independent decoder of RFC 6455 §5.2 headers, in the error order websock-core
@@ -207,7 +211,11 @@ pub fn reference_parse(buf: &[u8]) -> Result<Status<(FrameHeader, usize)>, Proto
 
 fn check_raw(raw: &[u8]) {
     let got = FrameHeader::parse(raw);
-    assert_eq!(got, reference_parse(raw), "parse disagrees with the reference");
+    assert_eq!(
+        got,
+        reference_parse(raw),
+        "parse disagrees with the reference"
+    );
     if let Ok(Status::Complete((h, n))) = got {
         assert!(n <= raw.len() && n <= MAX_HEADER_LEN);
         // A non-minimal length form parses, so the canonical encoding may be shorter.

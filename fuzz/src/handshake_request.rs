@@ -39,7 +39,10 @@ pub fn check(input: &HeadInput) {
         Ok(req) => check_request(&req, usize::from(input.max_headers)),
         Err(e) => {
             assert!(
-                matches!(e, HandshakeError::MalformedHttp | HandshakeError::TooManyHeaders),
+                matches!(
+                    e,
+                    HandshakeError::MalformedHttp | HandshakeError::TooManyHeaders
+                ),
                 "{e:?}"
             );
             check_refusal(&e);
@@ -75,7 +78,10 @@ fn check_refusal(e: &HandshakeError) {
 }
 
 fn check_request(req: &Request, max_headers: usize) {
-    assert!(req.headers.len() <= max_headers, "more headers than the limit");
+    assert!(
+        req.headers.len() <= max_headers,
+        "more headers than the limit"
+    );
     let _ = (req.host(), req.origin(), req.header_str("cookie"));
     let protocols = req.protocols();
     assert!(protocols.iter().all(|p| is_token(p.as_bytes())));

@@ -150,8 +150,9 @@ pub(crate) fn feed_checked(
 /// flood_count:u16 data*
 /// ```
 ///
-/// The bytes fed are `data` with `16 * flood_count` copies of `flood_byte` inserted at
-/// `flood_at` (modulo the length): a cheap way to describe huge or endless headers.
+/// The bytes fed are `data` with `flood_count` copies of `flood_byte` inserted at
+/// `flood_at` (modulo the length): a cheap way to describe huge or endless headers (up
+/// to 64 KiB, past any size limit the input can choose).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeadInput {
     /// The head size limit.
@@ -164,7 +165,7 @@ pub struct HeadInput {
     pub flood_at: u16,
     /// The flood's byte.
     pub flood_byte: u8,
-    /// The flood's length, in units of 16 bytes.
+    /// The flood's length.
     pub flood_count: u16,
     /// The bytes.
     pub data: Vec<u8>,
@@ -222,7 +223,7 @@ impl HeadInput {
         let mut bytes = self.data.clone();
         if self.flood_count > 0 {
             let at = usize::from(self.flood_at) % (bytes.len() + 1);
-            let flood = vec![self.flood_byte; 16 * usize::from(self.flood_count)];
+            let flood = vec![self.flood_byte; usize::from(self.flood_count)];
             bytes.splice(at..at, flood);
         }
         bytes

@@ -25,13 +25,13 @@ pub mod conn;
 pub mod frame_header;
 pub mod handshake_request;
 pub mod handshake_response;
+pub mod head_model;
 pub mod mask;
 pub mod pair;
 pub mod seeds;
 pub mod server_connection;
 pub mod utf8;
 mod util;
-pub mod head_model;
 
 /// A target's entry point: checks one raw fuzzer input, panicking on a violation.
 pub type TargetFn = fn(&[u8]);

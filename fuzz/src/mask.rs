@@ -35,7 +35,10 @@ fn fast_at(data: &[u8], key: [u8; 4], offset: usize, align: usize) -> Vec<u8> {
     let mut buf = vec![GUARD; align + data.len() + 16];
     buf[align..align + data.len()].copy_from_slice(data);
     apply_mask(&mut buf[align..align + data.len()], key, offset);
-    assert!(buf[..align].iter().all(|&b| b == GUARD), "wrote before the slice");
+    assert!(
+        buf[..align].iter().all(|&b| b == GUARD),
+        "wrote before the slice"
+    );
     assert!(
         buf[align + data.len()..].iter().all(|&b| b == GUARD),
         "wrote after the slice"
@@ -71,7 +74,11 @@ pub fn check(input: &Input) {
     let sizes: Vec<&[u8]> = chunks(data, &input.pieces, 40);
     for piece in sizes {
         let len = piece.len();
-        apply_mask(&mut pieces[done..done + len], key, offset.wrapping_add(done));
+        apply_mask(
+            &mut pieces[done..done + len],
+            key,
+            offset.wrapping_add(done),
+        );
         done += len;
     }
     assert_eq!(pieces, expected, "piecewise masking");

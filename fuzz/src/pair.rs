@@ -12,9 +12,7 @@ use std::time::Duration;
 use arbitrary::{Arbitrary, Unstructured};
 use websock_core::dom::ReadyState;
 use websock_core::rng::DeterministicRng;
-use websock_core::{
-    Bytes, CloseEvent, Config, Connection, Event, Message, MessageKind, SendError,
-};
+use websock_core::{Bytes, CloseEvent, Config, Connection, Event, Message, MessageKind, SendError};
 
 use crate::conn::wire::Wire;
 use crate::conn::{client_request, LIMITS};
@@ -315,7 +313,10 @@ impl Pair {
 
 /// The close codes a peer may send (a code RFC 6455 allows on the wire).
 fn close_code(index: u16) -> u16 {
-    let valid: Vec<u16> = (1000..=1003).chain(1007..=1014).chain(3000..=4999).collect();
+    let valid: Vec<u16> = (1000..=1003)
+        .chain(1007..=1014)
+        .chain(3000..=4999)
+        .collect();
     valid[usize::from(index) % valid.len()]
 }
 
@@ -330,8 +331,8 @@ fn config(seed: u64) -> Config {
 /// Checks one structured input.
 pub fn check(input: &Input) {
     let seed = u64::from(input.seed) * 2;
-    let client = Connection::client(client_request(), config(seed + 1), Duration::ZERO)
-        .expect("client");
+    let client =
+        Connection::client(client_request(), config(seed + 1), Duration::ZERO).expect("client");
     let server = Connection::server(config(seed + 2), Duration::ZERO);
     let mut pair = Pair {
         client: Side::new(client, input.client_write, websock_core::Role::Client),
@@ -358,7 +359,11 @@ pub fn check(input: &Input) {
     pair.pump();
     for side in [&pair.client, &pair.server] {
         assert!(side.errors.is_empty(), "errors: {:?}", side.errors);
-        assert_eq!(side.conn.buffered_amount(), 0, "bufferedAmount after writing");
+        assert_eq!(
+            side.conn.buffered_amount(),
+            0,
+            "bufferedAmount after writing"
+        );
         assert_eq!(side.conn.send_queue_len(), 0);
         assert_eq!(side.conn.receive_buffered(), 0);
     }

@@ -86,7 +86,11 @@ pub fn first_fatal_byte(bytes: &[u8]) -> Option<usize> {
 pub fn check(input: &Input) {
     let bytes = bytes_of(input);
     let std_ok = std::str::from_utf8(&bytes).is_ok();
-    assert_eq!(validate(&bytes).is_ok(), std_ok, "validate disagrees with std");
+    assert_eq!(
+        validate(&bytes).is_ok(),
+        std_ok,
+        "validate disagrees with std"
+    );
     let fatal = first_fatal_byte(&bytes);
 
     let mut v = Utf8Validator::new();
@@ -96,7 +100,10 @@ pub fn check(input: &Input) {
         let end = seen + chunk.len();
         match fatal {
             Some(k) if k < end => {
-                assert!(result.is_err(), "missed the invalid byte at {k} (chunk ends {end})");
+                assert!(
+                    result.is_err(),
+                    "missed the invalid byte at {k} (chunk ends {end})"
+                );
                 return;
             }
             _ => assert!(result.is_ok(), "failed early at chunk ending {end}"),

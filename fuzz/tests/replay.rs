@@ -95,7 +95,10 @@ fn every_target_has_a_test_and_a_binary() {
     let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("manifest");
     let this = fs::read_to_string(root.join("tests/replay.rs")).expect("this file");
     for (name, _) in websock_fuzz::TARGETS {
-        assert!(root.join(format!("fuzz_targets/{name}.rs")).exists(), "{name}");
+        assert!(
+            root.join(format!("fuzz_targets/{name}.rs")).exists(),
+            "{name}"
+        );
         assert!(manifest.contains(&format!("name = \"{name}\"")), "{name}");
         assert!(this.contains(&format!("fn {name}()")), "{name}");
     }

@@ -119,10 +119,28 @@ pub fn answer_for(request: &[u8]) -> Vec<u8> {
 
 /// Everything observable about one run, compared across chunkings.
 #[derive(Debug, PartialEq, Eq)]
-struct Trace {
-    events: Vec<String>,
-    output: Vec<u8>,
-    states: Vec<(ReadyState, usize, usize, bool, bool)>,
+pub struct Trace {
+    /// Every event, as its `Debug` text.
+    pub events: Vec<String>,
+    /// Every byte written.
+    pub output: Vec<u8>,
+    /// The frames written, decoded.
+    pub frames: Vec<OutFrame>,
+    /// After each step: readyState, bufferedAmount, send queue length, shutdown, finished.
+    pub states: Vec<(ReadyState, usize, usize, bool, bool)>,
+}
+
+impl Trace {
+    /// The codes of the Close frames written (`None` for an empty body).
+    pub fn close_codes(&self) -> Vec<Option<u16>> {
+        self.frames
+            .iter()
+            .filter(|f| f.opcode == OpCode::Close)
+            .map(|f| {
+                (f.payload.len() >= 2).then(|| u16::from_be_bytes([f.payload[0], f.payload[1]]))
+            })
+            .collect()
+    }
 }
 
 /// The harness for one run of a script.
@@ -198,7 +216,9 @@ impl Harness {
             Role::Server => {
                 self.feed(REQUEST);
                 self.drain_events();
-                self.conn.accept(None, &[]).expect("accept the valid request");
+                self.conn
+                    .accept(None, &[])
+                    .expect("accept the valid request");
             }
             Role::Client => {
                 self.transmit(0);
@@ -227,7 +247,10 @@ impl Harness {
 
     fn feed_direct(&mut self, data: &[u8]) {
         let buf = self.conn.receive_buffer();
-        assert!(buf.capacity() - buf.len() >= 8 << 10, "receive_buffer spare room");
+        assert!(
+            buf.capacity() - buf.len() >= 8 << 10,
+            "receive_buffer spare room"
+        );
         buf.extend_from_slice(data);
         self.conn.handle_received(self.now);
     }
@@ -260,7 +283,10 @@ impl Harness {
         while let Some(event) = self.conn.poll_event() {
             assert!(!self.closed, "event after Close: {event:?}");
             if self.error_pending {
-                assert!(matches!(event, Event::Close(_)), "Error not followed by Close");
+                assert!(
+                    matches!(event, Event::Close(_)),
+                    "Error not followed by Close"
+                );
                 self.error_pending = false;
             }
             match &event {
@@ -276,7 +302,10 @@ impl Harness {
                 }
                 Event::Message(m) => {
                     assert!(self.opened, "message before open");
-                    assert!(m.len() <= self.limits.max_message_size, "message over limit");
+                    assert!(
+                        m.len() <= self.limits.max_message_size,
+                        "message over limit"
+                    );
                 }
                 Event::Ping(p) | Event::Pong(p) => assert!(p.len() <= 125),
                 Event::Error(_) => self.error_pending = true,
@@ -352,9 +381,9 @@ impl Harness {
                     (MessageKind::Binary, data.bytes())
                 };
                 let fin = flags & 2 != 0;
-                let result =
-                    self.conn
-                        .send_fragment(kind, Bytes::from(bytes.clone()), fin);
+                let result = self
+                    .conn
+                    .send_fragment(kind, Bytes::from(bytes.clone()), fin);
                 self.note_size(&result, bytes.len(), queue_before);
                 let opcode = if self.sending_fragmented {
                     OpCode::Continuation
@@ -478,15 +507,20 @@ impl Harness {
 
         // Memory: what waits to be written.
         let queued = conn.send_queue_len();
-        let bound = self.limits.max_send_queue.max(self.largest_on_empty + MAX_HEADER_LEN)
+        let bound = self
+            .limits
+            .max_send_queue
+            .max(self.largest_on_empty + MAX_HEADER_LEN)
             + CONTROL_SLACK
             + 1024;
         assert!(queued <= bound, "send queue {queued} over {bound}");
         // Memory: what was received and is held.
         let held = conn.receive_buffered();
-        let recv_bound =
-            self.limits.max_frame_size + self.limits.max_message_size + MAX_HEADER_LEN;
-        assert!(held <= recv_bound, "holding {held} received bytes (bound {recv_bound})");
+        let recv_bound = self.limits.max_frame_size + self.limits.max_message_size + MAX_HEADER_LEN;
+        assert!(
+            held <= recv_bound,
+            "holding {held} received bytes (bound {recv_bound})"
+        );
 
         // bufferedAmount: accepted payload not yet written, plus discarded sends.
         let written: usize = self
@@ -497,7 +531,10 @@ impl Harness {
             .map(|f| f.payload.len())
             .sum();
         let amount = conn.buffered_amount();
-        assert!(amount >= self.discarded, "bufferedAmount lost discarded sends");
+        assert!(
+            amount >= self.discarded,
+            "bufferedAmount lost discarded sends"
+        );
         let pending = amount - self.discarded;
         if conn.is_finished() {
             assert_eq!(pending, 0, "bufferedAmount after finishing");
@@ -551,6 +588,7 @@ impl Harness {
         Trace {
             events: self.events,
             output: self.output,
+            frames: self.wire.frames,
             states: self.states,
         }
     }
@@ -560,16 +598,26 @@ impl Harness {
 /// the inputs split differently), checking everything described in the module docs.
 pub fn run(role: Role, data: &[u8]) {
     let script = Script::decode(data);
-    run_script(role, &script);
+    let _ = run_script(role, &script);
 }
 
-/// Runs one decoded script (see [`run`]).
-pub fn run_script(role: Role, script: &Script) {
+/// Runs one decoded script (see [`run`]) and returns what the first run observed.
+pub fn run_script(role: Role, script: &Script) -> Trace {
     let first = run_once(role, script, None);
     let second = run_once(role, script, Some(Mix(hash(&script.encode()))));
-    assert_eq!(first.events, second.events, "events depend on input chunking");
-    assert_eq!(first.output, second.output, "output depends on input chunking");
-    assert_eq!(first.states, second.states, "state depends on input chunking");
+    assert_eq!(
+        first.events, second.events,
+        "events depend on input chunking"
+    );
+    assert_eq!(
+        first.output, second.output,
+        "output depends on input chunking"
+    );
+    assert_eq!(
+        first.states, second.states,
+        "state depends on input chunking"
+    );
+    first
 }
 
 fn run_once(role: Role, script: &Script, splitter: Option<Mix>) -> Trace {
