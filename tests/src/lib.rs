@@ -15,6 +15,7 @@ use std::fmt;
 use std::time::Duration;
 
 pub mod client;
+pub mod interop;
 pub mod peers;
 pub mod script;
 pub mod server;
