@@ -162,12 +162,14 @@ impl Connection {
         Ok(())
     }
 
-    /// Queue a ping (payload up to 125 bytes).
+    /// Queue a ping (payload up to 125 bytes). Refused with [`SendError::Full`], like a
+    /// data send, while the send queue is over [`crate::Limits::max_send_queue`].
     pub fn ping(&mut self, payload: Bytes) -> Result<(), SendError> {
         self.send_control(OpCode::Ping, payload)
     }
 
-    /// Queue an unsolicited pong (payload up to 125 bytes).
+    /// Queue an unsolicited pong (payload up to 125 bytes). Refused with
+    /// [`SendError::Full`] while the send queue is over the limit.
     pub fn pong(&mut self, payload: Bytes) -> Result<(), SendError> {
         self.send_control(OpCode::Pong, payload)
     }
@@ -180,6 +182,12 @@ impl Connection {
             ReadyState::Connecting => return Err(SendError::Connecting),
             ReadyState::Open if !self.close_sent => {}
             _ => return Err(SendError::Closed),
+        }
+        // Control frames count against the queue limit as data does, so pinging a peer
+        // that stopped reading cannot grow the queue without bound.
+        let queued = self.send.len();
+        if queued > 0 && queued.saturating_add(payload.len()) > self.limits.max_send_queue {
+            return Err(SendError::Full);
         }
         let mask = self.mask_key();
         self.send.push_frame(opcode, true, mask, payload, false);

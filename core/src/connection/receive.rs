@@ -115,12 +115,16 @@ impl Connection {
                 }
                 Timer::KeepalivePing => {
                     if self.state == ReadyState::Open {
-                        self.keepalive_seq += 1;
-                        let payload =
-                            bytes::Bytes::copy_from_slice(&self.keepalive_seq.to_be_bytes());
-                        let mask = self.mask_key();
-                        self.send
-                            .push_frame(OpCode::Ping, true, mask, payload, false);
+                        // With the send queue over its limit the peer is not reading:
+                        // queue no more, but still expect to hear from it in time.
+                        if self.send.len() < self.limits.max_send_queue {
+                            self.keepalive_seq += 1;
+                            let payload =
+                                bytes::Bytes::copy_from_slice(&self.keepalive_seq.to_be_bytes());
+                            let mask = self.mask_key();
+                            self.send
+                                .push_frame(OpCode::Ping, true, mask, payload, false);
+                        }
                         self.timers.set(
                             Timer::KeepaliveTimeout,
                             now + self.timeouts.keepalive_timeout,
