@@ -4,9 +4,9 @@
 //! A [`Script`] drives one connection. After every operation the harness drains events
 //! and checks:
 //!
-//! * memory: the send queue stays within `max_send_queue` (plus the one message any
-//!   empty queue accepts, and a few control frames), and received bytes held stay within
-//!   one frame plus one message;
+//! * memory: the send queue stays within `max_send_queue` (or the one message an empty
+//!   queue accepts, or the HTTP head) plus a Close frame and one more control frame, and
+//!   received bytes held stay within one frame plus one message;
 //! * `bufferedAmount` is exactly the payload of accepted sends not yet written, plus the
 //!   payload of sends refused after closing;
 //! * the output (see [`wire`]): valid frames, valid close codes, nothing after a Close,
@@ -65,9 +65,14 @@ fn timeouts(keepalive: bool) -> Timeouts {
     }
 }
 
-/// Room for control frames the engine queues on its own or on command (pongs, the
-/// Close frame, keepalive and commanded pings) beyond the send-queue limit.
-pub const CONTROL_SLACK: usize = 4 * (MAX_HEADER_LEN + 125);
+/// Room for control frames beyond the send-queue limit: a Close frame, and one more
+/// control frame (a pong, a keepalive ping or a commanded ping/pong) queued while the
+/// queue was just under the limit.
+pub const CONTROL_SLACK: usize = 2 * (MAX_HEADER_LEN + 125);
+
+/// Largest HTTP head the harness expects a connection to queue (it is queued while the
+/// queue is empty, before any frame).
+pub const MAX_HTTP_HEAD: usize = 2048;
 
 /// The request the harness sends in [`Mode::Handshaken`] (server role).
 pub const REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
@@ -511,8 +516,8 @@ impl Harness {
             .limits
             .max_send_queue
             .max(self.largest_on_empty + MAX_HEADER_LEN)
-            + CONTROL_SLACK
-            + 1024;
+            .max(MAX_HTTP_HEAD)
+            + CONTROL_SLACK;
         assert!(queued <= bound, "send queue {queued} over {bound}");
         // Memory: what was received and is held.
         let held = conn.receive_buffered();
