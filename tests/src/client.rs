@@ -291,11 +291,11 @@ mod smol_client {
                 Step::ServerClose(code, reason) => {
                     let command = format!("close:{code}:{reason}");
                     ws.send(Message::text(command)).await.map_err(send_err)?;
-                    while let Some(received) = ws.recv().await {
-                        match received {
-                            Ok(m) => return Err(step_error(step, "unexpected message", m.len())),
-                            Err(e) => return Err(step_error(step, "recv", e)),
-                        }
+                    // Nothing more may arrive: the server's Close ends the stream.
+                    match ws.recv().await {
+                        None => {}
+                        Some(Ok(m)) => return Err(step_error(step, "unexpected message", m.len())),
+                        Some(Err(e)) => return Err(step_error(step, "recv", e)),
                     }
                     report.close = ws.close_event();
                     Script::check_close(step, report.close.as_ref())?;

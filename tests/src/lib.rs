@@ -6,10 +6,15 @@
 //!   [`script::Script`] as one of their clients, each over `ws://` or `wss://`
 //!   ([`Scheme`], with the test certificate of [`tls`]).
 //! * [`peers`] installs and runs the third-party peers (Python `websockets`, Node `ws`,
-//!   headless Chromium) with guards that kill them on failure.
+//!   headless Chromium) with guards that kill them on failure; [`interop`] has the
+//!   conversations with them, both directions.
+//! * [`converse`] and [`for_each_combination`] make the matrix tests short loops over
+//!   the 9 (client, server) pairs x {`ws`, `wss`}.
 //!
 //! Every wait is bounded: a client script by [`CLIENT_TIMEOUT`], server-side waits by
 //! explicit timeouts, peer processes by theirs.
+
+#![deny(missing_docs)]
 
 use std::fmt;
 use std::time::Duration;
@@ -47,6 +52,16 @@ impl Runtime {
     /// have `recv_incoming`; smol only answers them).
     pub fn reports_pings(self) -> bool {
         !matches!(self, Runtime::Smol)
+    }
+
+    /// Starts this runtime's conversation server over `scheme` (see [`server::start`]).
+    pub fn start_server(self, scheme: Scheme) -> server::Server {
+        server::start(self, scheme)
+    }
+
+    /// Runs `script` as this runtime's client against `url` (see [`client::run`]).
+    pub fn run_client(self, url: &str, script: &script::Script) -> Result<script::Report, String> {
+        client::run(self, url, script)
     }
 
     /// Every (client, server) pair: 3 x 3.
