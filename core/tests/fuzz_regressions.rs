@@ -7,7 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use websock_core::{Bytes, Config, Connection, Error, Event, Limits, Role, SendError, Timeouts};
+use websock_core::{
+    Bytes, Config, Connection, Error, Event, HandshakeError, Limits, Role, SendError, Timeouts,
+};
 
 fn small_queue(timeouts: Timeouts) -> Config {
     Config {
@@ -77,5 +79,69 @@ fn keepalive_queues_no_ping_over_the_limit_but_still_times_out() {
             .iter()
             .any(|e| matches!(e, Event::Error(Error::KeepaliveTimeout))),
         "{events:?}"
+    );
+}
+
+const REQUEST: &[u8] =
+    b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+fn server_with_request() -> Connection {
+    let config = Config {
+        limits: Limits {
+            max_frame_size: 1000,
+            ..Limits::default()
+        },
+        ..config(6)
+    };
+    let mut s = Connection::server(config, Duration::ZERO);
+    s.handle_input(Duration::ZERO, REQUEST);
+    assert!(matches!(s.poll_event(), Some(Event::Request(_))));
+    s
+}
+
+/// `server_connection`: bytes arriving while the application decided on the request
+/// were buffered without bound. One frame's worth is kept for after `accept`.
+#[test]
+fn early_frame_is_kept_until_accept() {
+    let mut s = server_with_request();
+    s.handle_input(Duration::ZERO, &client_frame(0x1, true, b"early"));
+    assert!(s.poll_event().is_none());
+    s.accept(None, &[]).unwrap();
+    let events = events(&mut s);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Message(m) if m.as_bytes() == b"early")),
+        "{events:?}"
+    );
+}
+
+/// ...and a client that keeps sending before the response is refused, its bytes
+/// dropped, instead of growing the buffer.
+#[test]
+fn flood_before_accept_is_refused() {
+    let mut s = server_with_request();
+    for _ in 0..100 {
+        s.handle_input(Duration::ZERO, &[0x81; 100]);
+        assert!(s.receive_buffered() <= 1000 + 14);
+    }
+    let events = events(&mut s);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Error(Error::Handshake(HandshakeError::TooLarge)))),
+        "{events:?}"
+    );
+    assert!(matches!(events.last(), Some(Event::Close(_))));
+    assert_eq!(
+        s.accept(None, &[]),
+        Err(websock_core::ApiError::InvalidState)
+    );
+    let out = drain(&mut s);
+    assert!(
+        out.starts_with(b"HTTP/1.1 4"),
+        "{:?}",
+        String::from_utf8_lossy(&out)
     );
 }

@@ -227,6 +227,10 @@ impl Connection {
     /// A server connection waiting for the opening request. readyState is CONNECTING.
     /// A valid request is reported as [`Event::Request`]; an invalid one is answered
     /// with the right HTTP error status and the connection fails.
+    ///
+    /// Bytes the client sends while the application decides are kept for after
+    /// [`accept`](Self::accept), up to one frame's worth (`max_frame_size` + 14); more
+    /// fails the handshake with [`crate::HandshakeError::TooLarge`] (answered 431).
     pub fn server(config: Config, now: Duration) -> Connection {
         let head = HeadReader::new(config.limits.max_handshake_size, config.limits.max_headers);
         Self::new(

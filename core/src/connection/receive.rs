@@ -9,7 +9,7 @@ use crate::close::parse_close_body;
 use crate::dom::ReadyState;
 use crate::error::{Error, HandshakeError, ProtocolError};
 use crate::event::Event;
-use crate::frame::{FrameHeader, OpCode, Status};
+use crate::frame::{FrameHeader, OpCode, Status, MAX_HEADER_LEN};
 use crate::handshake;
 use crate::mask::apply_mask;
 use crate::message::{MessageKind, Reassembly};
@@ -159,7 +159,10 @@ impl Connection {
             let progressed = match self.phase {
                 Phase::ClientHandshake { .. } => self.read_response(),
                 Phase::ServerHandshake { .. } => self.read_request(),
-                Phase::ServerDecision { .. } => false,
+                Phase::ServerDecision { .. } => {
+                    self.limit_early_data();
+                    false
+                }
                 Phase::Frames => self.read_frame(),
                 Phase::Draining => {
                     self.recv.clear();
@@ -258,14 +261,29 @@ impl Connection {
                 false
             }
             Err(e) => {
-                let status = handshake::reject_status(&e).unwrap_or(400);
-                let mut out = alloc::vec::Vec::new();
-                // A 4xx status and no extra headers cannot fail to encode.
-                let _ = handshake::encode_reject(status, &[], e.to_string().as_bytes(), &mut out);
-                self.send.push_raw(bytes::Bytes::from(out));
-                self.fail(Error::Handshake(e), None);
+                self.refuse_request(e);
                 false
             }
+        }
+    }
+
+    /// Answer the request with the HTTP error for `e` and fail.
+    fn refuse_request(&mut self, e: HandshakeError) {
+        let status = handshake::reject_status(&e).unwrap_or(400);
+        let mut out = alloc::vec::Vec::new();
+        // A 4xx status and no extra headers cannot fail to encode.
+        let _ = handshake::encode_reject(status, &[], e.to_string().as_bytes(), &mut out);
+        self.send.push_raw(bytes::Bytes::from(out));
+        self.fail(Error::Handshake(e), None);
+    }
+
+    /// While the application decides on a request, bytes the client sends are kept for
+    /// after `accept`, but at most one frame's worth: a client must wait for the
+    /// response before sending (RFC 6455 §4.1), and one that floods the server instead
+    /// is refused ([`HandshakeError::TooLarge`]) rather than buffered without bound.
+    fn limit_early_data(&mut self) {
+        if self.recv.len() > self.limits.max_frame_size.saturating_add(MAX_HEADER_LEN) {
+            self.refuse_request(HandshakeError::TooLarge);
         }
     }
 
