@@ -27,7 +27,7 @@ fn a_peer_that_stops_reading_blocks_the_sender_and_bounds_memory() {
             ..Limits::default()
         });
         let ws = connect_with(&ws_url(addr, "/"), options).await.unwrap();
-        let chunk = vec![0u8; 64 << 10];
+        let chunk = incompressible(64 << 10);
         // Sending blocks once the socket buffers are full (well before 256 MiB).
         let mut blocked = false;
         for _ in 0..4096 {

@@ -131,3 +131,17 @@ pub async fn mute_server() -> (SocketAddr, smol::Task<()>) {
     });
     (addr, task)
 }
+
+/// `n` pseudo-random bytes (xorshift): data permessage-deflate (on by default) cannot
+/// shrink, for tests that need bytes to pile up on the wire.
+pub fn incompressible(n: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect()
+}
