@@ -8,6 +8,7 @@
 //! `listening PORT` line; [`run_to_end`] runs a peer client with a timeout.
 
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -118,7 +119,10 @@ impl ChildGuard {
     /// Spawns `command` with stdin closed and stdout/stderr captured; panics if it cannot
     /// be started.
     pub fn spawn(name: &str, mut command: Command) -> ChildGuard {
+        // A process group of its own, so that what it starts (Chromium under
+        // playwright) is killed with it.
         let mut child = command
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -224,8 +228,7 @@ impl ChildGuard {
                     std::thread::sleep(Duration::from_millis(20))
                 }
                 Ok(None) => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
+                    self.kill();
                     panic!(
                         "{}: still running after {timeout:?}; killed\nstdout:\n{}\nstderr:\n{}",
                         self.name,
@@ -236,9 +239,11 @@ impl ChildGuard {
                 Err(e) => panic!("{}: wait: {e}", self.name),
             }
         };
-        // The pipes close with the process: let the readers finish.
-        for reader in self.readers.drain(..) {
-            let _ = reader.join();
+        // The pipes close with the process (unless something it started keeps them
+        // open): let the readers finish, for a few seconds at most.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.readers.iter().any(|r| !r.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
         }
         PeerOutput {
             status,
@@ -248,12 +253,25 @@ impl ChildGuard {
     }
 }
 
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
+impl ChildGuard {
+    /// Kills the process and its process group (by the group's id, which is the
+    /// child's pid), then reaps it.
+    fn kill(&mut self) {
         if let Ok(None) = self.child.try_wait() {
+            let group = format!("-{}", self.child.id());
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &group])
+                .stderr(Stdio::null())
+                .status();
             let _ = self.child.kill();
         }
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
@@ -334,4 +352,61 @@ pub fn parse_closed_line(line: &str) -> Option<(u16, String)> {
     let code = u16::try_from(closed.first()?.as_u64()?).ok()?;
     let reason = closed.get(1)?.as_str()?.to_owned();
     Some((code, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `pid` is a live process (not gone, not a zombie).
+    fn alive(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|stat| {
+                let state = stat.rsplit(')').next().unwrap_or_default().trim_start();
+                !state.starts_with('Z') && !state.starts_with('X')
+            })
+            .unwrap_or(false)
+    }
+
+    #[test]
+    fn dropping_the_guard_kills_what_the_process_started() {
+        let mut command = Command::new("bash");
+        command.args(["-c", "sleep 60 & echo $!; wait"]);
+        let mut guard = ChildGuard::spawn("sleeper", command);
+        let line = guard.wait_line("a pid", Duration::from_secs(10), |l| !l.is_empty());
+        let grandchild: u32 = line.trim().parse().expect("a pid");
+        let child = guard.child.id();
+        assert!(alive(grandchild) && alive(child));
+        drop(guard);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while alive(grandchild) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!alive(grandchild), "the grandchild survived the guard");
+        assert!(!alive(child), "the child survived the guard");
+    }
+
+    #[test]
+    fn a_process_that_overruns_is_killed_and_fails() {
+        let mut command = Command::new("sleep");
+        command.arg("60");
+        let started = Instant::now();
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_to_end("sleep 60", command, Duration::from_millis(300))
+        }))
+        .expect_err("an overrun must fail");
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(message.contains("killed"), "{message}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn closed_lines_parse() {
+        assert_eq!(
+            parse_closed_line(r#"{"closed": [4002, "client bye"]}"#),
+            Some((4002, "client bye".to_owned()))
+        );
+        assert_eq!(parse_closed_line("listening 1234"), None);
+        assert_eq!(parse_closed_line(r#"{"closed": [70000, ""]}"#), None);
+    }
 }
