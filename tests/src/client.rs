@@ -135,7 +135,7 @@ mod tokio_client {
     {
         let send_err = |e| step_error(step, "send", e);
         match step {
-            Step::Text(_) | Step::Binary(_) | Step::Fragments(..) => {
+            Step::Text(_) | Step::Binary(_) | Step::Noise(_) | Step::Fragments(..) => {
                 if let Step::Fragments(kind, pieces) = step {
                     for (i, piece) in pieces.iter().enumerate() {
                         let fin = i + 1 == pieces.len();
@@ -253,7 +253,7 @@ mod smol_client {
         for step in &script.steps {
             let send_err = |e| step_error(step, "send", e);
             match step {
-                Step::Text(_) | Step::Binary(_) | Step::Fragments(..) => {
+                Step::Text(_) | Step::Binary(_) | Step::Noise(_) | Step::Fragments(..) => {
                     if let Step::Fragments(kind, pieces) = step {
                         for (i, piece) in pieces.iter().enumerate() {
                             let fin = i + 1 == pieces.len();
@@ -371,7 +371,7 @@ mod std_client {
     ) -> Result<(), String> {
         let send_err = |e| step_error(step, "send", e);
         match step {
-            Step::Text(_) | Step::Binary(_) | Step::Fragments(..) => {
+            Step::Text(_) | Step::Binary(_) | Step::Noise(_) | Step::Fragments(..) => {
                 if let Step::Fragments(kind, pieces) = step {
                     for (i, piece) in pieces.iter().enumerate() {
                         let fin = i + 1 == pieces.len();

@@ -16,6 +16,9 @@ pub enum Step {
     Text(String),
     /// Send a binary message of this many bytes ([`pattern`]) and expect it echoed.
     Binary(usize),
+    /// Send this many pseudo-random bytes ([`noise`]: what permessage-deflate cannot
+    /// shrink) as a binary message and expect them echoed.
+    Noise(usize),
     /// Send one message of `kind` in these fragments ([`Step::fragments`]) and expect the
     /// whole message echoed.
     Fragments(MessageKind, Vec<Bytes>),
@@ -65,6 +68,7 @@ impl Step {
         match self {
             Step::Text(s) => Some(Message::text(s.as_str())),
             Step::Binary(n) => Some(Message::binary(pattern(*n))),
+            Step::Noise(n) => Some(Message::binary(noise(*n))),
             Step::Fragments(kind, pieces) => {
                 let whole: Vec<u8> = pieces.iter().flat_map(|p| p.iter().copied()).collect();
                 Some(match kind {
@@ -83,6 +87,7 @@ impl Step {
         match self {
             Step::Text(s) => format!("text {:?}", truncate(s)),
             Step::Binary(n) => format!("binary {n} B"),
+            Step::Noise(n) => format!("binary noise {n} B"),
             Step::Fragments(kind, pieces) => format!(
                 "{kind:?} in {} fragments of {:?} B",
                 pieces.len(),
@@ -103,6 +108,20 @@ fn truncate(s: &str) -> String {
 /// chunks show).
 pub fn pattern(n: usize) -> Bytes {
     (0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>().into()
+}
+
+/// `n` pseudo-random bytes (xorshift, fixed seed): incompressible data.
+pub fn noise(n: usize) -> Bytes {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect::<Vec<u8>>()
+        .into()
 }
 
 /// A client's conversation on one connection.

@@ -168,8 +168,15 @@ impl Drop for Server {
         if let Some(stop) = self.stop.take() {
             stop();
         }
+        // The accept loop ends at once; wait a little for it, never forever.
         if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            }
         }
     }
 }

@@ -19,6 +19,8 @@ fn text_and_binary_messages_are_echoed() {
         Step::Text("x".repeat(70_000)),
     ];
     steps.extend(SIZES.map(Step::Binary));
+    // Incompressible: deflate's output is larger than its input.
+    steps.extend([Step::Noise(1000), Step::Noise((1 << 20) + 1)]);
     steps.push(Step::client_close(1000, "done"));
     let script = Script::new(steps);
     let echoes = script.steps.len() - 1;
