@@ -71,7 +71,7 @@ JSON
 {"url": "ws://127.0.0.1:$cport", "outdir": "$dir", "cases": [$(json_cases)],
  "exclude-cases": [], "exclude-agent-cases": {}}
 JSON
-  (cd "$dir" && exec "$wstest" -m fuzzingserver -s spec.json >wstest.log 2>&1) &
+  (cd "$dir" && exec "$wstest" -m fuzzingserver --webport 0 -s spec.json >wstest.log 2>&1) &
   wspid=$!
   pids+=($wspid)
   wait_port "$cport"
