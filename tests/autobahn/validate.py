@@ -37,8 +37,12 @@ def main():
 
     rows, failures = [], []
     for path in args.index:
-        with open(path) as f:
-            index = json.load(f)
+        try:
+            with open(path) as f:
+                index = json.load(f)
+        except OSError as e:
+            failures.append(f"no report: {e}")
+            continue
         for agent in sorted(index):
             counts = {"OK": 0, "INFORMATIONAL": 0, "UNIMPLEMENTED": 0, "FAILED": 0}
             for case_id, result in index[agent].items():
