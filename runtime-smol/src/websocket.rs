@@ -28,6 +28,18 @@ use websock_core::{CloseEvent, Connection, Event, Message, MessageKind, SendErro
 use crate::driver::Driver;
 use crate::error::{Error, Result};
 
+/// What [`WebSocketStream::recv_incoming`] returns: a data message, or a control frame
+/// reported for information (pings are answered automatically).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A complete text or binary message.
+    Message(Message),
+    /// A ping arrived (the pong is already queued).
+    Ping(Bytes),
+    /// A pong arrived (an answer to [`WebSocketStream::ping`] or to a keepalive ping).
+    Pong(Bytes),
+}
+
 /// Locks, ignoring poisoning (the state stays consistent: no user code runs under it).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -83,8 +95,9 @@ impl Wake for Wakers {
 struct Inner<S> {
     conn: Connection,
     driver: Driver<S>,
-    /// The next message, taken from the engine but not yet by the application.
-    incoming: Option<Message>,
+    /// The next message, ping or pong, taken from the engine but not yet by the
+    /// application.
+    incoming: Option<Incoming>,
     error: Option<Error>,
     close: Option<CloseEvent>,
     /// A message the `Sink` accepted while the send queue was full.
@@ -92,8 +105,8 @@ struct Inner<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
-    /// Takes the engine's events up to and including the next message, if the
-    /// application has taken the previous one. One message at a time: the engine acts on
+    /// Takes the engine's events up to and including the next message, ping or pong, if
+    /// the application has taken the previous one. One at a time: the engine acts on
     /// later frames (a ping, a violation, a Close) only after the application had the
     /// chance to answer this one.
     fn pump(&mut self) {
@@ -103,12 +116,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         while let Some(event) = self.conn.poll_event() {
             match event {
                 Event::Message(m) => {
-                    self.incoming = Some(m);
+                    self.incoming = Some(Incoming::Message(m));
+                    return;
+                }
+                Event::Ping(p) => {
+                    self.incoming = Some(Incoming::Ping(p));
+                    return;
+                }
+                Event::Pong(p) => {
+                    self.incoming = Some(Incoming::Pong(p));
                     return;
                 }
                 Event::Error(e) => self.error = Some(map_error(e, &mut self.driver)),
                 Event::Close(c) => self.close = Some(c),
-                Event::Open(_) | Event::Request(_) | Event::Ping(_) | Event::Pong(_) => {}
+                Event::Open(_) | Event::Request(_) => {}
             }
         }
     }
@@ -176,12 +197,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
         poll
     }
 
-    fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
+    /// The next message, ping or pong; only messages (pings and pongs skipped) unless
+    /// `control`.
+    fn poll_incoming(&self, cx: &mut Context<'_>, control: bool) -> Poll<Option<Result<Incoming>>> {
         let mut inner = lock(&self.inner);
         loop {
             inner.pump();
-            if let Some(m) = inner.incoming.take() {
-                return Poll::Ready(Some(Ok(m)));
+            match inner.incoming.take() {
+                Some(m @ Incoming::Message(_)) => return Poll::Ready(Some(Ok(m))),
+                Some(c) if control => return Poll::Ready(Some(Ok(c))),
+                Some(_) => continue,
+                None => {}
             }
             if let Some(e) = inner.error.take() {
                 return Poll::Ready(Some(Err(e)));
@@ -193,6 +219,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
                 return Poll::Pending;
             }
         }
+    }
+
+    fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
+        self.poll_incoming(cx, false).map(|next| {
+            next.map(|r| {
+                r.map(|incoming| match incoming {
+                    Incoming::Message(m) => m,
+                    // poll_incoming(.., false) returns messages only.
+                    Incoming::Ping(_) | Incoming::Pong(_) => unreachable!(),
+                })
+            })
+        })
     }
 
     /// Queues with `queue` (retrying while the send queue is full), then flushes.
@@ -526,6 +564,12 @@ macro_rules! recv_methods {
         /// connection while it waits.
         pub async fn recv(&self) -> Option<Result<Message>> {
             poll_fn(|cx| self.shared.poll_recv(cx)).await
+        }
+
+        /// Like [`recv`](Self::recv), but also reports the pings and pongs that arrive
+        /// (pings are answered by the engine all the same).
+        pub async fn recv_incoming(&self) -> Option<Result<Incoming>> {
+            poll_fn(|cx| self.shared.poll_incoming(cx, true)).await
         }
     };
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use common::*;
 use futures_util::{SinkExt, StreamExt as _};
 use websock_smol::{
-    accept, accept_with, client_handshake, connect_with, Bytes, Decision, Error, HandshakeError,
-    Message, MessageKind, ReadyState, SendError, ServerOptions,
+    accept, accept_with, client_handshake, connect_with, Bytes, Decision, DeflateConfig, Error,
+    HandshakeError, Incoming, Message, MessageKind, ReadyState, SendError, ServerOptions,
 };
 
 #[test]
@@ -406,5 +406,71 @@ fn the_server_dying_mid_connection_is_reported() {
         assert!(ws.recv().await.is_none());
         let ev = ws.close_event().unwrap();
         assert_eq!((ev.code, ev.was_clean), (1006, false));
+    });
+}
+
+#[test]
+fn a_ping_from_the_peer_and_the_pong_answer_are_seen_by_recv_incoming() {
+    run(async {
+        let (listener, addr) = listen().await;
+        let server = smol::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let ws = accept(tcp).await.unwrap();
+            ws.ping(Bytes::from_static(b"are you there")).await.unwrap();
+            // The client's automatic pong is reported, then its message.
+            let pong = within(Duration::from_secs(5), ws.recv_incoming()).await;
+            assert_eq!(
+                pong.unwrap().unwrap(),
+                Incoming::Pong(Bytes::from_static(b"are you there"))
+            );
+            let message = within(Duration::from_secs(5), ws.recv_incoming()).await;
+            assert_eq!(
+                message.unwrap().unwrap(),
+                Incoming::Message(Message::text("after the ping"))
+            );
+        });
+        let ws = connect_with(&ws_url(addr, "/"), client_options())
+            .await
+            .unwrap();
+        let ping = within(Duration::from_secs(5), ws.recv_incoming()).await;
+        assert_eq!(
+            ping.unwrap().unwrap(),
+            Incoming::Ping(Bytes::from_static(b"are you there"))
+        );
+        ws.send(Message::text("after the ping")).await.unwrap();
+        within(Duration::from_secs(5), server).await;
+    });
+}
+
+#[test]
+fn permessage_deflate_is_negotiated_by_default_and_can_be_declined() {
+    run(async {
+        let addr = echo_server(ServerOptions::default()).await;
+        let ws = connect_with(&ws_url(addr, "/"), client_options())
+            .await
+            .unwrap();
+        assert!(
+            ws.extensions().starts_with("permessage-deflate"),
+            "{}",
+            ws.extensions()
+        );
+        let text = "compress me ".repeat(10_000);
+        ws.send(Message::text(text.as_str())).await.unwrap();
+        assert_eq!(
+            ws.recv().await.unwrap().unwrap(),
+            Message::text(text.as_str())
+        );
+
+        let addr = echo_server(ServerOptions::default()).await;
+        let off = DeflateConfig {
+            enabled: false,
+            ..Default::default()
+        };
+        let ws = connect_with(&ws_url(addr, "/"), client_options().deflate(off))
+            .await
+            .unwrap();
+        assert_eq!(ws.extensions(), "");
+        ws.send(Message::text("plain")).await.unwrap();
+        assert_eq!(ws.recv().await.unwrap().unwrap(), Message::text("plain"));
     });
 }
