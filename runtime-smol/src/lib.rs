@@ -157,11 +157,17 @@ pub use connect::{client_handshake, connect, connect_with};
 pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::MaybeTlsStream;
-pub use websocket::{WebSocketReceiver, WebSocketSender, WebSocketStream};
+pub use websocket::{Incoming, WebSocketReceiver, WebSocketSender, WebSocketStream};
 
+pub use websock_core::deflate::DeflateConfig;
 pub use websock_core::dom::{BinaryType, ReadyState};
 pub use websock_core::handshake::{Request, Response};
 pub use websock_core::{
     ApiError, Bytes, CloseEvent, Config, HandshakeError, Limits, Message, MessageKind, Role,
     SendError, Text, Timeouts,
 };
+
+/// rustls, re-exported for its configuration types (`ClientConfig`, `ServerConfig`,
+/// `pki_types`).
+#[cfg(feature = "tls")]
+pub use rustls;

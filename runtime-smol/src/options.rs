@@ -3,10 +3,11 @@
 #[cfg(feature = "tls")]
 use std::sync::Arc;
 
+use websock_core::deflate::DeflateConfig;
 use websock_core::{Config, Limits, Timeouts};
 
 /// How a client connects: offered subprotocols, extra request headers, limits, timeouts,
-/// TLS configuration and the URL rules.
+/// permessage-deflate (offered by default), TLS configuration and the URL rules.
 ///
 /// ```
 /// use websock_smol::ClientOptions;
@@ -30,6 +31,8 @@ pub struct ClientOptions {
     /// Timers: the handshake deadline (which also bounds DNS, TCP and TLS when
     /// connecting from a URL), the close timeout, keepalive pings.
     pub timeouts: Timeouts,
+    /// permessage-deflate (RFC 7692): offered by default; `enabled: false` turns it off.
+    pub deflate: DeflateConfig,
     /// Reject a URL whose explicit port is on the Fetch standard's "bad port" list with
     /// `SecurityError`, as the browser does. `true` by default.
     pub check_bad_ports: bool,
@@ -46,6 +49,7 @@ impl Default for ClientOptions {
             headers: Vec::new(),
             limits: Limits::default(),
             timeouts: Timeouts::default(),
+            deflate: DeflateConfig::default(),
             check_bad_ports: true,
             #[cfg(feature = "tls")]
             tls: None,
@@ -93,6 +97,12 @@ impl ClientOptions {
         self
     }
 
+    /// Replace the permessage-deflate settings.
+    pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
+        self.deflate = deflate;
+        self
+    }
+
     /// Sets whether blocked ports are refused (see [`ClientOptions::check_bad_ports`]).
     pub fn check_bad_ports(mut self, check: bool) -> Self {
         self.check_bad_ports = check;
@@ -106,16 +116,19 @@ impl ClientOptions {
         self
     }
 
-    pub(crate) fn config(&self) -> Config {
+    /// The engine configuration these options describe.
+    pub fn config(&self) -> Config {
         Config {
             limits: self.limits,
             timeouts: self.timeouts,
+            deflate: self.deflate,
             ..Config::default()
         }
     }
 }
 
-/// How a server runs its connections: limits and timeouts.
+/// How a server runs its connections: limits, timeouts and permessage-deflate (accepted
+/// when a client offers it, by default).
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
     /// Size limits (frames, messages, handshake, send queue).
@@ -123,6 +136,8 @@ pub struct ServerOptions {
     /// Timers: the handshake deadline (from the moment [`crate::accept_with`] is called),
     /// the close timeout, keepalive pings.
     pub timeouts: Timeouts,
+    /// permessage-deflate (RFC 7692): accepted by default; `enabled: false` declines it.
+    pub deflate: DeflateConfig,
 }
 
 impl ServerOptions {
@@ -143,10 +158,18 @@ impl ServerOptions {
         self
     }
 
-    pub(crate) fn config(&self) -> Config {
+    /// Replace the permessage-deflate settings.
+    pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
+        self.deflate = deflate;
+        self
+    }
+
+    /// The engine configuration these options describe.
+    pub fn config(&self) -> Config {
         Config {
             limits: self.limits,
             timeouts: self.timeouts,
+            deflate: self.deflate,
             ..Config::default()
         }
     }

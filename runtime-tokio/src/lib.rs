@@ -122,7 +122,7 @@ pub mod tls;
 mod websocket;
 
 pub use accept::{accept, accept_with, from_upgraded, Decision};
-pub use browser::{BrowserEvent, MessageData, WebSocket};
+pub use browser::{BrowserEvent, Events, MessageData, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
 pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};
@@ -131,6 +131,7 @@ pub use websocket::{Incoming, WebSocketReceiver, WebSocketSender, WebSocketStrea
 
 #[cfg(feature = "tls")]
 pub use rustls;
+pub use websock_core::deflate::DeflateConfig;
 pub use websock_core::dom::{BinaryType, ReadyState};
 pub use websock_core::handshake::{Request, Response};
 pub use websock_core::{

@@ -3,6 +3,7 @@
 #[cfg(feature = "tls")]
 use std::sync::Arc;
 
+use websock_core::deflate::DeflateConfig;
 use websock_core::{Config, Limits, Timeouts};
 
 /// Options for [`connect_with`](crate::connect_with),
@@ -10,8 +11,8 @@ use websock_core::{Config, Limits, Timeouts};
 /// [`WebSocket::with_options`](crate::WebSocket::with_options).
 ///
 /// Built with chained setters from [`ClientOptions::default`]: no subprotocols, no extra
-/// headers, core's default [`Limits`] and [`Timeouts`], the browser's bad-port check on,
-/// and TLS with the webpki root certificates.
+/// headers, core's default [`Limits`] and [`Timeouts`], permessage-deflate offered, the
+/// browser's bad-port check on, and TLS with the webpki root certificates.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     /// Subprotocols to offer, in order of preference.
@@ -22,6 +23,8 @@ pub struct ClientOptions {
     pub limits: Limits,
     /// Timers (the handshake deadline also bounds DNS, TCP and TLS setup).
     pub timeouts: Timeouts,
+    /// permessage-deflate (RFC 7692): offered by default; `enabled: false` turns it off.
+    pub deflate: DeflateConfig,
     /// Refuse the browser's blocked ports with `SecurityError` (default `true`).
     pub check_bad_ports: bool,
     /// The rustls configuration for `wss://` (`None`: the webpki roots).
@@ -36,6 +39,7 @@ impl Default for ClientOptions {
             headers: Vec::new(),
             limits: Limits::default(),
             timeouts: Timeouts::default(),
+            deflate: DeflateConfig::default(),
             check_bad_ports: true,
             #[cfg(feature = "tls")]
             tls: None,
@@ -87,6 +91,12 @@ impl ClientOptions {
         self
     }
 
+    /// Replace the permessage-deflate settings.
+    pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
+        self.deflate = deflate;
+        self
+    }
+
     /// Whether to refuse the browser's blocked ports (25, 6000, ...) with
     /// `SecurityError` (default `true`, as in the browser).
     pub fn check_bad_ports(mut self, check: bool) -> Self {
@@ -107,18 +117,22 @@ impl ClientOptions {
         Config {
             limits: self.limits,
             timeouts: self.timeouts,
+            deflate: self.deflate,
             ..Config::default()
         }
     }
 }
 
-/// Options for [`accept_with`](crate::accept_with): the server side's limits and timers.
+/// Options for [`accept_with`](crate::accept_with): the server side's limits and timers,
+/// and permessage-deflate (accepted when a client offers it, by default).
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
     /// Size limits.
     pub limits: Limits,
     /// Timers (the handshake deadline, close timeout, keepalive).
     pub timeouts: Timeouts,
+    /// permessage-deflate (RFC 7692): accepted by default; `enabled: false` declines it.
+    pub deflate: DeflateConfig,
 }
 
 impl ServerOptions {
@@ -139,11 +153,18 @@ impl ServerOptions {
         self
     }
 
+    /// Replace the permessage-deflate settings.
+    pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
+        self.deflate = deflate;
+        self
+    }
+
     /// The engine configuration these options describe.
     pub fn config(&self) -> Config {
         Config {
             limits: self.limits,
             timeouts: self.timeouts,
+            deflate: self.deflate,
             ..Config::default()
         }
     }

@@ -10,8 +10,8 @@ use futures_util::StreamExt;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use websock_tokio::{
-    accept, connect, connect_with, ClientOptions, Decision, Error, HandshakeError, Incoming,
-    Limits, Message, MessageKind, SendError, Timeouts,
+    accept, connect, connect_with, ClientOptions, Decision, DeflateConfig, Error, HandshakeError,
+    Incoming, Limits, Message, MessageKind, SendError, Timeouts,
 };
 
 fn url(addr: std::net::SocketAddr) -> String {
@@ -73,6 +73,33 @@ async fn ping_gets_pong() {
     assert_eq!(got, Incoming::Pong(Bytes::from_static(b"are you there")));
     let err = ws.ping(vec![0u8; 126]).unwrap_err();
     assert!(matches!(err, Error::Send(SendError::ControlFrameTooLong)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permessage_deflate_is_negotiated_by_default_and_can_be_declined() {
+    let addr = echo_server().await;
+    let mut ws = within(5, connect(&url(addr))).await.unwrap();
+    assert!(
+        ws.extensions().starts_with("permessage-deflate"),
+        "{}",
+        ws.extensions()
+    );
+    let text = "compress me ".repeat(10_000);
+    ws.send(Message::text(text.as_str())).await.unwrap();
+    let got = within(5, ws.recv()).await.unwrap().unwrap();
+    assert_eq!(got, Message::text(text.as_str()));
+
+    let addr = echo_server().await;
+    let off = DeflateConfig {
+        enabled: false,
+        ..Default::default()
+    };
+    let options = ClientOptions::default().deflate(off);
+    let mut ws = within(5, connect_with(&url(addr), options)).await.unwrap();
+    assert_eq!(ws.extensions(), "");
+    ws.send(Message::text("plain")).await.unwrap();
+    let got = within(5, ws.recv()).await.unwrap().unwrap();
+    assert_eq!(got, Message::text("plain"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
