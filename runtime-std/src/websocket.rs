@@ -51,6 +51,11 @@ pub enum Incoming {
 /// From one thread, a `send` blocks while the peer does not read; if the peer itself
 /// waits for its own writes to be read before reading (two echoing peers pipelining
 /// large messages), use [`split`](Self::split) and receive on another thread.
+///
+/// Its methods take `&mut self` (as in websock-tokio) because the receiving side owns
+/// its read state (the reader that drives the transport); the
+/// [`WebSocketSender`] half only shares the connection, so its methods take `&self` and
+/// it is `Clone`.
 pub struct WebSocketStream<S> {
     tx: WebSocketSender<S>,
     rx: WebSocketReceiver<S>,
@@ -165,6 +170,12 @@ impl<S: Transport> WebSocketStream<S> {
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<String> {
         self.tx.protocol()
+    }
+
+    /// Wire bytes queued and not yet written (compare with
+    /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue)).
+    pub fn send_queue_len(&self) -> usize {
+        self.tx.send_queue_len()
     }
 
     /// The negotiated extensions (header text; empty when none).
@@ -433,6 +444,16 @@ impl<S: Transport> WebSocketReceiver<S> {
     /// See [`WebSocketStream::close_event`].
     pub fn close_event(&self) -> Option<CloseEvent> {
         self.shared.lock().close_event.clone()
+    }
+
+    /// See [`WebSocketStream::protocol`].
+    pub fn protocol(&self) -> Option<String> {
+        self.shared.lock().conn.protocol().map(str::to_owned)
+    }
+
+    /// See [`WebSocketStream::ready_state`].
+    pub fn ready_state(&self) -> ReadyState {
+        self.shared.lock().conn.ready_state()
     }
 }
 

@@ -66,6 +66,12 @@ struct Meta {
 /// `recv` ends (`None`) once the connection is closed; a failure (protocol violation,
 /// transport error, keepalive timeout, ...) is reported once as `Some(Err(..))` first.
 /// The close code and reason are then in [`close_event`](Self::close_event).
+///
+/// Sending and receiving take `&mut self` (unlike websock-smol, whose handles keep all
+/// their state in the shared connection and take `&self`): the sender keeps the message
+/// a [`Sink::start_send`] accepted while the queue was full, and each half owns the
+/// waker slot it registers with the driver task, so one handle is polled by one task at
+/// a time. For a sender and a receiver in two tasks, [`split`](Self::split).
 #[derive(Debug)]
 pub struct WebSocketStream<S> {
     sender: WebSocketSender,
@@ -224,6 +230,12 @@ impl<S> WebSocketStream<S> {
         self.sender.handle.lock().conn.buffered_amount()
     }
 
+    /// Wire bytes queued and not yet written (compare with
+    /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue)).
+    pub fn send_queue_len(&self) -> usize {
+        self.sender.send_queue_len()
+    }
+
     /// The close code, reason and cleanliness, once the connection is closed.
     pub fn close_event(&self) -> Option<CloseEvent> {
         self.sender.close_event()
@@ -295,6 +307,11 @@ impl WebSocketReceiver {
     /// The close event, once the connection is closed.
     pub fn close_event(&self) -> Option<CloseEvent> {
         self.handle.lock().closed_event()
+    }
+
+    /// The connection's readyState (OPEN, CLOSING, CLOSED).
+    pub fn ready_state(&self) -> ReadyState {
+        self.handle.lock().conn.ready_state()
     }
 }
 
@@ -446,6 +463,17 @@ impl WebSocketSender {
     /// Payload bytes queued and not yet handed to the transport.
     pub fn buffered_amount(&self) -> usize {
         self.handle.lock().conn.buffered_amount()
+    }
+
+    /// Wire bytes queued and not yet written (compare with
+    /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue)).
+    pub fn send_queue_len(&self) -> usize {
+        self.handle.lock().conn.send_queue_len()
+    }
+
+    /// The connection's readyState (OPEN, CLOSING, CLOSED).
+    pub fn ready_state(&self) -> ReadyState {
+        self.handle.lock().conn.ready_state()
     }
 }
 
