@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use futures_core::Stream;
 use websock_core::dom::{
     close_frame_code, validate_close_args, validate_protocols, BinaryType, ReadyState,
@@ -33,90 +32,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A message's data, as a browser hands it to `onmessage` (shaped by
-/// [`WebSocket::binary_type`] at delivery), and as [`WebSocket::send`] takes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MessageData {
-    /// A text message (a `DOMString`).
-    Text(String),
-    /// A binary message while `binaryType` is `"blob"` (the default).
-    Blob(Bytes),
-    /// A binary message while `binaryType` is `"arraybuffer"`.
-    ArrayBuffer(Bytes),
-}
-
-impl MessageData {
-    /// The payload bytes (UTF-8 for text).
-    pub fn as_bytes(&self) -> &[u8] {
-        match self {
-            MessageData::Text(t) => t.as_bytes(),
-            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => b,
-        }
-    }
-}
-
-impl fmt::Display for MessageData {
-    /// The text, or `<N bytes>` for binary data.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MessageData::Text(t) => f.write_str(t),
-            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => {
-                write!(f, "<{} bytes>", b.len())
-            }
-        }
-    }
-}
-
-impl From<&str> for MessageData {
-    fn from(s: &str) -> Self {
-        MessageData::Text(s.to_owned())
-    }
-}
-
-impl From<String> for MessageData {
-    fn from(s: String) -> Self {
-        MessageData::Text(s)
-    }
-}
-
-impl From<&[u8]> for MessageData {
-    fn from(b: &[u8]) -> Self {
-        MessageData::ArrayBuffer(Bytes::copy_from_slice(b))
-    }
-}
-
-impl<const N: usize> From<&[u8; N]> for MessageData {
-    fn from(b: &[u8; N]) -> Self {
-        MessageData::ArrayBuffer(Bytes::copy_from_slice(b))
-    }
-}
-
-impl From<Vec<u8>> for MessageData {
-    fn from(b: Vec<u8>) -> Self {
-        MessageData::ArrayBuffer(Bytes::from(b))
-    }
-}
-
-impl From<Bytes> for MessageData {
-    fn from(b: Bytes) -> Self {
-        MessageData::ArrayBuffer(b)
-    }
-}
-
-/// One of the browser's four events, in the browser's order: `Open`, then `Message`s,
-/// then (if the connection failed) `Error`, and always `Close` last.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BrowserEvent {
-    /// `open`: readyState is OPEN; `protocol` and `extensions` are set.
-    Open,
-    /// `message`.
-    Message(MessageData),
-    /// `error`: the connection failed (DNS, refused, TLS, bad handshake, protocol
-    /// violation, send buffer overflow...). A `Close` with code 1006 follows.
-    Error,
-    /// `close`: readyState is CLOSED.
-    Close(CloseEvent),
-}
+pub use websock_core::dom::{BrowserEvent, MessageData};
 
 type Handler<T> = Option<Box<dyn FnMut(&WebSocket, T) + Send>>;
 
@@ -164,21 +80,10 @@ impl Shared {
         let mut out = Vec::new();
         while let Some(event) = state.conn.poll_event() {
             let is_message = matches!(event, Event::Message(_));
-            out.push(match event {
-                Event::Open(_) => BrowserEvent::Open,
-                Event::Message(Message::Text(t)) => {
-                    BrowserEvent::Message(MessageData::Text(t.as_str().to_owned()))
-                }
-                Event::Message(Message::Binary(b)) => {
-                    BrowserEvent::Message(match state.binary_type {
-                        BinaryType::Blob => MessageData::Blob(b),
-                        BinaryType::ArrayBuffer => MessageData::ArrayBuffer(b),
-                    })
-                }
-                Event::Error(_) => BrowserEvent::Error,
-                Event::Close(c) => BrowserEvent::Close(c),
-                Event::Request(_) | Event::Ping(_) | Event::Pong(_) => continue,
-            });
+            let Some(event) = BrowserEvent::from_event(event, state.binary_type) else {
+                continue;
+            };
+            out.push(event);
             if is_message {
                 break;
             }
@@ -190,10 +95,10 @@ impl Shared {
     /// holding the state lock, so handlers may call the `WebSocket`.
     fn dispatch(self: &Arc<Self>, events: Vec<BrowserEvent>) {
         for event in events {
-            let is_close = matches!(event, BrowserEvent::Close(_));
+            let is_close = event.is_close();
             if let Some(unhandled) = self.call_handler(event) {
                 let mut state = lock(&self.state);
-                state.queue_bytes += event_size(&unhandled);
+                state.queue_bytes += unhandled.payload_len();
                 state.queue.push_back(unhandled);
                 if let Some(w) = state.event_waker.take() {
                     w.wake();
@@ -255,14 +160,6 @@ impl Shared {
             BrowserEvent::Message(data) => call!(message, data),
             BrowserEvent::Close(c) => call!(close, c),
         }
-    }
-}
-
-fn event_size(event: &BrowserEvent) -> usize {
-    match event {
-        BrowserEvent::Message(MessageData::Text(t)) => t.len(),
-        BrowserEvent::Message(MessageData::Blob(b) | MessageData::ArrayBuffer(b)) => b.len(),
-        _ => 0,
     }
 }
 
@@ -495,10 +392,7 @@ impl WebSocket {
     ///
     /// `InvalidStateError` while CONNECTING.
     pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
-        let message = match data.into() {
-            MessageData::Text(t) => Message::text(t),
-            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => Message::Binary(b),
-        };
+        let message = Message::from(data.into());
         let mut state = self.state();
         match state.conn.send(message) {
             Ok(()) | Err(SendError::Closed) => {}
@@ -535,7 +429,7 @@ impl WebSocket {
     fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
         let mut state = self.state();
         if let Some(event) = state.queue.pop_front() {
-            state.queue_bytes -= event_size(&event);
+            state.queue_bytes -= event.payload_len();
             Shared::wake_task(&mut state);
             return Poll::Ready(Some(event));
         }

@@ -20,7 +20,6 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use websock_core::dom::{close_frame_code, validate_close_args, BinaryType, ReadyState};
 use websock_core::{ApiError, CloseEvent, Event, Message, SendError};
 
@@ -29,71 +28,7 @@ use crate::driver::{lock, Reader, Shared};
 use crate::options::ClientOptions;
 use crate::stream::MaybeTlsStream;
 
-/// A message's data, as a browser hands it to `onmessage` (and as `send` takes it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MessageData {
-    /// A text message (a `DOMString`).
-    Text(String),
-    /// A binary message while `binaryType` is `"blob"` (the default).
-    Blob(Bytes),
-    /// A binary message while `binaryType` is `"arraybuffer"`.
-    ArrayBuffer(Bytes),
-}
-
-impl MessageData {
-    /// The payload bytes (UTF-8 for text).
-    pub fn as_bytes(&self) -> &[u8] {
-        match self {
-            MessageData::Text(t) => t.as_bytes(),
-            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => b,
-        }
-    }
-}
-
-impl From<&str> for MessageData {
-    fn from(s: &str) -> Self {
-        MessageData::Text(s.to_owned())
-    }
-}
-
-impl From<String> for MessageData {
-    fn from(s: String) -> Self {
-        MessageData::Text(s)
-    }
-}
-
-impl From<&[u8]> for MessageData {
-    fn from(b: &[u8]) -> Self {
-        MessageData::ArrayBuffer(Bytes::copy_from_slice(b))
-    }
-}
-
-impl From<Vec<u8>> for MessageData {
-    fn from(b: Vec<u8>) -> Self {
-        MessageData::ArrayBuffer(Bytes::from(b))
-    }
-}
-
-impl From<Bytes> for MessageData {
-    fn from(b: Bytes) -> Self {
-        MessageData::ArrayBuffer(b)
-    }
-}
-
-/// The four events of a browser `WebSocket`, in the browser's order: `Open`, then
-/// any `Message`s, then (if the connection failed) `Error`, and always `Close` last.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BrowserEvent {
-    /// `open`: readyState is OPEN; `protocol()` and `extensions()` are set.
-    Open,
-    /// `message`.
-    Message(MessageData),
-    /// `error`: the connection failed (DNS, refused, TLS, bad handshake, protocol
-    /// violation, lost). A `Close` with code 1006 follows.
-    Error,
-    /// `close`: readyState is CLOSED.
-    Close(CloseEvent),
-}
+pub use websock_core::dom::{BrowserEvent, MessageData};
 
 type OpenHandler = Box<dyn FnMut(&WebSocket) + Send>;
 type MessageHandler = Box<dyn FnMut(&WebSocket, MessageData) + Send>;
@@ -258,10 +193,7 @@ impl WebSocket {
     /// ([`Limits::max_send_queue`](websock_core::Limits::max_send_queue)), the
     /// connection is failed (error, then close 1006), as the browser does.
     pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
-        let message = match data.into() {
-            MessageData::Text(t) => Message::text(t),
-            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => Message::Binary(b),
-        };
+        let message = Message::from(data.into());
         let mut st = self.inner.shared.lock();
         let result = match st.conn.send(message) {
             Ok(()) | Err(SendError::Closed) => Ok(()),
@@ -364,18 +296,8 @@ impl WebSocket {
 
     /// Hand one engine event to its handler, or queue it.
     fn dispatch(&self, event: Event) {
-        let event = match event {
-            Event::Open(_) => BrowserEvent::Open,
-            Event::Message(Message::Text(t)) => {
-                BrowserEvent::Message(MessageData::Text(t.as_str().to_owned()))
-            }
-            Event::Message(Message::Binary(b)) => BrowserEvent::Message(match self.binary_type() {
-                BinaryType::Blob => MessageData::Blob(b),
-                BinaryType::ArrayBuffer => MessageData::ArrayBuffer(b),
-            }),
-            Event::Error(_) => BrowserEvent::Error,
-            Event::Close(c) => BrowserEvent::Close(c),
-            Event::Request(_) | Event::Ping(_) | Event::Pong(_) => return,
+        let Some(event) = BrowserEvent::from_event(event, self.binary_type()) else {
+            return;
         };
         let Some(event) = self.call_handler(event) else {
             return;

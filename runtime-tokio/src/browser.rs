@@ -14,12 +14,11 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use bytes::Bytes;
 use futures_core::Stream;
 use websock_core::dom::{
     close_frame_code, validate_close_args, validate_protocols, BinaryType, ReadyState,
 };
-use websock_core::{ApiError, CloseEvent, Event, Message, SendError};
+use websock_core::{ApiError, CloseEvent, Message, SendError};
 
 use crate::connect::{establish, new_client, parse_url};
 use crate::driver;
@@ -34,95 +33,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A message's data, as a browser hands it to `onmessage` (shaped by
-/// [`WebSocket::binary_type`] at delivery), and as [`WebSocket::send`] takes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MessageData {
-    /// A text message (a `DOMString`).
-    Text(String),
-    /// A binary message while `binaryType` is `"blob"` (the default).
-    Blob(Bytes),
-    /// A binary message while `binaryType` is `"arraybuffer"`.
-    ArrayBuffer(Bytes),
-}
-
-impl MessageData {
-    /// The payload bytes (UTF-8 for text).
-    pub fn as_bytes(&self) -> &[u8] {
-        match self {
-            MessageData::Text(t) => t.as_bytes(),
-            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => b,
-        }
-    }
-}
-
-impl fmt::Display for MessageData {
-    /// The text, or `<N bytes>` for binary data.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MessageData::Text(t) => f.write_str(t),
-            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => write!(f, "<{} bytes>", b.len()),
-        }
-    }
-}
-
-impl From<&str> for MessageData {
-    fn from(s: &str) -> Self {
-        MessageData::Text(s.to_owned())
-    }
-}
-
-impl From<String> for MessageData {
-    fn from(s: String) -> Self {
-        MessageData::Text(s)
-    }
-}
-
-impl From<&[u8]> for MessageData {
-    fn from(b: &[u8]) -> Self {
-        MessageData::ArrayBuffer(Bytes::copy_from_slice(b))
-    }
-}
-
-impl<const N: usize> From<&[u8; N]> for MessageData {
-    fn from(b: &[u8; N]) -> Self {
-        MessageData::ArrayBuffer(Bytes::copy_from_slice(b))
-    }
-}
-
-impl From<Vec<u8>> for MessageData {
-    fn from(b: Vec<u8>) -> Self {
-        MessageData::ArrayBuffer(Bytes::from(b))
-    }
-}
-
-impl From<Bytes> for MessageData {
-    fn from(b: Bytes) -> Self {
-        MessageData::ArrayBuffer(b)
-    }
-}
-
-/// One of the browser's four events, in the browser's order: `Open`, then `Message`s,
-/// then (if the connection failed) `Error`, and always `Close` last.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BrowserEvent {
-    /// `open`: readyState is OPEN; `protocol` and `extensions` are set.
-    Open,
-    /// `message`.
-    Message(MessageData),
-    /// `error`: the connection failed (DNS, refused, TLS, bad handshake, protocol
-    /// violation, send buffer overflow...). A `Close` with code 1006 follows.
-    Error,
-    /// `close`: readyState is CLOSED.
-    Close(CloseEvent),
-}
-
-fn event_size(event: &BrowserEvent) -> usize {
-    match event {
-        BrowserEvent::Message(m) => m.as_bytes().len(),
-        _ => 0,
-    }
-}
+pub use websock_core::dom::{BrowserEvent, MessageData};
 
 type Handler<T> = Option<Box<dyn FnMut(&WebSocket, T) + Send>>;
 
@@ -302,10 +213,7 @@ impl WebSocket {
     ///
     /// `InvalidStateError` while CONNECTING.
     pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
-        let message = match data.into() {
-            MessageData::Text(t) => Message::text(t),
-            MessageData::Blob(b) | MessageData::ArrayBuffer(b) => Message::Binary(b),
-        };
+        let message = Message::from(data.into());
         let mut st = self.shared.lock();
         match st.conn.send(message) {
             Ok(()) | Err(SendError::Closed) => {}
@@ -342,7 +250,7 @@ impl WebSocket {
     fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
         let mut queue = lock(&self.browser.queue);
         if let Some(event) = queue.events.pop_front() {
-            queue.bytes -= event_size(&event);
+            queue.bytes -= event.payload_len();
             if let Some(w) = queue.dispatcher.take() {
                 w.wake();
             }
@@ -433,22 +341,10 @@ async fn dispatch(consumer: Handle, target: WebSocket) {
         })
         .await;
         let Some(event) = event else { break };
-        let event = match event {
-            Event::Open(_) => BrowserEvent::Open,
-            Event::Message(Message::Text(t)) => {
-                BrowserEvent::Message(MessageData::Text(t.as_str().to_owned()))
-            }
-            Event::Message(Message::Binary(b)) => {
-                BrowserEvent::Message(match target.binary_type() {
-                    BinaryType::Blob => MessageData::Blob(b),
-                    BinaryType::ArrayBuffer => MessageData::ArrayBuffer(b),
-                })
-            }
-            Event::Error(_) => BrowserEvent::Error,
-            Event::Close(c) => BrowserEvent::Close(c),
-            Event::Request(_) | Event::Ping(_) | Event::Pong(_) => continue,
+        let Some(event) = BrowserEvent::from_event(event, target.binary_type()) else {
+            continue;
         };
-        let last = matches!(event, BrowserEvent::Close(_));
+        let last = event.is_close();
         deliver(&target, event);
         if last {
             break;
@@ -485,7 +381,7 @@ fn deliver(target: &WebSocket, event: BrowserEvent) {
         BrowserEvent::Close(c) => call!(close, c.clone()),
     }
     let mut queue = lock(&target.browser.queue);
-    queue.bytes += event_size(&event);
+    queue.bytes += event.payload_len();
     queue.events.push_back(event);
     if let Some(w) = queue.reader.take() {
         w.wake();

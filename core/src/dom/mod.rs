@@ -10,7 +10,10 @@
 //!   `InvalidAccessError` for the code, then `SyntaxError` for the reason);
 //! * strings come from scripts as UTF-16 and may hold unpaired surrogates ([`utf16`]);
 //! * the attributes `readyState` ([`ReadyState`]) and `binaryType` ([`BinaryType`]) have
-//!   fixed values.
+//!   fixed values;
+//! * a message is delivered to `onmessage`, and taken by `send`, as [`MessageData`]
+//!   (text, `Blob` or `ArrayBuffer`), and the engine's events are reported as the
+//!   browser's four ([`BrowserEvent`]).
 //!
 //! Where the seeds (MDN's pages, older than today's WHATWG standard) differ from today's
 //! behaviour, the seeds' rule is the default and today's is available: the bad-port check
@@ -22,14 +25,18 @@
 //! like the browser's `DOMException`s), are identical across runtimes.
 
 pub mod binary_type;
+pub mod browser_event;
 pub mod close_args;
+pub mod message_data;
 pub mod protocols;
 pub mod ready_state;
 pub mod url;
 pub mod utf16;
 
 pub use binary_type::BinaryType;
+pub use browser_event::BrowserEvent;
 pub use close_args::{close_frame_code, validate_close_args, validate_close_args_utf16};
+pub use message_data::MessageData;
 pub use protocols::validate_protocols;
 pub use ready_state::ReadyState;
 pub use url::{is_blocked_port, parse_websocket_url, parse_websocket_url_with, UrlOptions, WsUrl};
