@@ -107,6 +107,7 @@ pub mod handshake;
 pub mod mask;
 pub mod message;
 pub mod rng;
+pub mod settings;
 pub mod utf8;
 
 pub use bytes::{Bytes, BytesMut};
@@ -115,3 +116,4 @@ pub use connection::{Connection, Role, SendError};
 pub use error::{ApiError, Error, HandshakeError, ProtocolError};
 pub use event::{CloseEvent, Event, Open};
 pub use message::{Message, MessageKind, Text};
+pub use settings::{ClientSettings, ServerSettings};

@@ -15,9 +15,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use futures_core::Stream;
-use websock_core::dom::{
-    close_frame_code, validate_close_args, validate_protocols, BinaryType, ReadyState,
-};
+use websock_core::dom::{close_frame_code, validate_close_args, BinaryType, ReadyState};
 use websock_core::{ApiError, CloseEvent, Connection, Event, Message, SendError};
 
 use crate::connect::{connect_transport, new_client, parse_url, with_deadline};
@@ -311,7 +309,6 @@ impl WebSocket {
             crate::Error::Url(api) | crate::Error::Api(api) => api,
             _ => ApiError::Syntax,
         })?;
-        validate_protocols(&options.protocols)?;
         let epoch = Instant::now();
         let conn = new_client(&url, &options, Duration::ZERO).map_err(|_| ApiError::Syntax)?;
         let shared = Arc::new(Shared {

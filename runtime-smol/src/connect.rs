@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use async_net::TcpStream;
 use futures_io::{AsyncRead, AsyncWrite};
-use websock_core::dom::{parse_websocket_url_with, UrlOptions, WsUrl};
-use websock_core::handshake::ClientRequest;
+use websock_core::dom::WsUrl;
 use websock_core::Connection;
 
 use crate::accept::{handshake, Decision};
@@ -77,25 +76,17 @@ where
 
 /// Applies the URL rules with the options' bad-port choice.
 pub(crate) fn parse_url(url: &str, options: &ClientOptions) -> Result<WsUrl> {
-    let opts = UrlOptions {
-        check_bad_ports: options.check_bad_ports,
-    };
-    parse_websocket_url_with(url, opts).map_err(Error::Url)
+    options.settings().parse_url(url).map_err(Error::Url)
 }
 
-/// A client connection for `url`, CONNECTING, its request queued.
+/// A client connection for `url`, CONNECTING, its request queued (the subprotocols
+/// checked).
 pub(crate) fn new_client(
     url: &WsUrl,
     options: &ClientOptions,
     now: Duration,
 ) -> Result<Connection> {
-    let request = ClientRequest {
-        protocols: options.protocols.clone(),
-        headers: options.headers.clone(),
-        ..ClientRequest::new(url.host_header(), url.resource())
-    };
-    let conn = Connection::client(request, options.config(), now).map_err(Error::Api)?;
-    Ok(conn.with_url(url.as_str()))
+    options.settings().connection(url, now).map_err(Error::Api)
 }
 
 /// DNS, TCP (with `TCP_NODELAY`) and, for `wss://`, TLS.

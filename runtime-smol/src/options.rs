@@ -1,13 +1,18 @@
-//! Options for clients ([`ClientOptions`]) and servers ([`ServerOptions`]).
+//! Connection options. Everything but the transport (TLS) is websock-core's
+//! [`ClientSettings`] / [`ServerSettings`], shared by every websock runtime and
+//! documented there; this crate adds the rustls configuration.
 
 #[cfg(feature = "tls")]
 use std::sync::Arc;
 
 use websock_core::deflate::DeflateConfig;
-use websock_core::{Config, Limits, Timeouts};
+use websock_core::{ClientSettings, Config, Limits, Timeouts};
 
-/// How a client connects: offered subprotocols, extra request headers, limits, timeouts,
-/// permessage-deflate (offered by default), TLS configuration and the URL rules.
+/// Options for [`connect_with`](crate::connect_with),
+/// [`client_handshake`](crate::client_handshake) and
+/// [`WebSocket::with_options`](crate::WebSocket::with_options): websock-core's
+/// [`ClientSettings`] (whose docs describe each field and the defaults) plus the TLS
+/// configuration for `wss://`.
 ///
 /// ```
 /// use websock_smol::ClientOptions;
@@ -19,158 +24,134 @@ use websock_core::{Config, Limits, Timeouts};
 /// ```
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Subprotocols offered in `Sec-WebSocket-Protocol`, in order of preference. If some
-    /// are offered, the server must select one of them or the handshake fails.
+    /// See [`ClientSettings::protocols`].
     pub protocols: Vec<String>,
-    /// Extra request headers (`Origin`, `Authorization`, `Cookie`, `User-Agent`, ...).
-    /// Headers the handshake manages itself (`Host`, `Upgrade`, `Sec-WebSocket-*`, ...)
-    /// are refused with [`crate::Error::Api`]`(SyntaxError)`.
+    /// See [`ClientSettings::headers`].
     pub headers: Vec<(String, String)>,
-    /// Size limits (frames, messages, handshake, send queue).
+    /// See [`ClientSettings::limits`].
     pub limits: Limits,
-    /// Timers: the handshake deadline (which also bounds DNS, TCP and TLS when
-    /// connecting from a URL), the close timeout, keepalive pings.
+    /// See [`ClientSettings::timeouts`] (the handshake deadline also bounds DNS, TCP
+    /// and TLS setup).
     pub timeouts: Timeouts,
-    /// permessage-deflate (RFC 7692): offered by default; `enabled: false` turns it off.
+    /// See [`ClientSettings::deflate`].
     pub deflate: DeflateConfig,
-    /// Reject a URL whose explicit port is on the Fetch standard's "bad port" list with
-    /// `SecurityError`, as the browser does. `true` by default.
+    /// See [`ClientSettings::check_bad_ports`].
     pub check_bad_ports: bool,
-    /// The rustls configuration for `wss://`. `None` uses [`crate::tls::default_client_config`]
-    /// (the webpki root certificates).
+    /// The rustls configuration for `wss://` (`None`:
+    /// [`crate::tls::default_client_config`], the webpki roots).
     #[cfg(feature = "tls")]
     pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions {
-            protocols: Vec::new(),
-            headers: Vec::new(),
-            limits: Limits::default(),
-            timeouts: Timeouts::default(),
-            deflate: DeflateConfig::default(),
-            check_bad_ports: true,
-            #[cfg(feature = "tls")]
-            tls: None,
-        }
+        Self::from_settings(ClientSettings::default())
     }
 }
 
 impl ClientOptions {
-    /// The defaults (same as [`Default`]).
+    /// The defaults (same as [`Default::default`]).
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds an offered subprotocol.
+    /// Options with these settings and the default TLS configuration.
+    pub fn from_settings(settings: ClientSettings) -> Self {
+        let ClientSettings {
+            protocols,
+            headers,
+            limits,
+            timeouts,
+            deflate,
+            check_bad_ports,
+        } = settings;
+        ClientOptions {
+            protocols,
+            headers,
+            limits,
+            timeouts,
+            deflate,
+            check_bad_ports,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+
+    /// The runtime-independent part of these options, from which the URL rules, the
+    /// opening request and the engine [`Config`] are derived.
+    pub fn settings(&self) -> ClientSettings {
+        ClientSettings {
+            protocols: self.protocols.clone(),
+            headers: self.headers.clone(),
+            limits: self.limits,
+            timeouts: self.timeouts,
+            deflate: self.deflate,
+            check_bad_ports: self.check_bad_ports,
+        }
+    }
+
+    /// Adds one subprotocol to offer.
     pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
         self.protocols.push(protocol.into());
         self
     }
 
-    /// Sets the offered subprotocols.
-    pub fn protocols<I, P>(mut self, protocols: I) -> Self
+    /// Replaces the subprotocols to offer ([`ClientSettings::protocols`]).
+    pub fn protocols<I, S>(mut self, protocols: I) -> Self
     where
-        I: IntoIterator<Item = P>,
-        P: Into<String>,
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
     {
         self.protocols = protocols.into_iter().map(Into::into).collect();
         self
     }
 
-    /// Adds an extra request header.
+    /// Adds an extra request header ([`ClientSettings::headers`]).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
 
-    /// Sets the limits.
+    /// Replaces the size limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
-    /// Sets the timeouts.
+    /// Replaces the timers.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
         self
     }
 
-    /// Replace the permessage-deflate settings.
+    /// Replaces the permessage-deflate settings.
     pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
         self.deflate = deflate;
         self
     }
 
-    /// Sets whether blocked ports are refused (see [`ClientOptions::check_bad_ports`]).
+    /// Turns the bad-port check on or off ([`ClientSettings::check_bad_ports`]).
     pub fn check_bad_ports(mut self, check: bool) -> Self {
         self.check_bad_ports = check;
         self
     }
 
-    /// Sets the rustls client configuration (for example one trusting a private CA).
+    /// The rustls configuration for `wss://` URLs (for example to trust a private CA or
+    /// a self-signed certificate). Default: [`crate::tls::default_client_config`].
     #[cfg(feature = "tls")]
     pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
         self.tls = Some(config);
         self
     }
 
-    /// The engine configuration these options describe.
+    /// The engine configuration these options describe ([`ClientSettings::config`]).
     pub fn config(&self) -> Config {
-        Config {
-            limits: self.limits,
-            timeouts: self.timeouts,
-            deflate: self.deflate,
-            ..Config::default()
-        }
+        self.settings().config()
     }
 }
 
-/// How a server runs its connections: limits, timeouts and permessage-deflate (accepted
-/// when a client offers it, by default).
-#[derive(Debug, Clone, Default)]
-pub struct ServerOptions {
-    /// Size limits (frames, messages, handshake, send queue).
-    pub limits: Limits,
-    /// Timers: the handshake deadline (from the moment [`crate::accept_with`] is called),
-    /// the close timeout, keepalive pings.
-    pub timeouts: Timeouts,
-    /// permessage-deflate (RFC 7692): accepted by default; `enabled: false` declines it.
-    pub deflate: DeflateConfig,
-}
-
-impl ServerOptions {
-    /// The defaults (same as [`Default`]).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets the limits.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Sets the timeouts.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Replace the permessage-deflate settings.
-    pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
-        self.deflate = deflate;
-        self
-    }
-
-    /// The engine configuration these options describe.
-    pub fn config(&self) -> Config {
-        Config {
-            limits: self.limits,
-            timeouts: self.timeouts,
-            deflate: self.deflate,
-            ..Config::default()
-        }
-    }
-}
+/// Options for [`accept_with`](crate::accept_with): websock-core's [`ServerSettings`]
+/// (limits, timers, permessage-deflate), the same in every websock runtime.
+///
+/// [`ServerSettings`]: websock_core::ServerSettings
+pub type ServerOptions = websock_core::ServerSettings;

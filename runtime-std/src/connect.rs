@@ -4,8 +4,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use websock_core::dom::{parse_websocket_url_with, validate_protocols, UrlOptions, WsUrl};
-use websock_core::handshake::ClientRequest;
+use websock_core::dom::WsUrl;
 use websock_core::{Connection, Event};
 
 use crate::driver::{Reader, Shared};
@@ -54,20 +53,11 @@ pub fn client_handshake<S: Transport>(
 
 /// Check the URL and subprotocols, and create the engine (time zero is "now").
 pub(crate) fn prepare(url: &str, options: &ClientOptions) -> Result<(WsUrl, Connection)> {
-    let url = parse_websocket_url_with(
-        url,
-        UrlOptions {
-            check_bad_ports: options.check_bad_ports,
-        },
-    )
-    .map_err(Error::Url)?;
-    validate_protocols(&options.protocols).map_err(Error::Url)?;
-    let mut request = ClientRequest::new(url.host_header(), url.resource());
-    request.protocols = options.protocols.clone();
-    request.headers = options.headers.clone();
-    let conn = Connection::client(request, options.config(), Duration::ZERO)
-        .map_err(Error::Url)?
-        .with_url(url.as_str());
+    let settings = options.settings();
+    let url = settings.parse_url(url).map_err(Error::Url)?;
+    let conn = settings
+        .connection(&url, Duration::ZERO)
+        .map_err(Error::Url)?;
     Ok((url, conn))
 }
 

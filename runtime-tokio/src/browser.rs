@@ -15,9 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
-use websock_core::dom::{
-    close_frame_code, validate_close_args, validate_protocols, BinaryType, ReadyState,
-};
+use websock_core::dom::{close_frame_code, validate_close_args, BinaryType, ReadyState};
 use websock_core::{ApiError, CloseEvent, Message, SendError};
 
 use crate::connect::{establish, new_client, parse_url};
@@ -137,7 +135,6 @@ impl WebSocket {
     /// corrupt the request.
     pub fn with_options(url: &str, options: ClientOptions) -> Result<WebSocket, ApiError> {
         let url = parse_url(url, &options)?;
-        validate_protocols(&options.protocols)?;
         let shared = new_client(&url, &options).map_err(|e| match e {
             crate::Error::Api(api) | crate::Error::Url(api) => api,
             _ => ApiError::Syntax,

@@ -6,9 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-use websock_core::dom::{parse_websocket_url_with, validate_protocols, UrlOptions, WsUrl};
-use websock_core::handshake::ClientRequest;
-use websock_core::Connection;
+use websock_core::dom::WsUrl;
 
 use crate::driver;
 use crate::error::Error;
@@ -67,24 +65,16 @@ pub(crate) fn parse_url(
     url: &str,
     options: &ClientOptions,
 ) -> Result<WsUrl, websock_core::ApiError> {
-    parse_websocket_url_with(
-        url,
-        UrlOptions {
-            check_bad_ports: options.check_bad_ports,
-        },
-    )
+    options.settings().parse_url(url)
 }
 
 /// A client connection for `url` (CONNECTING, its request queued), created now.
 pub(crate) fn new_client(url: &WsUrl, options: &ClientOptions) -> Result<Shared, Error> {
-    validate_protocols(&options.protocols).map_err(Error::Api)?;
-    let mut request = ClientRequest::new(url.host_header(), url.resource());
-    request.protocols = options.protocols.clone();
-    request.headers = options.headers.clone();
     let epoch = Instant::now();
-    let conn = Connection::client(request, options.config(), Duration::ZERO)
-        .map_err(Error::Api)?
-        .with_url(url.as_str());
+    let conn = options
+        .settings()
+        .connection(url, Duration::ZERO)
+        .map_err(Error::Api)?;
     Ok(Shared::new(conn, epoch))
 }
 

@@ -1,49 +1,51 @@
-//! Connection options: what a client asks for, and the limits and timers of each side.
+//! Connection options. Everything but the transport (TLS) is websock-core's
+//! [`ClientSettings`] / [`ServerSettings`], shared by every websock runtime and
+//! documented there; this crate adds the rustls configuration.
 
 #[cfg(feature = "tls")]
 use std::sync::Arc;
 
 use websock_core::deflate::DeflateConfig;
-use websock_core::{Config, Limits, Timeouts};
+use websock_core::{ClientSettings, Config, Limits, Timeouts};
 
 /// Options for [`connect_with`](crate::connect_with),
 /// [`client_handshake`](crate::client_handshake) and
-/// [`WebSocket::with_options`](crate::WebSocket::with_options).
+/// [`WebSocket::with_options`](crate::WebSocket::with_options): websock-core's
+/// [`ClientSettings`] (whose docs describe each field and the defaults) plus the TLS
+/// configuration for `wss://`.
 ///
-/// Built with chained setters from [`ClientOptions::default`]: no subprotocols, no extra
-/// headers, core's default [`Limits`] and [`Timeouts`], permessage-deflate offered, the
-/// browser's bad-port check on, and TLS with the webpki root certificates.
+/// ```
+/// use websock_tokio::ClientOptions;
+/// let mut options = ClientOptions::default()
+///     .protocols(["chat.v2", "chat.v1"])
+///     .header("Origin", "https://example.com");
+/// options.limits.max_message_size = 1 << 20;
+/// assert_eq!(options.protocols, ["chat.v2", "chat.v1"]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Subprotocols to offer, in order of preference.
+    /// See [`ClientSettings::protocols`].
     pub protocols: Vec<String>,
-    /// Extra request headers (`Origin`, `Authorization`, ...).
+    /// See [`ClientSettings::headers`].
     pub headers: Vec<(String, String)>,
-    /// Size limits.
+    /// See [`ClientSettings::limits`].
     pub limits: Limits,
-    /// Timers (the handshake deadline also bounds DNS, TCP and TLS setup).
+    /// See [`ClientSettings::timeouts`] (the handshake deadline also bounds DNS, TCP
+    /// and TLS setup).
     pub timeouts: Timeouts,
-    /// permessage-deflate (RFC 7692): offered by default; `enabled: false` turns it off.
+    /// See [`ClientSettings::deflate`].
     pub deflate: DeflateConfig,
-    /// Refuse the browser's blocked ports with `SecurityError` (default `true`).
+    /// See [`ClientSettings::check_bad_ports`].
     pub check_bad_ports: bool,
-    /// The rustls configuration for `wss://` (`None`: the webpki roots).
+    /// The rustls configuration for `wss://` (`None`:
+    /// [`crate::tls::default_client_config`], the webpki roots).
     #[cfg(feature = "tls")]
     pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions {
-            protocols: Vec::new(),
-            headers: Vec::new(),
-            limits: Limits::default(),
-            timeouts: Timeouts::default(),
-            deflate: DeflateConfig::default(),
-            check_bad_ports: true,
-            #[cfg(feature = "tls")]
-            tls: None,
-        }
+        Self::from_settings(ClientSettings::default())
     }
 }
 
@@ -53,14 +55,48 @@ impl ClientOptions {
         Self::default()
     }
 
+    /// Options with these settings and the default TLS configuration.
+    pub fn from_settings(settings: ClientSettings) -> Self {
+        let ClientSettings {
+            protocols,
+            headers,
+            limits,
+            timeouts,
+            deflate,
+            check_bad_ports,
+        } = settings;
+        ClientOptions {
+            protocols,
+            headers,
+            limits,
+            timeouts,
+            deflate,
+            check_bad_ports,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+
+    /// The runtime-independent part of these options, from which the URL rules, the
+    /// opening request and the engine [`Config`] are derived.
+    pub fn settings(&self) -> ClientSettings {
+        ClientSettings {
+            protocols: self.protocols.clone(),
+            headers: self.headers.clone(),
+            limits: self.limits,
+            timeouts: self.timeouts,
+            deflate: self.deflate,
+            check_bad_ports: self.check_bad_ports,
+        }
+    }
+
     /// Adds one subprotocol to offer.
     pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
         self.protocols.push(protocol.into());
         self
     }
 
-    /// Subprotocols to offer (`Sec-WebSocket-Protocol`), in order of preference. If any
-    /// are offered, the server must select one of them or the handshake fails.
+    /// Replaces the subprotocols to offer ([`ClientSettings::protocols`]).
     pub fn protocols<I, S>(mut self, protocols: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -70,35 +106,31 @@ impl ClientOptions {
         self
     }
 
-    /// Adds an extra request header (`Origin`, `Authorization`, `Cookie`, ...). Headers
-    /// the handshake manages itself (`Host`, `Upgrade`, `Sec-WebSocket-*`, ...) are
-    /// refused when connecting, as is a value with control characters.
+    /// Adds an extra request header ([`ClientSettings::headers`]).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
 
-    /// Size limits (message and frame size, handshake size, send queue).
+    /// Replaces the size limits.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
-    /// Timers: the handshake deadline (which also bounds DNS, TCP and TLS setup), the
-    /// close timeout, and keepalive pings.
+    /// Replaces the timers.
     pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
         self
     }
 
-    /// Replace the permessage-deflate settings.
+    /// Replaces the permessage-deflate settings.
     pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
         self.deflate = deflate;
         self
     }
 
-    /// Whether to refuse the browser's blocked ports (25, 6000, ...) with
-    /// `SecurityError` (default `true`, as in the browser).
+    /// Turns the bad-port check on or off ([`ClientSettings::check_bad_ports`]).
     pub fn check_bad_ports(mut self, check: bool) -> Self {
         self.check_bad_ports = check;
         self
@@ -112,60 +144,14 @@ impl ClientOptions {
         self
     }
 
-    /// The engine configuration these options describe.
+    /// The engine configuration these options describe ([`ClientSettings::config`]).
     pub fn config(&self) -> Config {
-        Config {
-            limits: self.limits,
-            timeouts: self.timeouts,
-            deflate: self.deflate,
-            ..Config::default()
-        }
+        self.settings().config()
     }
 }
 
-/// Options for [`accept_with`](crate::accept_with): the server side's limits and timers,
-/// and permessage-deflate (accepted when a client offers it, by default).
-#[derive(Debug, Clone, Default)]
-pub struct ServerOptions {
-    /// Size limits.
-    pub limits: Limits,
-    /// Timers (the handshake deadline, close timeout, keepalive).
-    pub timeouts: Timeouts,
-    /// permessage-deflate (RFC 7692): accepted by default; `enabled: false` declines it.
-    pub deflate: DeflateConfig,
-}
-
-impl ServerOptions {
-    /// The defaults (same as [`Default::default`]).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Size limits (message and frame size, handshake size, send queue).
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Timers: the handshake deadline, the close timeout, and keepalive pings.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Replace the permessage-deflate settings.
-    pub fn deflate(mut self, deflate: DeflateConfig) -> Self {
-        self.deflate = deflate;
-        self
-    }
-
-    /// The engine configuration these options describe.
-    pub fn config(&self) -> Config {
-        Config {
-            limits: self.limits,
-            timeouts: self.timeouts,
-            deflate: self.deflate,
-            ..Config::default()
-        }
-    }
-}
+/// Options for [`accept_with`](crate::accept_with): websock-core's [`ServerSettings`]
+/// (limits, timers, permessage-deflate), the same in every websock runtime.
+///
+/// [`ServerSettings`]: websock_core::ServerSettings
+pub type ServerOptions = websock_core::ServerSettings;
