@@ -529,24 +529,6 @@ macro_rules! send_methods {
             poll_fn(|cx| self.shared.poll_flush(cx)).await
         }
 
-        /// Starts the closing handshake with `code` (1000-1003, 1007-1014, 3000-4999)
-        /// and `reason` (at most 123 bytes; needs a code), or none (an empty Close
-        /// frame), and waits until the Close frame is written. Keep receiving until
-        /// `recv` returns `None` to see the peer's answer ([`close_event`](Self::close_event)).
-        /// Does nothing if the connection is already closing.
-        ///
-        /// # Errors
-        ///
-        /// [`Error::Api`] with `InvalidAccessError` for a code that may not be sent,
-        /// `SyntaxError` for a bad reason.
-        pub async fn close(&self, code: Option<u16>, reason: &str) -> Result<()> {
-            self.shared.close_now(code, reason)?;
-            match self.flush().await {
-                Err(Error::Closed) => Ok(()),
-                other => other,
-            }
-        }
-
         /// Bytes queued for sending and not yet written (compare with
         /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue)).
         pub fn send_queue_len(&self) -> usize {
@@ -578,11 +560,45 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     common_methods!();
     send_methods!();
     recv_methods!();
+
+    /// Starts the closing handshake with `code` (1000-1003, 1007-1014, 3000-4999)
+    /// and `reason` (at most 123 bytes; needs a code), or none (an empty Close
+    /// frame), writes the Close frame, keeps receiving (dropping what still arrives)
+    /// until the peer answers or the close timeout fires, and returns the
+    /// [`CloseEvent`]. Does nothing more than wait if the connection is already closing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] with `InvalidAccessError` for a code that may not be sent,
+    /// `SyntaxError` for a bad reason; [`Error::Closed`] if no close event was recorded.
+    pub async fn close(&self, code: Option<u16>, reason: &str) -> Result<CloseEvent> {
+        self.shared.close_now(code, reason)?;
+        while self.recv_incoming().await.is_some() {}
+        self.close_event().ok_or(Error::Closed)
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketSender<S> {
     common_methods!();
     send_methods!();
+
+    /// Starts the closing handshake with `code` (1000-1003, 1007-1014, 3000-4999)
+    /// and `reason` (at most 123 bytes; needs a code), or none (an empty Close
+    /// frame), and waits until the Close frame is written. Keep receiving until
+    /// `recv` returns `None` to see the peer's answer ([`close_event`](Self::close_event)).
+    /// Does nothing if the connection is already closing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] with `InvalidAccessError` for a code that may not be sent,
+    /// `SyntaxError` for a bad reason.
+    pub async fn close(&self, code: Option<u16>, reason: &str) -> Result<()> {
+        self.shared.close_now(code, reason)?;
+        match self.flush().await {
+            Err(Error::Closed) => Ok(()),
+            other => other,
+        }
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReceiver<S> {
