@@ -16,16 +16,20 @@
 //! | [`mask`] | the masking fast path agrees with the byte-by-byte reference at every length, offset, alignment and split |
 //! | [`server_connection`], [`client_connection`] | a whole connection fed arbitrary bytes, commands and timer firings: no panic, bounded memory, valid close codes, nothing after a Close, sends go out as commanded, chunking does not matter |
 //! | [`pair`] | a client and a server wired together: every message arrives intact and in order, the close handshake completes |
+//! | [`deflate_negotiation`] | permessage-deflate negotiation on arbitrary headers and configurations: parsing is linear and round-trips, accepted offers give RFC 7692 responses the client accepts with the same parameters |
+//! | [`inflate_limit`] | the inflater on arbitrary compressed bytes and frames under a small limit: no panic, output and capacity bounded, errors final; a `Deflater`'s messages come back exactly or `TooLarge` |
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod client_connection;
 pub mod conn;
+pub mod deflate_negotiation;
 pub mod frame_header;
 pub mod handshake_request;
 pub mod handshake_response;
 pub mod head_model;
+pub mod inflate_limit;
 pub mod mask;
 pub mod pair;
 pub mod seeds;
@@ -46,6 +50,8 @@ pub const TARGETS: &[(&str, TargetFn)] = &[
     ("server_connection", server_connection::run),
     ("client_connection", client_connection::run),
     ("pair", pair::run),
+    ("deflate_negotiation", deflate_negotiation::run),
+    ("inflate_limit", inflate_limit::run),
 ];
 
 /// The entry point of the target called `name`.

@@ -21,6 +21,8 @@ pub fn seeds(target: &str) -> Vec<Seed> {
         "utf8" => random(target, &[16, 64, 256, 1024]),
         "mask" => random(target, &[8, 20, 64, 300]),
         "pair" => random(target, &[16, 64, 128, 256, 512, 1024]),
+        "deflate_negotiation" => deflate_negotiation(),
+        "inflate_limit" => inflate_limit(),
         _ => Vec::new(),
     }
 }
@@ -34,6 +36,145 @@ fn random(target: &str, lens: &[usize]) -> Vec<Seed> {
             (format!("random-{n}"), bytes)
         })
         .collect()
+}
+
+fn deflate_negotiation() -> Vec<Seed> {
+    use crate::deflate_negotiation::Input;
+    // (name, server config, client config, header): RFC 7692's examples and variants.
+    let default = [0, 15, 15];
+    let cases: &[(&str, [u8; 3], [u8; 3], &str)] = &[
+        ("offer-plain", default, default, "permessage-deflate"),
+        (
+            "offer-client-bits",
+            default,
+            default,
+            "permessage-deflate; client_max_window_bits",
+        ),
+        (
+            "offer-fallback",
+            [0, 15, 11],
+            [6, 10, 9],
+            "permessage-deflate; client_max_window_bits; server_max_window_bits=10, \
+             permessage-deflate; client_max_window_bits",
+        ),
+        (
+            "offer-all",
+            [6, 9, 12],
+            [2, 12, 8],
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
+             server_max_window_bits=\"10\"; client_max_window_bits=8",
+        ),
+        (
+            "response-full",
+            [0, 8, 8],
+            [2, 10, 12],
+            "permessage-deflate; server_no_context_takeover; server_max_window_bits=10; \
+             client_max_window_bits=12",
+        ),
+        (
+            "mixed-case-and-others",
+            [0xf0, 0, 255],
+            [0x11, 16, 7],
+            "x-foo; a=\"b\\\"c\", Permessage-Deflate, permessage-deflate; Server_No_Context_Takeover, x-bar",
+        ),
+        (
+            "invalid-values",
+            default,
+            default,
+            "permessage-deflate; server_max_window_bits=16, permessage-deflate; \
+             client_max_window_bits=08, permessage-deflate; server_max_window_bits",
+        ),
+        ("duplicates", default, [4, 15, 15], "permessage-deflate; client_no_context_takeover; client_no_context_takeover, permessage-deflate, permessage-deflate"),
+        ("disabled", [1, 15, 15], [1, 15, 15], "permessage-deflate"),
+    ];
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, server, client, header))| {
+            let mut bytes = Vec::new();
+            Input {
+                server,
+                client,
+                repeat: i as u8,
+                header: header.as_bytes().to_vec(),
+            }
+            .encode(&mut bytes);
+            (name.to_string(), bytes)
+        })
+        .collect()
+}
+
+fn inflate_limit() -> Vec<Seed> {
+    use crate::inflate_limit::Input;
+    use websock_core::deflate::{DeflateParams, Deflater};
+    use websock_core::{BytesMut, Role};
+    // A bomb: 1 MiB of zeros (about a kilobyte compressed), as the client sends it.
+    let mut bomb = BytesMut::new();
+    Deflater::new(DeflateParams::default(), Role::Client, 9)
+        .compress(&vec![0u8; 1 << 20], &mut bomb)
+        .expect("compress");
+    // RFC 7692 §7.2.3: "Hello" compressed; again with the shared window; stored; with
+    // BFINAL set; an empty fragment then the rest.
+    let hello = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+    let mut two = hello.to_vec();
+    two.extend_from_slice(&[0xf2, 0x00, 0x11, 0x00, 0x00]);
+    let stored = [
+        0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+    ];
+    let bfinal = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+    let raw = |name: &str, flags: u8, limit: u32, cuts: &[u8], data: &[u8]| {
+        let mut bytes = Vec::new();
+        Input {
+            flags,
+            server_bits: 7,
+            client_bits: 7,
+            limit,
+            cuts: cuts.to_vec(),
+            data: data.to_vec(),
+        }
+        .encode(&mut bytes);
+        (name.to_string(), bytes)
+    };
+    let text = b"Hello, Hello, Hello! permessage-deflate round trip \xce\xbb \x00\xff ".repeat(8);
+    vec![
+        raw("hello", 0, 1000, &[], &hello),
+        raw("hello-shared-window", 0, 1000, &[0x87, 0x85], &two),
+        raw("hello-split", 0, 1000, &[1, 0, 2, 0x84], &hello),
+        raw("stored", 0, 5, &[3, 0x88], &stored),
+        raw(
+            "bfinal",
+            0,
+            1000,
+            &[0x88, 0x87],
+            &[&bfinal[..], &hello[..]].concat(),
+        ),
+        raw("too-small", 0, 4, &[], &hello),
+        raw("corrupt", 0, 1000, &[], &[0xff, 0xff, 0xff, 0xff]),
+        raw("bomb", 0, 200 << 10, &[0x7f], &bomb),
+        raw("bomb-tiny-limit", 4, (1 << 31) | 100, &[], &bomb),
+        raw("bomb-small-window", 5, 64 << 10, &[0x40, 0x7f, 0x05], &bomb),
+        raw(
+            "round-trip",
+            8 | 0x60,
+            1 << 20,
+            &[0x7f, 40, 0x90, 0x85, 0],
+            &text,
+        ),
+        raw(
+            "round-trip-over",
+            8 | 0x90 | 3,
+            (1 << 31) | 200,
+            &[0x7f, 0xff],
+            &text,
+        ),
+        raw(
+            "round-trip-exact",
+            8 | 4,
+            (1 << 31) | 120,
+            &[60, 0xbc],
+            &text,
+        ),
+    ]
 }
 
 const GOOD_REQUEST: &str = "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\

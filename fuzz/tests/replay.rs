@@ -90,6 +90,16 @@ fn pair() {
 }
 
 #[test]
+fn deflate_negotiation() {
+    replay("deflate_negotiation");
+}
+
+#[test]
+fn inflate_limit() {
+    replay("inflate_limit");
+}
+
+#[test]
 fn every_target_has_a_test_and_a_binary() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("manifest");
