@@ -306,12 +306,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
         Ok(())
     }
 
-    fn try_send(&self, message: Message) -> Result<()> {
+    /// Queues `message` without waiting (compressed if `compress` and deflate is agreed).
+    fn try_send(&self, message: Message, compress: bool) -> Result<()> {
         let mut inner = lock(&self.inner);
         if inner.parked.is_some() {
             return Err(Error::Send(SendError::Full));
         }
-        inner.conn.send(message).map_err(Error::from_send)?;
+        inner
+            .conn
+            .send_with(message, compress)
+            .map_err(Error::from_send)?;
         drop(inner);
         // A half parked in the transport writes it out.
         Wake::wake_by_ref(&self.wakers);
@@ -461,12 +465,24 @@ macro_rules! send_methods {
         ///
         /// [`Error::Closed`] once the connection is closing or closed.
         pub async fn send(&self, message: Message) -> Result<()> {
+            self.send_message(message, true).await
+        }
+
+        /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
+        /// sent uncompressed even when permessage-deflate is agreed: for data that is already
+        /// compressed (see [`Connection::send_with`](websock_core::Connection::send_with)).
+        pub async fn send_uncompressed(&self, message: Message) -> Result<()> {
+            self.send_message(message, false).await
+        }
+
+        /// The send path of `send` and `send_uncompressed`.
+        async fn send_message(&self, message: Message, compress: bool) -> Result<()> {
             let mut queued = false;
             let mut message = Some(message);
             poll_fn(|cx| {
                 self.shared.poll_send_with(cx, &mut queued, |conn| {
                     let m = message.clone().ok_or(SendError::Closed)?;
-                    conn.send(m)?;
+                    conn.send_with(m, compress)?;
                     message = None;
                     Ok(())
                 })
@@ -483,7 +499,13 @@ macro_rules! send_methods {
         /// queue is over its limit (the peer is not reading fast enough);
         /// [`Error::Closed`] once the connection is closing or closed.
         pub fn try_send(&self, message: Message) -> Result<()> {
-            self.shared.try_send(message)
+            self.shared.try_send(message, true)
+        }
+
+        /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
+        /// uncompressed even when permessage-deflate is agreed.
+        pub fn try_send_uncompressed(&self, message: Message) -> Result<()> {
+            self.shared.try_send(message, false)
         }
 
         /// Sends one fragment of a message (see

@@ -474,3 +474,104 @@ fn permessage_deflate_is_negotiated_by_default_and_can_be_declined() {
         assert_eq!(ws.recv().await.unwrap().unwrap(), Message::text("plain"));
     });
 }
+
+/// A transport that counts the bytes written through it (what the peer receives).
+struct CountingStream {
+    inner: async_net::TcpStream,
+    written: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl futures_lite::io::AsyncRead for CountingStream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl futures_lite::io::AsyncWrite for CountingStream {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let std::task::Poll::Ready(Ok(n)) = polled {
+            this.written
+                .fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        }
+        polled
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_close(cx)
+    }
+}
+
+#[test]
+fn send_uncompressed_skips_permessage_deflate() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    run(async {
+        let addr = echo_server(ServerOptions::default()).await;
+        let written = Arc::new(AtomicUsize::new(0));
+        let tcp = async_net::TcpStream::connect(addr).await.unwrap();
+        let stream = CountingStream {
+            inner: tcp,
+            written: written.clone(),
+        };
+        let ws = client_handshake(stream, &ws_url(addr, "/"), client_options())
+            .await
+            .unwrap();
+        assert!(
+            ws.extensions().starts_with("permessage-deflate"),
+            "{}",
+            ws.extensions()
+        );
+        // 64 KiB that deflate shrinks to a few hundred bytes.
+        let message = Message::binary(vec![b'z'; 64 * 1024]);
+        let five = Duration::from_secs(5);
+
+        let before = written.load(SeqCst);
+        ws.send(message.clone()).await.unwrap();
+        assert_eq!(within(five, ws.recv()).await.unwrap().unwrap(), message);
+        let compressed = written.load(SeqCst) - before;
+        assert!(compressed < 4096, "send wrote {compressed} bytes");
+
+        let before = written.load(SeqCst);
+        ws.send_uncompressed(message.clone()).await.unwrap();
+        assert_eq!(within(five, ws.recv()).await.unwrap().unwrap(), message);
+        let plain = written.load(SeqCst) - before;
+        assert!(plain > 64 * 1024, "send_uncompressed wrote {plain} bytes");
+        assert_eq!(ws.buffered_amount(), 0);
+
+        let before = written.load(SeqCst);
+        ws.try_send_uncompressed(message.clone()).unwrap();
+        assert_eq!(within(five, ws.recv()).await.unwrap().unwrap(), message);
+        assert!(written.load(SeqCst) - before > 64 * 1024);
+
+        let (tx, rx) = ws.split();
+        let before = written.load(SeqCst);
+        tx.send_uncompressed(message.clone()).await.unwrap();
+        tx.try_send_uncompressed(message.clone()).unwrap();
+        for _ in 0..2 {
+            assert_eq!(within(five, rx.recv()).await.unwrap().unwrap(), message);
+        }
+        assert!(written.load(SeqCst) - before > 2 * 64 * 1024);
+        assert_eq!(tx.buffered_amount(), 0);
+    });
+}

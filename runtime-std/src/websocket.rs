@@ -110,6 +110,19 @@ impl<S: Transport> WebSocketStream<S> {
         self.tx.try_send(message)
     }
 
+    /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
+    /// sent uncompressed even when permessage-deflate is agreed: for data that is already
+    /// compressed (see [`Connection::send_with`](websock_core::Connection::send_with)).
+    pub fn send_uncompressed(&mut self, message: Message) -> Result<()> {
+        self.tx.send_uncompressed(message)
+    }
+
+    /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
+    /// uncompressed even when permessage-deflate is agreed.
+    pub fn try_send_uncompressed(&mut self, message: Message) -> Result<()> {
+        self.tx.try_send_uncompressed(message)
+    }
+
     /// Send one fragment of a message: the first call starts a message of `kind`,
     /// later ones continue it, `fin` ends it. Pings may go between fragments, other
     /// messages may not ([`SendError::FragmentOrder`]). Text fragments must each be
@@ -245,12 +258,32 @@ impl<S> fmt::Debug for WebSocketSender<S> {
 impl<S: Transport> WebSocketSender<S> {
     /// See [`WebSocketStream::send`].
     pub fn send(&self, message: Message) -> Result<()> {
-        self.queue(|conn| conn.send(message.clone()), true)
+        self.send_message(message, true, true)
     }
 
     /// See [`WebSocketStream::try_send`].
     pub fn try_send(&self, message: Message) -> Result<()> {
-        self.queue(|conn| conn.send(message.clone()), false)
+        self.send_message(message, true, false)
+    }
+
+    /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
+    /// sent uncompressed even when permessage-deflate is agreed: for data that is already
+    /// compressed (see [`Connection::send_with`](websock_core::Connection::send_with)).
+    pub fn send_uncompressed(&self, message: Message) -> Result<()> {
+        self.send_message(message, false, true)
+    }
+
+    /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
+    /// uncompressed even when permessage-deflate is agreed.
+    pub fn try_send_uncompressed(&self, message: Message) -> Result<()> {
+        self.send_message(message, false, false)
+    }
+
+    /// The send path of `send`, `try_send` and their `_uncompressed` forms: queues
+    /// `message` (compressed if `compress` and deflate is agreed), waiting for room if
+    /// `wait`.
+    fn send_message(&self, message: Message, compress: bool, wait: bool) -> Result<()> {
+        self.queue(|conn| conn.send_with(message.clone(), compress), wait)
     }
 
     /// See [`WebSocketStream::send_fragment`].

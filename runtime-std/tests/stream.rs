@@ -496,3 +496,100 @@ fn close_waits_for_the_closing_handshake_and_returns_the_event() {
         assert_eq!(seen, (3001, "see you".to_string(), true));
     });
 }
+
+/// A transport that counts the bytes written through it (what the peer receives).
+struct CountingStream {
+    inner: TcpStream,
+    written: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl std::io::Read for CountingStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl std::io::Write for CountingStream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written
+            .fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Transport for CountingStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+        Transport::set_read_timeout(&mut self.inner, timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+        Transport::set_write_timeout(&mut self.inner, timeout)
+    }
+
+    fn shutdown_write(&mut self) -> std::io::Result<()> {
+        self.inner.shutdown_write()
+    }
+
+    fn try_clone_handle(&self) -> Option<Self> {
+        Some(CountingStream {
+            inner: self.inner.try_clone_handle()?,
+            written: self.written.clone(),
+        })
+    }
+}
+
+#[test]
+fn send_uncompressed_skips_permessage_deflate() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    within(20, || {
+        let (addr, _server) = echo_server();
+        let written = Arc::new(AtomicUsize::new(0));
+        let stream = CountingStream {
+            inner: TcpStream::connect(addr).unwrap(),
+            written: written.clone(),
+        };
+        let mut ws = client_handshake(stream, &url(addr, "/"), ClientOptions::default()).unwrap();
+        assert!(
+            ws.extensions().starts_with("permessage-deflate"),
+            "{}",
+            ws.extensions()
+        );
+        // 64 KiB that deflate shrinks to a few hundred bytes.
+        let message = Message::binary(vec![b'z'; 64 * 1024]);
+
+        let before = written.load(SeqCst);
+        ws.send(message.clone()).unwrap();
+        assert_eq!(ws.recv().unwrap().unwrap(), message);
+        let compressed = written.load(SeqCst) - before;
+        assert!(compressed < 4096, "send wrote {compressed} bytes");
+
+        let before = written.load(SeqCst);
+        ws.send_uncompressed(message.clone()).unwrap();
+        assert_eq!(ws.recv().unwrap().unwrap(), message);
+        let plain = written.load(SeqCst) - before;
+        assert!(plain > 64 * 1024, "send_uncompressed wrote {plain} bytes");
+        assert_eq!(ws.buffered_amount(), 0);
+
+        let before = written.load(SeqCst);
+        ws.try_send_uncompressed(message.clone()).unwrap();
+        assert_eq!(ws.recv().unwrap().unwrap(), message);
+        assert!(written.load(SeqCst) - before > 64 * 1024);
+
+        let (tx, mut rx) = ws.split();
+        let before = written.load(SeqCst);
+        tx.send_uncompressed(message.clone()).unwrap();
+        tx.try_send_uncompressed(message.clone()).unwrap();
+        for _ in 0..2 {
+            assert_eq!(rx.recv().unwrap().unwrap(), message);
+        }
+        assert!(written.load(SeqCst) - before > 2 * 64 * 1024);
+        assert_eq!(tx.buffered_amount(), 0);
+    });
+}

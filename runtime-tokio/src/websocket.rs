@@ -169,6 +169,19 @@ impl<S> WebSocketStream<S> {
         self.sender.try_send(message)
     }
 
+    /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
+    /// sent uncompressed even when permessage-deflate is agreed: for data that is already
+    /// compressed (see [`Connection::send_with`](websock_core::Connection::send_with)).
+    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.sender.send_uncompressed(message).await
+    }
+
+    /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
+    /// uncompressed even when permessage-deflate is agreed.
+    pub fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.sender.try_send_uncompressed(message)
+    }
+
     /// Queues one fragment of a message (see
     /// [`Connection::send_fragment`](websock_core::Connection::send_fragment)): the first
     /// starts a message of `kind`, `fin` ends it. Waits while the send queue is full.
@@ -324,14 +337,16 @@ impl Stream for WebSocketReceiver {
 }
 
 impl WebSocketSender {
-    /// Tries to queue `message`; `Pending` (waker registered) while the queue is full.
+    /// Tries to queue `message` (compressed if `compress` and deflate is agreed);
+    /// `Pending` (waker registered) while the queue is full.
     fn poll_send_message(
         &mut self,
         cx: &mut Context<'_>,
         message: &Message,
+        compress: bool,
     ) -> Poll<Result<(), Error>> {
         let mut st = self.handle.lock();
-        match st.conn.send(message.clone()) {
+        match st.conn.send_with(message.clone(), compress) {
             Ok(()) => {
                 st.wake_driver();
                 Poll::Ready(Ok(()))
@@ -348,13 +363,36 @@ impl WebSocketSender {
     /// Queues a message, first waiting while the send queue is full; see
     /// [`WebSocketStream::send`].
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
-        poll_fn(|cx| self.poll_send_message(cx, &message)).await
+        self.send_with(message, true).await
     }
 
     /// Queues a message without waiting; see [`WebSocketStream::try_send`].
     pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        self.try_send_with(message, true)
+    }
+
+    /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
+    /// sent uncompressed even when permessage-deflate is agreed: for data that is already
+    /// compressed (see [`Connection::send_with`](websock_core::Connection::send_with)).
+    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.send_with(message, false).await
+    }
+
+    /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
+    /// uncompressed even when permessage-deflate is agreed.
+    pub fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.try_send_with(message, false)
+    }
+
+    /// The send path of `send` and `send_uncompressed`.
+    async fn send_with(&mut self, message: Message, compress: bool) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_send_message(cx, &message, compress)).await
+    }
+
+    /// The send path of `try_send` and `try_send_uncompressed`.
+    fn try_send_with(&mut self, message: Message, compress: bool) -> Result<(), Error> {
         let mut st = self.handle.lock();
-        st.conn.send(message).map_err(send_error)?;
+        st.conn.send_with(message, compress).map_err(send_error)?;
         st.wake_driver();
         Ok(())
     }
@@ -386,7 +424,7 @@ impl WebSocketSender {
 
     fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         if let Some(message) = self.pending.take() {
-            match self.poll_send_message(cx, &message) {
+            match self.poll_send_message(cx, &message, true) {
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => {
@@ -483,7 +521,7 @@ impl Sink<Message> for WebSocketSender {
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
         if let Some(message) = this.pending.take() {
-            match this.poll_send_message(cx, &message) {
+            match this.poll_send_message(cx, &message, true) {
                 Poll::Ready(result) => result?,
                 Poll::Pending => {
                     this.pending = Some(message);

@@ -342,3 +342,104 @@ async fn split_halves_work_from_two_tasks_with_stream_and_sink() {
     assert!(event.was_clean);
     assert!(within(5, rx.next()).await.is_none());
 }
+
+/// A transport that counts the bytes written through it (what the peer receives).
+struct CountingStream {
+    inner: tokio::net::TcpStream,
+    written: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl tokio::io::AsyncRead for CountingStream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for CountingStream {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let std::task::Poll::Ready(Ok(n)) = polled {
+            this.written
+                .fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        }
+        polled
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_uncompressed_skips_permessage_deflate() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    let addr = echo_server().await;
+    let written = Arc::new(AtomicUsize::new(0));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let stream = CountingStream {
+        inner: tcp,
+        written: written.clone(),
+    };
+    let mut ws = within(
+        5,
+        websock_tokio::client_handshake(stream, &url(addr), ClientOptions::default()),
+    )
+    .await
+    .unwrap();
+    assert!(
+        ws.extensions().starts_with("permessage-deflate"),
+        "{}",
+        ws.extensions()
+    );
+    // 64 KiB that deflate shrinks to a few hundred bytes.
+    let message = Message::binary(vec![b'z'; 64 * 1024]);
+
+    let before = written.load(SeqCst);
+    ws.send(message.clone()).await.unwrap();
+    assert_eq!(within(5, ws.recv()).await.unwrap().unwrap(), message);
+    let compressed = written.load(SeqCst) - before;
+    assert!(compressed < 4096, "send wrote {compressed} bytes");
+
+    let before = written.load(SeqCst);
+    ws.send_uncompressed(message.clone()).await.unwrap();
+    assert_eq!(within(5, ws.recv()).await.unwrap().unwrap(), message);
+    let plain = written.load(SeqCst) - before;
+    assert!(plain > 64 * 1024, "send_uncompressed wrote {plain} bytes");
+    assert_eq!(ws.buffered_amount(), 0);
+
+    let before = written.load(SeqCst);
+    ws.try_send_uncompressed(message.clone()).unwrap();
+    assert_eq!(within(5, ws.recv()).await.unwrap().unwrap(), message);
+    assert!(written.load(SeqCst) - before > 64 * 1024);
+
+    let (mut tx, mut rx) = ws.split();
+    let before = written.load(SeqCst);
+    tx.send_uncompressed(message.clone()).await.unwrap();
+    tx.try_send_uncompressed(message.clone()).unwrap();
+    for _ in 0..2 {
+        assert_eq!(within(5, rx.recv()).await.unwrap().unwrap(), message);
+    }
+    assert!(written.load(SeqCst) - before > 2 * 64 * 1024);
+    assert_eq!(tx.buffered_amount(), 0);
+}
