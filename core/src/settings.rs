@@ -1,7 +1,7 @@
 //! The runtime-independent options of a client and a server, and what every runtime
 //! derives from them (the URL rules, the subprotocol check, the opening request, the
-//! engine [`Config`]). The runtime crates' `ClientOptions` add their transport settings
-//! (TLS) and delegate the rest here; their `ServerOptions` is [`ServerSettings`].
+//! engine [`Config`]). The runtime crates' `ClientOptions` is [`ClientSettings`] with
+//! their TLS configuration as `Tls`; their `ServerOptions` is [`ServerSettings`].
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -13,14 +13,69 @@ use crate::dom::{parse_websocket_url_with, validate_protocols, UrlOptions, WsUrl
 use crate::error::ApiError;
 use crate::handshake::ClientRequest;
 
-/// What a client asks for, and the limits and timers of its connections.
+/// The builders and the engine [`Config`] of the options both sides have (`limits`,
+/// `timeouts`, `deflate`), for the `impl` blocks of [`ClientSettings`] and
+/// [`ServerSettings`].
+macro_rules! engine_options {
+    () => {
+        /// Replaces the size limits (frames, messages, handshake, send queue).
+        pub fn limits(mut self, limits: Limits) -> Self {
+            self.limits = limits;
+            self
+        }
+
+        /// Replaces the timers (the handshake deadline, the close timeout, keepalive
+        /// pings).
+        pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+            self.timeouts = timeouts;
+            self
+        }
+
+        /// Replaces the permessage-deflate settings.
+        #[cfg(feature = "deflate")]
+        pub fn deflate(mut self, deflate: crate::deflate::DeflateConfig) -> Self {
+            self.deflate = deflate;
+            self
+        }
+
+        /// The engine configuration these settings describe.
+        pub fn config(&self) -> Config {
+            Config {
+                limits: self.limits,
+                timeouts: self.timeouts,
+                #[cfg(feature = "deflate")]
+                deflate: self.deflate,
+                ..Config::default()
+            }
+        }
+    };
+}
+
+/// What a client asks for, the limits and timers of its connections, and its transport
+/// (TLS) configuration.
+///
+/// `Tls` is the runtime's TLS configuration: the runtime crates' `ClientOptions` is
+/// `ClientSettings<Option<Arc<rustls::ClientConfig>>>` (`None`: the runtime's default,
+/// the webpki roots), or `ClientSettings<()>` when built without their `tls` feature.
+/// websock-core itself never reads it.
 ///
 /// `Default` gives: no subprotocols, no extra headers, the default [`Limits`] and
 /// [`Timeouts`] (a 10 s opening handshake, which runtimes also use to bound DNS, TCP and
-/// TLS setup; a 10 s closing handshake; no keepalive), permessage-deflate offered, and
-/// the browser's bad-port check on.
+/// TLS setup; a 10 s closing handshake; no keepalive), permessage-deflate offered, the
+/// browser's bad-port check on, and `Tls::default()` (no TLS configuration given).
+///
+/// ```
+/// use websock_core::ClientSettings;
+/// let mut options: ClientSettings = ClientSettings::default()
+///     .protocols(["chat.v2", "chat.v1"])
+///     .header("Origin", "https://example.com");
+/// options.limits.max_message_size = 1 << 20;
+/// assert_eq!(options.protocols, ["chat.v2", "chat.v1"]);
+/// let options = ClientSettings { check_bad_ports: false, ..options };
+/// assert_eq!(options.config().limits.max_message_size, 1 << 20);
+/// ```
 #[derive(Debug, Clone)]
-pub struct ClientSettings {
+pub struct ClientSettings<Tls = ()> {
     /// Subprotocols to offer (`Sec-WebSocket-Protocol`), in order of preference. Each
     /// must be a token and none may repeat (ignoring ASCII case), else `SyntaxError`.
     /// If any is offered, the server must select one of them or the handshake fails.
@@ -31,7 +86,8 @@ pub struct ClientSettings {
     pub headers: Vec<(String, String)>,
     /// Size limits (frames, messages, handshake, send queue).
     pub limits: Limits,
-    /// Timers: the opening handshake deadline, the close timeout, keepalive pings.
+    /// Timers: the opening handshake deadline (which runtimes also use to bound DNS,
+    /// TCP and TLS setup), the close timeout, keepalive pings.
     pub timeouts: Timeouts,
     /// permessage-deflate (RFC 7692): offered by default; `enabled: false` turns it off.
     #[cfg(feature = "deflate")]
@@ -39,9 +95,13 @@ pub struct ClientSettings {
     /// Refuse a URL whose explicit port is on the Fetch standard's bad-port list with
     /// `SecurityError`, as the browser does (default `true`).
     pub check_bad_ports: bool,
+    /// The transport's TLS configuration for `wss://` (for the runtime crates, the
+    /// rustls configuration, for example to trust a private CA or a self-signed
+    /// certificate; `None`: their `tls::default_client_config`, the webpki roots).
+    pub tls: Tls,
 }
 
-impl Default for ClientSettings {
+impl<Tls: Default> Default for ClientSettings<Tls> {
     fn default() -> Self {
         ClientSettings {
             protocols: Vec::new(),
@@ -51,14 +111,61 @@ impl Default for ClientSettings {
             #[cfg(feature = "deflate")]
             deflate: crate::deflate::DeflateConfig::default(),
             check_bad_ports: true,
+            tls: Tls::default(),
         }
     }
 }
 
-impl ClientSettings {
+impl<Tls: Default> ClientSettings<Tls> {
     /// The defaults (same as [`Default::default`]).
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+impl<T> ClientSettings<Option<T>> {
+    /// Sets the TLS configuration for `wss://` URLs (`tls: Some(config)`).
+    pub fn tls_config(mut self, config: T) -> Self {
+        self.tls = Some(config);
+        self
+    }
+}
+
+impl<Tls> ClientSettings<Tls> {
+    /// Adds one subprotocol to offer.
+    pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.protocols.push(protocol.into());
+        self
+    }
+
+    /// Replaces the subprotocols to offer (the `protocols` field).
+    pub fn protocols<I, S>(mut self, protocols: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.protocols = protocols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds an extra request header (the `headers` field).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    engine_options!();
+
+    /// Turns the bad-port check on or off (the `check_bad_ports` field).
+    pub fn check_bad_ports(mut self, check: bool) -> Self {
+        self.check_bad_ports = check;
+        self
+    }
+
+    /// Replaces the TLS configuration (the `tls` field).
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = tls;
+        self
     }
 
     /// The browser's URL rules ([`parse_websocket_url_with`]), with the bad-port check
@@ -93,17 +200,6 @@ impl ClientSettings {
             protocols: self.protocols.clone(),
             headers: self.headers.clone(),
             ..ClientRequest::new(url.host_header(), url.resource())
-        }
-    }
-
-    /// The engine configuration these settings describe.
-    pub fn config(&self) -> Config {
-        Config {
-            limits: self.limits,
-            timeouts: self.timeouts,
-            #[cfg(feature = "deflate")]
-            deflate: self.deflate,
-            ..Config::default()
         }
     }
 
@@ -145,35 +241,7 @@ impl ServerSettings {
         Self::default()
     }
 
-    /// Size limits (message and frame size, handshake size, send queue).
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Timers: the handshake deadline, the close timeout, and keepalive pings.
-    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
-        self
-    }
-
-    /// Replace the permessage-deflate settings.
-    #[cfg(feature = "deflate")]
-    pub fn deflate(mut self, deflate: crate::deflate::DeflateConfig) -> Self {
-        self.deflate = deflate;
-        self
-    }
-
-    /// The engine configuration these settings describe.
-    pub fn config(&self) -> Config {
-        Config {
-            limits: self.limits,
-            timeouts: self.timeouts,
-            #[cfg(feature = "deflate")]
-            deflate: self.deflate,
-            ..Config::default()
-        }
-    }
+    engine_options!();
 }
 
 #[cfg(test)]
@@ -184,7 +252,7 @@ mod tests {
 
     #[test]
     fn client_derivations() {
-        let mut s = ClientSettings::new();
+        let mut s: ClientSettings = ClientSettings::new();
         assert_eq!(s.parse_url("ws://h:25/"), Err(ApiError::Security));
         s.check_bad_ports = false;
         let url = s.parse_url("ws://h:25/a?b").unwrap();
@@ -201,8 +269,21 @@ mod tests {
     }
 
     #[test]
+    fn builders_and_tls() {
+        let s = ClientSettings::<Option<u8>>::new()
+            .protocol("a")
+            .protocols(["b", "c"])
+            .header("Origin", "o")
+            .check_bad_ports(false);
+        assert_eq!((s.protocols.len(), s.headers.len(), s.tls), (2, 1, None));
+        assert!(!s.check_bad_ports);
+        assert_eq!(s.clone().tls_config(7).tls, Some(7));
+        assert_eq!(s.tls(Some(8)).tls, Some(8));
+    }
+
+    #[test]
     fn configs_carry_limits_and_timeouts() {
-        let mut s = ClientSettings::new();
+        let mut s = ClientSettings::<()>::new();
         s.limits.max_message_size = 7;
         assert_eq!(s.config().limits.max_message_size, 7);
         let server = ServerSettings::new().limits(s.limits);

@@ -76,7 +76,7 @@ where
 
 /// Applies the URL rules with the options' bad-port choice.
 pub(crate) fn parse_url(url: &str, options: &ClientOptions) -> Result<WsUrl> {
-    options.settings().parse_url(url).map_err(Error::Url)
+    options.parse_url(url).map_err(Error::Url)
 }
 
 /// A client connection for `url`, CONNECTING, its request queued (the subprotocols
@@ -86,7 +86,7 @@ pub(crate) fn new_client(
     options: &ClientOptions,
     now: Duration,
 ) -> Result<Connection> {
-    options.settings().connection(url, now).map_err(Error::Api)
+    options.connection(url, now).map_err(Error::Api)
 }
 
 /// DNS, TCP (with `TCP_NODELAY`) and, for `wss://`, TLS.

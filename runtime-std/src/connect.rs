@@ -53,9 +53,8 @@ pub fn client_handshake<S: Transport>(
 
 /// Check the URL and subprotocols, and create the engine (time zero is "now").
 pub(crate) fn prepare(url: &str, options: &ClientOptions) -> Result<(WsUrl, Connection)> {
-    let settings = options.settings();
-    let url = settings.parse_url(url).map_err(Error::Url)?;
-    let conn = settings
+    let url = options.parse_url(url).map_err(Error::Url)?;
+    let conn = options
         .connection(&url, Duration::ZERO)
         .map_err(Error::Url)?;
     Ok((url, conn))

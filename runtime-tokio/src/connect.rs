@@ -65,14 +65,13 @@ pub(crate) fn parse_url(
     url: &str,
     options: &ClientOptions,
 ) -> Result<WsUrl, websock_core::ApiError> {
-    options.settings().parse_url(url)
+    options.parse_url(url)
 }
 
 /// A client connection for `url` (CONNECTING, its request queued), created now.
 pub(crate) fn new_client(url: &WsUrl, options: &ClientOptions) -> Result<Shared, Error> {
     let epoch = Instant::now();
     let conn = options
-        .settings()
         .connection(url, Duration::ZERO)
         .map_err(Error::Api)?;
     Ok(Shared::new(conn, epoch))
