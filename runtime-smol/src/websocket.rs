@@ -174,6 +174,8 @@ struct Shared<S> {
     inner: Mutex<Inner<S>>,
     wakers: Arc<Wakers>,
     protocol: Option<String>,
+    /// The agreed extensions, fixed once the connection is open.
+    extensions: String,
     request: Option<Request>,
     response: Option<Response>,
 }
@@ -379,6 +381,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         request: Option<Request>,
         response: Option<Response>,
     ) -> Self {
+        let extensions = conn.extensions().to_owned();
         let inner = Inner {
             conn,
             driver,
@@ -392,6 +395,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
                 inner: Mutex::new(inner),
                 wakers: Arc::default(),
                 protocol,
+                extensions,
                 request,
                 response,
             }),
@@ -432,8 +436,8 @@ macro_rules! common_methods {
         }
 
         /// The negotiated extensions, as header text (empty when none).
-        pub fn extensions(&self) -> String {
-            lock(&self.shared.inner).conn.extensions().to_owned()
+        pub fn extensions(&self) -> &str {
+            &self.shared.extensions
         }
 
         /// Payload bytes accepted by `send` and not yet written, plus those sent after

@@ -78,14 +78,23 @@ impl<S: Transport> WebSocketStream<S> {
         request: Option<Request>,
         response: Option<Response>,
     ) -> Self {
+        let agreed = {
+            let st = shared.lock();
+            Arc::new(Agreed {
+                protocol: st.conn.protocol().map(str::to_owned),
+                extensions: st.conn.extensions().to_owned(),
+            })
+        };
         WebSocketStream {
             tx: WebSocketSender {
                 shared: shared.clone(),
+                agreed: agreed.clone(),
             },
             rx: WebSocketReceiver {
                 shared,
                 reader,
                 done: false,
+                agreed,
             },
             request,
             response,
@@ -181,7 +190,7 @@ impl<S: Transport> WebSocketStream<S> {
     }
 
     /// The subprotocol agreed in the handshake, if any.
-    pub fn protocol(&self) -> Option<String> {
+    pub fn protocol(&self) -> Option<&str> {
         self.tx.protocol()
     }
 
@@ -192,8 +201,8 @@ impl<S: Transport> WebSocketStream<S> {
     }
 
     /// The negotiated extensions (header text; empty when none).
-    pub fn extensions(&self) -> String {
-        self.tx.shared.lock().conn.extensions().to_owned()
+    pub fn extensions(&self) -> &str {
+        &self.tx.agreed.extensions
     }
 
     /// The connection's state (the browser's `readyState`).
@@ -239,12 +248,14 @@ impl<S: Transport> WebSocketStream<S> {
 /// Cloning gives another sender on the same connection.
 pub struct WebSocketSender<S> {
     shared: Arc<Shared<S>>,
+    agreed: Arc<Agreed>,
 }
 
 impl<S> Clone for WebSocketSender<S> {
     fn clone(&self) -> Self {
         WebSocketSender {
             shared: self.shared.clone(),
+            agreed: self.agreed.clone(),
         }
     }
 }
@@ -366,8 +377,8 @@ impl<S: Transport> WebSocketSender<S> {
     }
 
     /// See [`WebSocketStream::protocol`].
-    pub fn protocol(&self) -> Option<String> {
-        self.shared.lock().conn.protocol().map(str::to_owned)
+    pub fn protocol(&self) -> Option<&str> {
+        self.agreed.protocol.as_deref()
     }
 
     /// See [`WebSocketStream::ready_state`].
@@ -424,6 +435,15 @@ pub struct WebSocketReceiver<S> {
     shared: Arc<Shared<S>>,
     reader: Reader,
     done: bool,
+    agreed: Arc<Agreed>,
+}
+
+/// What the opening handshake agreed, fixed for the connection's life (so the getters
+/// can lend it without taking the connection's lock).
+#[derive(Debug)]
+struct Agreed {
+    protocol: Option<String>,
+    extensions: String,
 }
 
 impl<S> fmt::Debug for WebSocketReceiver<S> {
@@ -480,8 +500,8 @@ impl<S: Transport> WebSocketReceiver<S> {
     }
 
     /// See [`WebSocketStream::protocol`].
-    pub fn protocol(&self) -> Option<String> {
-        self.shared.lock().conn.protocol().map(str::to_owned)
+    pub fn protocol(&self) -> Option<&str> {
+        self.agreed.protocol.as_deref()
     }
 
     /// See [`WebSocketStream::ready_state`].

@@ -189,7 +189,7 @@ fn callback_sees_the_request_and_selects_a_protocol() {
             .header("Origin", "https://example.com")
             .header("Authorization", "Bearer t");
         let ws = connect_with(&url(addr, "/chat?room=1"), options).unwrap();
-        assert_eq!(ws.protocol().as_deref(), Some("v1"));
+        assert_eq!(ws.protocol(), Some("v1"));
         assert_eq!(
             ws.response().unwrap().header_str("x-server"),
             Some("websock")
@@ -426,7 +426,7 @@ fn from_upgraded_takes_over_a_stream_upgraded_elsewhere() {
                 Some("chat".into()),
                 websock_std::Config::default(),
             );
-            assert_eq!(ws.protocol().as_deref(), Some("chat"));
+            assert_eq!(ws.protocol(), Some("chat"));
             assert_eq!(ws.ready_state(), ReadyState::Open);
             assert_eq!(common::echo_custom(ws), 1000);
         });

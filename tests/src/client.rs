@@ -247,7 +247,7 @@ mod smol_client {
     {
         let mut report = Report {
             protocol: ws.protocol().map(str::to_owned),
-            extensions: ws.extensions(),
+            extensions: ws.extensions().to_owned(),
             ..Report::default()
         };
         for step in &script.steps {
@@ -338,8 +338,8 @@ mod std_client {
             .tls_config(tls);
         let mut ws = connect_with(url, options).map_err(|e| format!("connect: {e}"))?;
         let mut report = Report {
-            protocol: ws.protocol(),
-            extensions: ws.extensions(),
+            protocol: ws.protocol().map(str::to_owned),
+            extensions: ws.extensions().to_owned(),
             ..Report::default()
         };
         for step in &script.steps {

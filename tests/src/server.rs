@@ -393,7 +393,7 @@ mod smol_server {
             }
         };
         rec.protocol = ws.protocol().map(str::to_owned);
-        rec.extensions = ws.extensions();
+        rec.extensions = ws.extensions().to_owned();
         while let Some(received) = ws.recv().await {
             match received {
                 Ok(message) => {
@@ -473,8 +473,8 @@ mod std_server {
                 return rec;
             }
         };
-        rec.protocol = ws.protocol();
-        rec.extensions = ws.extensions();
+        rec.protocol = ws.protocol().map(str::to_owned);
+        rec.extensions = ws.extensions().to_owned();
         while let Some(incoming) = ws.recv_incoming() {
             match incoming {
                 Ok(Incoming::Message(message)) => {
