@@ -112,7 +112,7 @@ pub mod utf8;
 
 pub use bytes::{Bytes, BytesMut};
 pub use config::{Config, Limits, Timeouts};
-pub use connection::{Connection, Role, SendError};
+pub use connection::{Connection, Decision, Role, SendError};
 pub use error::{ApiError, Error, HandshakeError, ProtocolError};
 pub use event::{CloseEvent, Event, Open};
 pub use message::{Message, MessageKind, Text};

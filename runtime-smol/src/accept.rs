@@ -4,62 +4,13 @@ use std::time::{Duration, Instant};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use websock_core::handshake::Request;
+pub use websock_core::Decision;
 use websock_core::{Config, Connection, Event, Role};
 
 use crate::driver::Driver;
 use crate::error::{Error, Result};
 use crate::options::ServerOptions;
 use crate::websocket::WebSocketStream;
-
-/// The application's answer to an upgrade request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    /// Accept with a subprotocol (one the client offered, or none) and extra response
-    /// headers (e.g. `Set-Cookie`).
-    Accept {
-        /// The selected subprotocol.
-        protocol: Option<String>,
-        /// Extra response headers.
-        headers: Vec<(String, String)>,
-    },
-    /// Reject with an HTTP error status (400-599, e.g. 403 for a foreign `Origin`),
-    /// extra headers and a body.
-    Reject {
-        /// The HTTP status.
-        status: u16,
-        /// Extra response headers.
-        headers: Vec<(String, String)>,
-        /// The response body.
-        body: Vec<u8>,
-    },
-}
-
-impl Decision {
-    /// Accept with no subprotocol and no extra headers.
-    pub fn accept() -> Decision {
-        Decision::Accept {
-            protocol: None,
-            headers: Vec::new(),
-        }
-    }
-
-    /// Accept selecting `protocol`.
-    pub fn accept_protocol(protocol: impl Into<String>) -> Decision {
-        Decision::Accept {
-            protocol: Some(protocol.into()),
-            headers: Vec::new(),
-        }
-    }
-
-    /// Reject with `status` and an empty body.
-    pub fn reject(status: u16) -> Decision {
-        Decision::Reject {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-}
 
 /// Accepts a WebSocket over `stream` (a TCP connection, a TLS stream from
 /// [`crate::tls::accept_tls`], ...) with default limits and timeouts, accepting every
@@ -142,10 +93,8 @@ where
                     let decision = decide
                         .take()
                         .map_or_else(|| Decision::reject(500), |f| f(&r));
-                    if let Err(e) = answer(&mut conn, decision) {
+                    if let Err(e) = conn.decide(decision) {
                         failure.get_or_insert(Error::Api(e));
-                        // The decision could not be encoded: tell the client.
-                        let _ = conn.reject(500, &[], b"");
                     }
                     request = Some(r);
                 }
@@ -180,15 +129,4 @@ where
         request,
         opened.response,
     ))
-}
-
-fn answer(conn: &mut Connection, decision: Decision) -> Result<(), websock_core::ApiError> {
-    match decision {
-        Decision::Accept { protocol, headers } => conn.accept(protocol.as_deref(), &headers),
-        Decision::Reject {
-            status,
-            headers,
-            body,
-        } => conn.reject(status, &headers, &body),
-    }
 }

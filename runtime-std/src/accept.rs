@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use websock_core::handshake::Request;
+pub use websock_core::Decision;
 use websock_core::{Config, Connection, Event, Role};
 
 use crate::driver::{Reader, Shared};
@@ -11,54 +12,6 @@ use crate::error::{Error, Result};
 use crate::options::ServerOptions;
 use crate::stream::Transport;
 use crate::websocket::WebSocketStream;
-
-/// A server's answer to an upgrade request (see [`accept_with`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    /// Open the connection.
-    Accept {
-        /// The subprotocol to select: one of [`Request::protocols`], or `None`.
-        protocol: Option<String>,
-        /// Extra response headers (e.g. `Set-Cookie`).
-        headers: Vec<(String, String)>,
-    },
-    /// Refuse it with an HTTP error.
-    Reject {
-        /// The status, 400-599 (e.g. 403 for a foreign `Origin`).
-        status: u16,
-        /// Extra response headers.
-        headers: Vec<(String, String)>,
-        /// The response body.
-        body: Vec<u8>,
-    },
-}
-
-impl Decision {
-    /// Accept without a subprotocol or extra headers.
-    pub fn accept() -> Self {
-        Decision::Accept {
-            protocol: None,
-            headers: Vec::new(),
-        }
-    }
-
-    /// Accept, selecting `protocol`.
-    pub fn accept_protocol(protocol: impl Into<String>) -> Self {
-        Decision::Accept {
-            protocol: Some(protocol.into()),
-            headers: Vec::new(),
-        }
-    }
-
-    /// Reject with `status` and no body.
-    pub fn reject(status: u16) -> Self {
-        Decision::Reject {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-}
 
 /// Accept a WebSocket over `stream` (an accepted `TcpStream`, a
 /// [`MaybeTlsStream`](crate::MaybeTlsStream), a `UnixStream`...), with the default
@@ -129,19 +82,7 @@ where
 
 /// Apply the application's decision; an invalid one is answered with a 500.
 fn decide<S: Transport>(shared: &Shared<S>, decision: Decision) -> Result<()> {
-    let mut st = shared.lock();
-    let result = match decision {
-        Decision::Accept { protocol, headers } => st.conn.accept(protocol.as_deref(), &headers),
-        Decision::Reject {
-            status,
-            headers,
-            body,
-        } => st.conn.reject(status, &headers, &body),
-    };
-    result.map_err(|e| {
-        let _ = st.conn.reject(500, &[], b"");
-        Error::Api(e)
-    })
+    shared.lock().conn.decide(decision).map_err(Error::Api)
 }
 
 /// Wrap a stream whose HTTP upgrade was done elsewhere (for example by hyper, after

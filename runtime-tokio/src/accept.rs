@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use websock_core::handshake::Request;
+pub use websock_core::Decision;
 use websock_core::{Config, Connection, Event, Role};
 
 use crate::driver;
@@ -13,55 +14,6 @@ use crate::error::Error;
 use crate::options::ServerOptions;
 use crate::shared::{Handle, Shared};
 use crate::websocket::WebSocketStream;
-
-/// The application's answer to an upgrade request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    /// Accept, with the chosen subprotocol (one the client offered, or none) and extra
-    /// response headers (`Set-Cookie`, ...).
-    Accept {
-        /// The subprotocol to agree on.
-        protocol: Option<String>,
-        /// Extra response headers.
-        headers: Vec<(String, String)>,
-    },
-    /// Refuse with an HTTP status (400-599), extra headers and a body.
-    Reject {
-        /// The HTTP status, e.g. 403 for a foreign Origin.
-        status: u16,
-        /// Extra response headers.
-        headers: Vec<(String, String)>,
-        /// The response body.
-        body: Vec<u8>,
-    },
-}
-
-impl Decision {
-    /// Accept with no subprotocol and no extra headers.
-    pub fn accept() -> Decision {
-        Decision::Accept {
-            protocol: None,
-            headers: Vec::new(),
-        }
-    }
-
-    /// Accept with `protocol` as the subprotocol.
-    pub fn accept_protocol(protocol: impl Into<String>) -> Decision {
-        Decision::Accept {
-            protocol: Some(protocol.into()),
-            headers: Vec::new(),
-        }
-    }
-
-    /// Reject with `status` and no body.
-    pub fn reject(status: u16) -> Decision {
-        Decision::Reject {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-}
 
 /// Accepts a WebSocket connection on `stream` (a `TcpStream`, a TLS stream, ...) with
 /// the default [`ServerOptions`], whatever the request's path, Origin or subprotocols.
@@ -103,26 +55,18 @@ where
 /// Carries out the application's decision on the waiting request.
 fn answer(handle: &Handle, decision: Decision) -> Result<(), Error> {
     let mut st = handle.lock();
-    let outcome = match decision {
-        Decision::Accept { protocol, headers } => {
-            st.conn.accept(protocol.as_deref(), &headers).map_err(|e| {
-                let _ = st.conn.reject(500, &[], b"");
-                Error::Api(e)
-            })
-        }
-        Decision::Reject {
-            status,
-            headers,
-            body,
-        } => {
-            let result = st.conn.reject(status, &headers, &body);
-            if result.is_err() {
-                let _ = st.conn.reject(500, &[], b"");
-            }
-            Err(result.map_or_else(Error::Api, |()| {
-                Error::Handshake(websock_core::HandshakeError::Rejected(status))
-            }))
-        }
+    let status = match &decision {
+        Decision::Reject { status, .. } => Some(*status),
+        Decision::Accept { .. } => None,
+    };
+    let outcome = match st.conn.decide(decision) {
+        Err(e) => Err(Error::Api(e)),
+        Ok(()) => match status {
+            Some(status) => Err(Error::Handshake(websock_core::HandshakeError::Rejected(
+                status,
+            ))),
+            None => Ok(()),
+        },
     };
     st.wake_driver();
     outcome

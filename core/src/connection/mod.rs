@@ -4,6 +4,7 @@
 
 mod commands;
 mod compression;
+mod decision;
 mod receive;
 mod send_queue;
 mod timers;
@@ -23,6 +24,7 @@ use crate::message::{MessageKind, Reassembly};
 use crate::rng::BoxRng;
 
 pub use commands::SendError;
+pub use decision::Decision;
 use receive::InFrame;
 use send_queue::SendQueue;
 use timers::{Timer, Timers};
