@@ -213,6 +213,9 @@ pub enum Error {
     KeepaliveTimeout,
     /// The transport ended without a closing handshake.
     ConnectionLost,
+    /// The transport failed (a read or write error, reported by the driver with
+    /// [`crate::Connection::handle_transport_error`]).
+    TransportFailed,
     /// The send queue overflowed (the browser's "buffer is full" failure).
     SendQueueFull,
     /// The application aborted the connection (or closed it while CONNECTING).
@@ -231,6 +234,7 @@ impl fmt::Display for Error {
             Error::CloseTimeout => f.write_str("closing handshake timed out"),
             Error::KeepaliveTimeout => f.write_str("keepalive pong not received in time"),
             Error::ConnectionLost => f.write_str("connection lost without a closing handshake"),
+            Error::TransportFailed => f.write_str("the transport failed"),
             Error::SendQueueFull => f.write_str("send queue full"),
             Error::Aborted => f.write_str("aborted by the application"),
             Error::CompressionFailed => f.write_str("compressing a message failed"),

@@ -94,6 +94,7 @@
 
 extern crate alloc;
 
+pub mod browser;
 pub mod close;
 pub mod config;
 pub mod connection;
@@ -107,12 +108,13 @@ pub mod handshake;
 pub mod mask;
 pub mod message;
 pub mod rng;
+pub mod session;
 pub mod settings;
 pub mod utf8;
 
 pub use bytes::{Bytes, BytesMut};
 pub use config::{Config, Limits, Timeouts};
-pub use connection::{Connection, Decision, Role, SendError};
+pub use connection::{Connection, Decision, Role, SendError, TrySendError};
 pub use error::{ApiError, Error, HandshakeError, ProtocolError};
 pub use event::{CloseEvent, Event, Open};
 pub use message::{Message, MessageKind, Text};

@@ -142,7 +142,7 @@ impl Connection {
         Ok(())
     }
 
-    fn check_can_send(&mut self, len: usize) -> Result<(), SendError> {
+    pub(super) fn check_can_send(&mut self, len: usize) -> Result<(), SendError> {
         match self.state {
             ReadyState::Connecting => return Err(SendError::Connecting),
             ReadyState::Closing | ReadyState::Closed => {

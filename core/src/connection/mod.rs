@@ -5,6 +5,9 @@
 mod commands;
 mod compression;
 mod decision;
+mod driving;
+#[cfg(feature = "std")]
+mod io;
 mod receive;
 mod send_queue;
 mod timers;
@@ -25,6 +28,7 @@ use crate::rng::BoxRng;
 
 pub use commands::SendError;
 pub use decision::Decision;
+pub use driving::TrySendError;
 use receive::InFrame;
 use send_queue::SendQueue;
 use timers::{Timer, Timers};
@@ -105,7 +109,9 @@ pub struct Connection {
     limits: Limits,
     timeouts: Timeouts,
     auto_pong: bool,
-    rng: BoxRng,
+    /// The random source for mask and handshake keys; drawn lazily (a server never
+    /// masks, so it never needs one).
+    rng: Option<BoxRng>,
     now: Duration,
     timers: Timers,
     events: VecDeque<Event>,
@@ -156,7 +162,7 @@ impl core::fmt::Debug for Connection {
 // Construction.
 impl Connection {
     fn new(role: Role, phase: Phase, state: ReadyState, mut config: Config, now: Duration) -> Self {
-        let rng = config.rng.take().unwrap_or_else(default_rng);
+        let rng = config.rng.take();
         let mut conn = Connection {
             role,
             phase,
@@ -218,7 +224,7 @@ impl Connection {
             now,
         );
         conn.offer_deflate(&mut request);
-        let key = crate::handshake::generate_key(&mut *conn.rng);
+        let key = crate::handshake::generate_key(conn.rng());
         let mut out = alloc::vec::Vec::new();
         request.encode(&key, &mut out)?;
         conn.send.push_raw(Bytes::from(out));
@@ -397,11 +403,16 @@ impl Connection {
         match self.role {
             Role::Client => {
                 let mut key = [0u8; 4];
-                self.rng.fill_bytes(&mut key);
+                self.rng().fill_bytes(&mut key);
                 Some(key)
             }
             Role::Server => None,
         }
+    }
+
+    /// The random source, created on first use (client role only).
+    fn rng(&mut self) -> &mut dyn crate::rng::Rng {
+        &mut **self.rng.get_or_insert_with(default_rng)
     }
 
     /// Queue our Close frame (once).

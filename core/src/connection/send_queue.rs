@@ -133,6 +133,18 @@ impl SendQueue {
         n
     }
 
+    /// Appends shared handles to the segments to write next, oldest first; returns their
+    /// total length.
+    pub(crate) fn owned_segments(&mut self, out: &mut alloc::vec::Vec<Bytes>) -> usize {
+        self.flush_staging();
+        let mut total = 0;
+        for seg in &self.segments {
+            total += seg.len();
+            out.push(seg.clone());
+        }
+        total
+    }
+
     /// The transport took `n` bytes from the front.
     pub(crate) fn advance(&mut self, mut n: usize) {
         self.flush_staging();

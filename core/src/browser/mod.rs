@@ -1,0 +1,120 @@
+//! The browser socket: the state and rules behind every runtime's `WebSocket` face,
+//! decided once.
+//!
+//! * [`BrowserSocket`]: `url`, `binaryType`, the `send` / `close` rules, what happens
+//!   when the last handle goes away, and the engine events shaped as the browser's,
+//!   one at a time;
+//! * [`EventQueue`]: the events no handler took, bounded by count **and** bytes (an
+//!   empty message costs its bookkeeping), so a slow reader stops the reading;
+//! * [`Handlers`]: the `on*` slots, called outside every lock (take, call, restore),
+//!   a panicking handler contained (with `std`), all of them dropped after the close
+//!   event.
+//!
+//! A runtime keeps these beside its [`Connection`] and moves bytes, time and wake-ups.
+
+mod handlers;
+mod queue;
+
+use alloc::string::String;
+use core::time::Duration;
+
+use crate::connection::{Connection, SendError};
+use crate::dom::{
+    close_frame_code, validate_close_args, BinaryType, BrowserEvent, MessageData, ReadyState,
+};
+use crate::error::ApiError;
+use crate::message::Message;
+
+pub use handlers::{Call, Handlers};
+pub use queue::EventQueue;
+
+/// The browser socket's own state: `url` and `binaryType`, plus its rules as methods
+/// that act on the [`Connection`].
+#[derive(Debug, Clone)]
+pub struct BrowserSocket {
+    url: String,
+    binary_type: BinaryType,
+}
+
+impl BrowserSocket {
+    /// A socket for `url` (the parsed, serialized URL), `binaryType` `"blob"`.
+    pub fn new(url: impl Into<String>) -> BrowserSocket {
+        BrowserSocket {
+            url: url.into(),
+            binary_type: BinaryType::default(),
+        }
+    }
+
+    /// `url`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `binaryType`.
+    pub fn binary_type(&self) -> BinaryType {
+        self.binary_type
+    }
+
+    /// Sets `binaryType`; it applies to messages shaped from now on.
+    pub fn set_binary_type(&mut self, binary_type: BinaryType) {
+        self.binary_type = binary_type;
+    }
+
+    /// `send(data)`: `InvalidStateError` while CONNECTING. Once CLOSING or CLOSED the
+    /// data is dropped and its length added to `bufferedAmount`, without an error. If
+    /// the send buffer ([`crate::Limits::max_send_queue`]) would overflow, the
+    /// connection fails (error, then close 1006), as a browser's does.
+    pub fn send(conn: &mut Connection, data: impl Into<MessageData>) -> Result<(), ApiError> {
+        match conn.send(Message::from(data.into())) {
+            Ok(()) | Err(SendError::Closed) => Ok(()),
+            Err(SendError::Full) => {
+                conn.abort();
+                Ok(())
+            }
+            Err(e) => Err(e.as_api_error().unwrap_or(ApiError::InvalidState)),
+        }
+    }
+
+    /// `close(code, reason)`: `InvalidAccessError` for a code other than 1000 or
+    /// 3000-4999, `SyntaxError` for a reason over 123 UTF-8 bytes. Starts the closing
+    /// handshake (a reason without a code is sent with 1000), fails a connection still
+    /// CONNECTING, and does nothing once CLOSING or CLOSED.
+    pub fn close(
+        conn: &mut Connection,
+        now: Duration,
+        code: Option<u16>,
+        reason: Option<&str>,
+    ) -> Result<(), ApiError> {
+        validate_close_args(code, reason)?;
+        conn.close(now, close_frame_code(code, reason), reason.unwrap_or(""))
+    }
+
+    /// The last handle went away: an OPEN connection is closed with 1001 (going away),
+    /// a CONNECTING one is failed; CLOSING or CLOSED ones finish on their own.
+    pub fn last_handle_dropped(conn: &mut Connection, now: Duration) {
+        match conn.ready_state() {
+            ReadyState::Open => {
+                let _ = conn.close(now, Some(crate::close::GOING_AWAY), "");
+            }
+            ReadyState::Connecting => conn.abort(),
+            ReadyState::Closing | ReadyState::Closed => {}
+        }
+    }
+
+    /// The engine's next event shaped as the browser's (`None`: nothing yet). Call it
+    /// only when the event can be delivered (a handler is free, or
+    /// [`EventQueue::has_room`]): the engine processes later input only as events are
+    /// taken, so a handler's answer to a message goes out before later frames are acted
+    /// on.
+    pub fn next_event(&self, conn: &mut Connection) -> Option<BrowserEvent> {
+        loop {
+            let event = conn.poll_event()?;
+            if let Some(event) = BrowserEvent::from_event(event, self.binary_type) {
+                return Some(event);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,219 @@
+//! The idiomatic session: what every Rust-shaped API (async `recv`/`send`, `Stream` and
+//! `Sink`, a blocking iterator) needs on top of a [`Connection`], decided once.
+//!
+//! * [`Incoming`]: what `recv` yields (a message, or a ping or pong for information);
+//! * [`Session::poll_received`]: the event → incoming mapping, with one rule for
+//!   failures (reported once, then the end) and the close event kept;
+//! * [`Agreed`]: what the opening handshake agreed (subprotocol, extensions, the
+//!   request and response heads), fixed once the connection is open;
+//! * [`Session::open`]: the handshake's outcome for a waiting caller (open, or why not);
+//! * [`Session::park`] / [`Session::unpark`]: the message a `Sink` accepted while the
+//!   send queue was full;
+//! * [`Error`] (with `std`): the one error vocabulary of the runtime adapters, and the
+//!   rule for when a transport's own error replaces the engine's.
+
+#[cfg(feature = "std")]
+mod error;
+
+use alloc::string::String;
+use bytes::Bytes;
+
+use crate::connection::{Connection, TrySendError};
+use crate::event::{CloseEvent, Event, Open};
+use crate::handshake::{Request, Response};
+use crate::message::Message;
+use crate::SendError;
+
+#[cfg(feature = "std")]
+pub use error::{Error, Result};
+
+/// Something received: a data message, or a control frame reported for information
+/// (pings are answered by the engine).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A complete text or binary message.
+    Message(Message),
+    /// A ping arrived (the pong is already queued).
+    Ping(Bytes),
+    /// A pong arrived (an answer to a ping we sent, or to a keepalive ping).
+    Pong(Bytes),
+}
+
+/// What the opening handshake agreed, fixed once the connection is open.
+#[derive(Debug, Clone, Default)]
+pub struct Agreed {
+    /// The subprotocol the server selected, if any.
+    pub protocol: Option<String>,
+    /// The negotiated extensions, as the server's `Sec-WebSocket-Extensions` text
+    /// (empty when none).
+    pub extensions: String,
+    /// Server role: the client's upgrade request.
+    pub request: Option<Request>,
+    /// Client role: the server's `101` response.
+    pub response: Option<Response>,
+}
+
+impl Agreed {
+    /// What an [`Open`] event reports, with the request the server accepted (if any).
+    pub fn new(open: Open, request: Option<Request>) -> Agreed {
+        Agreed {
+            protocol: open.protocol,
+            extensions: open.extensions,
+            request,
+            response: open.response,
+        }
+    }
+}
+
+/// What [`Session::poll_received`] found.
+#[derive(Debug)]
+pub enum Received {
+    /// The next message, ping or pong.
+    Incoming(Incoming),
+    /// The connection failed (reported once; [`Received::End`] follows).
+    Failed(crate::Error),
+    /// The connection is closed: nothing more will arrive (see [`Session::close_event`]).
+    End,
+}
+
+/// The handshake's outcome, from [`Session::open`].
+#[derive(Debug)]
+pub enum Opening {
+    /// Server role: a valid request waits for the application's decision
+    /// ([`Connection::decide`]).
+    Request(Request),
+    /// The connection is open.
+    Open(Agreed),
+    /// The handshake failed.
+    Failed(crate::Error),
+    /// The connection closed before opening (closed or aborted by the application).
+    Closed,
+}
+
+/// Session state kept beside a [`Connection`] by an idiomatic API.
+///
+/// One rule for what a receiver sees, in every runtime: the messages, pings and pongs
+/// in order; then, if the connection failed, the failure once; then the end, for ever.
+/// The close event is kept for [`close_event`](Self::close_event) (it is also what a
+/// `close()` that waits returns).
+#[derive(Debug, Default)]
+pub struct Session {
+    close: Option<CloseEvent>,
+    ended: bool,
+    parked: Option<(Message, bool)>,
+    /// Server role: the request reported by [`Session::open`], for [`Agreed::request`].
+    request: Option<Request>,
+}
+
+impl Session {
+    /// A session for a connection whose handshake is done or under way.
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    /// Takes engine events until the handshake's outcome. `None`: nothing yet (feed the
+    /// engine more input or time, then call again).
+    pub fn open(&mut self, conn: &mut Connection) -> Option<Opening> {
+        loop {
+            match conn.poll_event()? {
+                Event::Request(request) => {
+                    self.request = Some(request.clone());
+                    return Some(Opening::Request(request));
+                }
+                Event::Open(open) => {
+                    return Some(Opening::Open(Agreed::new(open, self.request.take())))
+                }
+                Event::Error(e) => return Some(Opening::Failed(e)),
+                Event::Close(c) => {
+                    self.close = Some(c);
+                    self.ended = true;
+                    return Some(Opening::Closed);
+                }
+                Event::Message(_) | Event::Ping(_) | Event::Pong(_) => {}
+            }
+        }
+    }
+
+    /// The next thing for the receiver. `None`: nothing yet (feed the engine more input
+    /// or time, then call again).
+    pub fn poll_received(&mut self, conn: &mut Connection) -> Option<Received> {
+        if self.ended {
+            return Some(Received::End);
+        }
+        loop {
+            let incoming = match conn.poll_event()? {
+                Event::Message(m) => Incoming::Message(m),
+                Event::Ping(p) => Incoming::Ping(p),
+                Event::Pong(p) => Incoming::Pong(p),
+                Event::Error(e) => return Some(Received::Failed(e)),
+                Event::Close(c) => {
+                    self.close = Some(c);
+                    self.ended = true;
+                    return Some(Received::End);
+                }
+                Event::Open(_) | Event::Request(_) => continue,
+            };
+            return Some(Received::Incoming(incoming));
+        }
+    }
+
+    /// Takes events until the close event, dropping what arrives meanwhile (the caller
+    /// closed the connection and waits for the end). Returns the close event once the
+    /// connection is closed.
+    pub fn advance_to_close(&mut self, conn: &mut Connection) -> Option<CloseEvent> {
+        while !self.ended {
+            match conn.poll_event()? {
+                Event::Close(c) => {
+                    self.close = Some(c);
+                    self.ended = true;
+                }
+                _ => continue,
+            }
+        }
+        self.close.clone()
+    }
+
+    /// Whether the receiver has seen the end (the close event was taken).
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// The close code, reason and cleanliness, once the close event was taken.
+    pub fn close_event(&self) -> Option<&CloseEvent> {
+        self.close.as_ref()
+    }
+
+    /// Parks a message a `Sink` accepted while the send queue was full (replacing none:
+    /// a `Sink` accepts one item per `poll_ready`).
+    pub fn park(&mut self, message: Message, compress: bool) {
+        self.parked = Some((message, compress));
+    }
+
+    /// Whether a message is parked.
+    pub fn has_parked(&self) -> bool {
+        self.parked.is_some()
+    }
+
+    /// Queues the parked message, if any. `Ok(true)` once nothing is parked; `Ok(false)`
+    /// while the queue is still full (it stays parked); a refusal other than
+    /// [`SendError::Full`] drops it and is returned.
+    pub fn unpark(&mut self, conn: &mut Connection) -> core::result::Result<bool, SendError> {
+        let Some((message, compress)) = self.parked.take() else {
+            return Ok(true);
+        };
+        match conn.try_send(message, compress) {
+            Ok(()) => Ok(true),
+            Err(TrySendError {
+                error: SendError::Full,
+                message,
+            }) => {
+                self.parked = Some((message, compress));
+                Ok(false)
+            }
+            Err(e) => Err(e.error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
