@@ -116,5 +116,3 @@ impl BrowserSocket {
     }
 }
 
-#[cfg(test)]
-mod tests;

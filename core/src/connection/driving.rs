@@ -37,15 +37,16 @@ impl std::error::Error for TrySendError {}
 impl Connection {
     /// Whether the driver should read from the transport now.
     ///
-    /// False once the read side ended or the connection is finished, while events wait
-    /// for [`poll_event`](Self::poll_event) (received data stays in the transport: that
+    /// False once the read side ended or the connection is finished, while events (or
+    /// input held back after a message) wait for [`poll_event`](Self::poll_event)
+    /// (received data stays in the transport: that
     /// is how backpressure reaches TCP), and while the connection is OPEN with its send
     /// queue over [`Limits::max_send_queue`](crate::Limits::max_send_queue) (a peer that
     /// does not read what it asked for gets no more of our attention until it does).
     /// While CLOSING or CLOSED the send queue does not stop reading, so the peer's
     /// Close and end of stream are always seen.
     pub fn wants_read(&self) -> bool {
-        if self.finished || self.eof || !self.events.is_empty() {
+        if self.finished || self.eof || !self.events.is_empty() || self.input_held {
             return false;
         }
         self.state != ReadyState::Open || self.send.len() < self.limits.max_send_queue

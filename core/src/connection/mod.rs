@@ -125,6 +125,9 @@ pub struct Connection {
     sending_fragmented: Option<MessageKind>,
     discarded_after_close: usize,
     keepalive_seq: u64,
+    /// Processing stopped after a message with complete input left behind; it resumes
+    /// when the events are taken.
+    input_held: bool,
 
     close_sent: bool,
     close_received: bool,
@@ -182,6 +185,7 @@ impl Connection {
             sending_fragmented: None,
             discarded_after_close: 0,
             keepalive_seq: 0,
+            input_held: false,
             close_sent: false,
             close_received: false,
             shutdown_requested: false,

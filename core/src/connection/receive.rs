@@ -154,6 +154,7 @@ impl Connection {
 
     /// Process buffered input; with `hold`, stop after a completed data message.
     pub(super) fn process_input(&mut self, hold: bool) {
+        self.input_held = false;
         loop {
             let events_before = self.events.len();
             let progressed = match self.phase {
@@ -176,6 +177,7 @@ impl Connection {
                 && self.events.len() > events_before
                 && matches!(self.events.back(), Some(Event::Message(_)))
             {
+                self.input_held = true;
                 return;
             }
         }

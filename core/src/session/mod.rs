@@ -215,5 +215,3 @@ impl Session {
     }
 }
 
-#[cfg(test)]
-mod tests;
