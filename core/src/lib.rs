@@ -9,19 +9,59 @@
 //!
 //! # The driver loop
 //!
-//! A [`Connection`] has inputs, commands, outputs and getters. A driver is one short loop:
+//! A [`Connection`] has inputs, commands, outputs and getters. A driver repeats one
+//! short loop until nothing makes progress, then waits:
 //!
 //! ```text
 //! loop {
-//!     write what poll_transmit offers (one vectored write); advance_transmit(written)
-//!     hand every poll_event to the application
-//!     if should_shutdown(): shut the transport's write side down (once)
+//!     while wants_write(): write what poll_transmit offers (one vectored write),
+//!                          advance_transmit(n)                 (std: write_to)
+//!                          would block -> stop, wait for writable
+//!     hand every poll_event to the application (its commands may queue more to write)
+//!     if should_shutdown(): shut the transport's write side down, once
 //!     if is_finished(): drop the transport, stop
-//!     wait for: readable bytes | the deadline from poll_timeout | an application command
-//!         bytes -> handle_input(now, bytes)   eof -> handle_eof(now)
-//!         deadline -> handle_timeout(now)     command -> send / close / ...
+//!     if wants_read(): read into receive_buffer() -> handle_received(now) (std: read_from)
+//!                      end of stream -> handle_eof(now)
+//!                      an I/O error  -> handle_transport_error(now)   (1006)
+//!     nothing progressed? wait for: readable (if wants_read) | writable (if wants_write)
+//!                         | the deadline from poll_timeout -> handle_timeout(now)
+//!                         | an application command
 //! }
 //! ```
+//!
+//! * **Wait for writable too.** With non-blocking I/O a write can take part of what is
+//!   offered; the rest stays queued ([`Connection::wants_write`]) until the transport is
+//!   writable again. A driver that waits only for readable never writes an echo.
+//! * **Loop until no progress.** Taking an event can release held-back input (the
+//!   engine stops after each message so the application can answer it first), and a
+//!   command queues bytes: go round again before waiting.
+//! * **Re-read [`Connection::poll_timeout`] after every call**: any input, command or
+//!   timer may arm, move or stop a deadline.
+//! * **Backpressure**: [`Connection::wants_read`] is false while events wait for the
+//!   application or the send queue is over its limit; stop reading then, and TCP slows
+//!   the peer down.
+//! * **The end**: after [`Connection::should_shutdown`], keep reading until end of stream;
+//!   that drain is bounded by the close timeout ([`Timeouts::close`]), after which the
+//!   connection is finished.
+//! * **Time** is a `Duration` since an epoch of the driver's choosing; one epoch may
+//!   serve every connection of a driver.
+//! * **Completion-based I/O** (io_uring): [`Connection::poll_transmit_owned`] hands out
+//!   the queued bytes as shared [`Bytes`], and [`Connection::take_receive_buffer`] /
+//!   [`Connection::handle_received_owned`] lend and adopt an owned receive buffer.
+//!
+//! `examples/mio_echo.rs` is this loop over mio for many connections on one thread, in
+//! under 150 lines: the reference for embedding the engine in a runtime of your own
+//! (`cargo run --release -p websock-core --example mio_echo -- 127.0.0.1:9001`).
+//!
+//! # Layers above the connection
+//!
+//! * [`session`]: what an idiomatic API (`recv`, `send`, `Stream`/`Sink`, an iterator)
+//!   needs: [`session::Incoming`], the event → incoming mapping (a failure once, then
+//!   the end), the close event, what the handshake agreed, a `Sink`'s parked message,
+//!   and the runtime adapters' one error type.
+//! * [`browser`]: what the browser's `WebSocket` face needs: `url`, `binaryType`, the
+//!   `send` / `close` rules, the event queue bounded by count and bytes, the `on*`
+//!   handlers, and closing with 1001 when the last handle goes away.
 //!
 //! Here is that loop with an in-memory "transport": a client and a server talking to each
 //! other, with simulated time.

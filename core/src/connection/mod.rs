@@ -73,35 +73,33 @@ const RECV_CHUNK: usize = 8 << 10;
 /// the driver picks (for example the `Instant` at which it created the connection);
 /// it must not go backwards.
 ///
-/// Its methods come in four groups, in this order below:
+/// Its methods come in four groups:
 ///
 /// * **inputs**: [`handle_input`](Self::handle_input) (or
 ///   [`receive_buffer`](Self::receive_buffer) + [`handle_received`](Self::handle_received)
-///   to read straight into the engine's buffer), [`handle_eof`](Self::handle_eof),
+///   to read straight into the engine's buffer; [`read_from`](Self::read_from) for a
+///   `std::io::Read`; [`take_receive_buffer`](Self::take_receive_buffer) +
+///   [`handle_received_owned`](Self::handle_received_owned) for completion-based I/O),
+///   [`handle_eof`](Self::handle_eof), [`handle_transport_error`](Self::handle_transport_error),
 ///   [`handle_timeout`](Self::handle_timeout);
-/// * **commands**: [`send`](Self::send), [`send_fragment`](Self::send_fragment),
-///   [`ping`](Self::ping), [`pong`](Self::pong), [`close`](Self::close),
-///   [`accept`](Self::accept), [`reject`](Self::reject), [`abort`](Self::abort);
-/// * **outputs**: [`poll_event`](Self::poll_event), [`poll_transmit`](Self::poll_transmit)
-///   with [`advance_transmit`](Self::advance_transmit), [`poll_timeout`](Self::poll_timeout),
-///   [`should_shutdown`](Self::should_shutdown), [`is_finished`](Self::is_finished);
+/// * **commands**: [`send`](Self::send), [`send_with`](Self::send_with),
+///   [`try_send`](Self::try_send) (hands a refused message back),
+///   [`send_fragment`](Self::send_fragment), [`ping`](Self::ping), [`pong`](Self::pong),
+///   [`close`](Self::close), [`decide`](Self::decide) ([`accept`](Self::accept) /
+///   [`reject`](Self::reject)), [`abort`](Self::abort);
+/// * **outputs**: [`poll_event`](Self::poll_event), [`wants_read`](Self::wants_read),
+///   [`wants_write`](Self::wants_write), [`poll_transmit`](Self::poll_transmit) with
+///   [`advance_transmit`](Self::advance_transmit) (or [`write_to`](Self::write_to), or
+///   [`poll_transmit_owned`](Self::poll_transmit_owned)), [`transmit_len`](Self::transmit_len),
+///   [`poll_timeout`](Self::poll_timeout), [`should_shutdown`](Self::should_shutdown),
+///   [`is_finished`](Self::is_finished);
 /// * **getters**: [`ready_state`](Self::ready_state),
 ///   [`buffered_amount`](Self::buffered_amount), [`protocol`](Self::protocol),
-///   [`extensions`](Self::extensions), [`url`](Self::url).
+///   [`extensions`](Self::extensions), [`url`](Self::url),
+///   [`send_queue_len`](Self::send_queue_len), [`receive_buffered`](Self::receive_buffered).
 ///
-/// # The driver loop
-///
-/// ```text
-/// loop {
-///     write what poll_transmit offers (one vectored write); advance_transmit(written)
-///     hand every poll_event to the application
-///     if should_shutdown(): shut the transport's write side down (once)
-///     if is_finished(): drop the transport, stop
-///     wait for: readable bytes | the deadline from poll_timeout | an application command
-///         bytes -> handle_input(now, bytes)   eof -> handle_eof(now)
-///         deadline -> handle_timeout(now)     command -> send / close / ...
-/// }
-/// ```
+/// The driver loop, its rules for non-blocking I/O and a complete driver over mio are
+/// in the [crate documentation](crate#the-driver-loop).
 pub struct Connection {
     role: Role,
     phase: Phase,
