@@ -72,9 +72,6 @@ pub enum ProtocolError {
     MaskedFrame,
     /// A 64-bit payload length with its most significant bit set. 1002.
     InvalidLength,
-    /// A non-minimal length encoding. Tolerated by default; reported only if a stricter
-    /// configuration asks for it. 1002.
-    NonMinimalLength,
     /// A close frame whose body is exactly one byte. 1002.
     InvalidCloseBody,
     /// A close code that may not appear on the wire (0-999, 1004-1006, 1015, 1016-2999, 5000+). 1002.
@@ -87,8 +84,6 @@ pub enum ProtocolError {
     MessageTooLarge,
     /// A message split into more fragments than the configured maximum. 1009.
     TooManyFragments,
-    /// Data arrived after the peer's Close frame. 1002.
-    DataAfterClose,
     /// permessage-deflate: a compressed message is not valid DEFLATE data. 1007.
     InvalidCompressedData,
 }
@@ -117,14 +112,12 @@ impl ProtocolError {
             ProtocolError::UnmaskedFrame => "unmasked client frame",
             ProtocolError::MaskedFrame => "masked server frame",
             ProtocolError::InvalidLength => "invalid payload length",
-            ProtocolError::NonMinimalLength => "non-minimal payload length",
             ProtocolError::InvalidCloseBody => "invalid close frame body",
             ProtocolError::InvalidCloseCode => "invalid close code",
             ProtocolError::InvalidUtf8 => "invalid UTF-8",
             ProtocolError::FrameTooLarge => "frame too large",
             ProtocolError::MessageTooLarge => "message too large",
             ProtocolError::TooManyFragments => "too many fragments",
-            ProtocolError::DataAfterClose => "data after close",
             ProtocolError::InvalidCompressedData => "invalid compressed data",
         }
     }
@@ -216,7 +209,8 @@ pub enum Error {
     /// The transport failed (a read or write error, reported by the driver with
     /// [`crate::Connection::handle_transport_error`]).
     TransportFailed,
-    /// The send queue overflowed (the browser's "buffer is full" failure).
+    /// The browser face's send buffer overflowed (the browser's "buffer is full"
+    /// failure: the connection is closed without a closing handshake).
     SendQueueFull,
     /// The application aborted the connection (or closed it while CONNECTING).
     Aborted,

@@ -148,6 +148,7 @@ pub mod handshake;
 pub mod mask;
 pub mod message;
 pub mod rng;
+mod role;
 pub mod session;
 pub mod settings;
 pub mod utf8;

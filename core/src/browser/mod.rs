@@ -68,7 +68,7 @@ impl BrowserSocket {
         match conn.send(Message::from(data.into())) {
             Ok(()) | Err(SendError::Closed) => Ok(()),
             Err(SendError::Full) => {
-                conn.abort();
+                conn.overflow();
                 Ok(())
             }
             Err(e) => Err(e.as_api_error().unwrap_or(ApiError::InvalidState)),
@@ -115,4 +115,3 @@ impl BrowserSocket {
         }
     }
 }
-

@@ -33,14 +33,7 @@ use receive::InFrame;
 use send_queue::SendQueue;
 use timers::{Timer, Timers};
 
-/// Which end of the connection this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Sends the opening request and masks its frames.
-    Client,
-    /// Answers the opening request; its frames are unmasked.
-    Server,
-}
+pub use crate::role::Role;
 
 /// Where the connection is in its life.
 #[derive(Debug)]
@@ -128,7 +121,6 @@ pub struct Connection {
     input_held: bool,
 
     close_sent: bool,
-    close_received: bool,
     shutdown_requested: bool,
     eof: bool,
     finished: bool,
@@ -185,7 +177,6 @@ impl Connection {
             keepalive_seq: 0,
             input_held: false,
             close_sent: false,
-            close_received: false,
             shutdown_requested: false,
             eof: false,
             finished: false,
@@ -470,6 +461,13 @@ impl Connection {
         }
         self.events.push_back(Event::Error(error));
         self.closed(crate::close::ABNORMAL, String::new(), false);
+    }
+
+    /// The browser face's send buffer is full: fail the connection without a closing
+    /// handshake.
+    pub(crate) fn overflow(&mut self) {
+        self.fail(Error::SendQueueFull, None);
+        self.abandon();
     }
 
     /// Drop the transport at once: nothing more will be written.

@@ -455,7 +455,6 @@ impl Connection {
             Ok(b) => b,
             Err(e) => return self.protocol_error(e),
         };
-        self.close_received = true;
         let code = body.reported_code();
         let reason = body.reason.to_string();
         if !self.close_sent {

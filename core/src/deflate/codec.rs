@@ -11,7 +11,7 @@ use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, 
 
 use super::error::{CompressError, InflateError};
 use super::params::DeflateParams;
-use crate::connection::Role;
+use crate::role::Role;
 
 /// The four octets a sync flush ends with. The sender removes them from the end of a
 /// message (RFC 7692 §7.2.1); the receiver appends them before inflating (§7.2.2).

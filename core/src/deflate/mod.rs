@@ -126,7 +126,7 @@ pub use params::{
     EXTENSION_NAME, MAX_WINDOW_BITS, MIN_WINDOW_BITS,
 };
 
-use crate::connection::Role;
+use crate::role::Role;
 use crate::error::ProtocolError;
 use crate::frame::OpCode;
 

@@ -30,7 +30,7 @@
 use alloc::string::ToString;
 
 use super::error::DeflateNegotiationError;
-use crate::connection::Role;
+use crate::role::Role;
 use crate::handshake::ExtensionOffer;
 
 /// The extension's registered name.
