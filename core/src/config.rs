@@ -76,6 +76,11 @@ pub struct Config {
     pub rng: Option<BoxRng>,
     /// Reply to pings automatically (default true). Pings are reported either way.
     pub auto_pong: bool,
+    /// Report messages that arrive after we sent Close and before the peer's Close
+    /// (default true: RFC 6455 lets the peer finish what it was sending, and the
+    /// idiomatic APIs deliver it). The browser face turns it off: a browser drops
+    /// messages once its socket is CLOSING.
+    pub receive_after_close: bool,
     /// permessage-deflate (RFC 7692): offered by clients and accepted by servers by
     /// default; see [`crate::deflate::DeflateConfig`].
     #[cfg(feature = "deflate")]
@@ -89,6 +94,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             rng: None,
             auto_pong: true,
+            receive_after_close: true,
             #[cfg(feature = "deflate")]
             deflate: crate::deflate::DeflateConfig::default(),
         }
@@ -102,6 +108,7 @@ impl core::fmt::Debug for Config {
             .field("timeouts", &self.timeouts)
             .field("rng", &self.rng.as_ref().map(|_| "custom"))
             .field("auto_pong", &self.auto_pong)
+            .field("receive_after_close", &self.receive_after_close)
             .finish_non_exhaustive()
     }
 }

@@ -62,7 +62,8 @@ macro_rules! engine_options {
 /// `Default` gives: no subprotocols, no extra headers, the default [`Limits`] and
 /// [`Timeouts`] (a 10 s opening handshake, which runtimes also use to bound DNS, TCP and
 /// TLS setup; a 10 s closing handshake; no keepalive), permessage-deflate offered, the
-/// browser's bad-port check on, and `Tls::default()` (no TLS configuration given).
+/// browser's bad-port check left to the face (on for the browser `WebSocket`, off for
+/// `connect`), and `Tls::default()` (no TLS configuration given).
 ///
 /// ```
 /// use websock_core::ClientSettings;
@@ -71,7 +72,7 @@ macro_rules! engine_options {
 ///     .header("Origin", "https://example.com");
 /// options.limits.max_message_size = 1 << 20;
 /// assert_eq!(options.protocols, ["chat.v2", "chat.v1"]);
-/// let options = ClientSettings { check_bad_ports: false, ..options };
+/// let options = ClientSettings { check_bad_ports: Some(false), ..options };
 /// assert_eq!(options.config().limits.max_message_size, 1 << 20);
 /// ```
 #[derive(Debug, Clone)]
@@ -93,8 +94,11 @@ pub struct ClientSettings<Tls = ()> {
     #[cfg(feature = "deflate")]
     pub deflate: crate::deflate::DeflateConfig,
     /// Refuse a URL whose explicit port is on the Fetch standard's bad-port list with
-    /// `SecurityError`, as the browser does (default `true`).
-    pub check_bad_ports: bool,
+    /// `SecurityError`, as the browser does. `None` (the default) leaves it to the face:
+    /// on for the browser `WebSocket` ([`parse_browser_url`](Self::parse_browser_url),
+    /// the seeds' rule), off for the idiomatic `connect` ([`parse_url`](Self::parse_url):
+    /// a Rust client to port 6000 must work). `Some(_)` decides for both.
+    pub check_bad_ports: Option<bool>,
     /// The transport's TLS configuration for `wss://` (for the runtime crates, the
     /// rustls configuration, for example to trust a private CA or a self-signed
     /// certificate; `None`: their `tls::default_client_config`, the webpki roots).
@@ -110,7 +114,7 @@ impl<Tls: Default> Default for ClientSettings<Tls> {
             timeouts: Timeouts::default(),
             #[cfg(feature = "deflate")]
             deflate: crate::deflate::DeflateConfig::default(),
-            check_bad_ports: true,
+            check_bad_ports: None,
             tls: Tls::default(),
         }
     }
@@ -156,9 +160,9 @@ impl<Tls> ClientSettings<Tls> {
 
     engine_options!();
 
-    /// Turns the bad-port check on or off (the `check_bad_ports` field).
+    /// Turns the bad-port check on or off for both faces (the `check_bad_ports` field).
     pub fn check_bad_ports(mut self, check: bool) -> Self {
-        self.check_bad_ports = check;
+        self.check_bad_ports = Some(check);
         self
     }
 
@@ -168,20 +172,29 @@ impl<Tls> ClientSettings<Tls> {
         self
     }
 
-    /// The browser's URL rules ([`parse_websocket_url_with`]), with the bad-port check
-    /// as configured.
+    /// The idiomatic `connect`'s URL rules: the browser's ([`parse_websocket_url_with`]),
+    /// with the bad-port check only if [`check_bad_ports`](Self::check_bad_ports) asks.
     ///
     /// # Errors
     ///
     /// `SyntaxError` for a URL that does not parse, another scheme, or a fragment;
     /// `SecurityError` for a blocked port (if checked).
     pub fn parse_url(&self, url: &str) -> Result<WsUrl, ApiError> {
-        parse_websocket_url_with(
-            url,
-            UrlOptions {
-                check_bad_ports: self.check_bad_ports,
-            },
-        )
+        self.parse_url_checking(url, self.check_bad_ports.unwrap_or(false))
+    }
+
+    /// The browser `WebSocket` constructor's URL rules: as [`parse_url`](Self::parse_url),
+    /// but the bad-port check is on unless turned off.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse_url`](Self::parse_url).
+    pub fn parse_browser_url(&self, url: &str) -> Result<WsUrl, ApiError> {
+        self.parse_url_checking(url, self.check_bad_ports.unwrap_or(true))
+    }
+
+    fn parse_url_checking(&self, url: &str, check_bad_ports: bool) -> Result<WsUrl, ApiError> {
+        parse_websocket_url_with(url, UrlOptions { check_bad_ports })
     }
 
     /// The browser's rules for the subprotocol list ([`validate_protocols`]).
@@ -214,6 +227,23 @@ impl<Tls> ClientSettings<Tls> {
     pub fn connection(&self, url: &WsUrl, now: Duration) -> Result<Connection, ApiError> {
         self.validate_protocols()?;
         Ok(Connection::client(self.request(url), self.config(), now)?.with_url(url.as_str()))
+    }
+
+    /// The browser `WebSocket`'s connection for `url` (checked by
+    /// [`parse_browser_url`](Self::parse_browser_url)): as
+    /// [`connection`](Self::connection), with the browser's rule that messages arriving
+    /// once the socket is CLOSING are dropped ([`Config::receive_after_close`] off).
+    ///
+    /// # Errors
+    ///
+    /// As [`connection`](Self::connection).
+    pub fn browser_connection(&self, url: &WsUrl, now: Duration) -> Result<Connection, ApiError> {
+        self.validate_protocols()?;
+        let config = Config {
+            receive_after_close: false,
+            ..self.config()
+        };
+        Ok(Connection::client(self.request(url), config, now)?.with_url(url.as_str()))
     }
 }
 
@@ -253,8 +283,15 @@ mod tests {
     #[test]
     fn client_derivations() {
         let mut s: ClientSettings = ClientSettings::new();
+        assert_eq!(s.parse_browser_url("ws://h:25/"), Err(ApiError::Security));
+        assert!(
+            s.parse_url("ws://h:25/").is_ok(),
+            "connect does not check by default"
+        );
+        s.check_bad_ports = Some(true);
         assert_eq!(s.parse_url("ws://h:25/"), Err(ApiError::Security));
-        s.check_bad_ports = false;
+        s.check_bad_ports = Some(false);
+        assert!(s.parse_browser_url("ws://h:25/").is_ok());
         let url = s.parse_url("ws://h:25/a?b").unwrap();
         s.protocols = vec!["chat".to_owned()];
         s.headers = vec![("Origin".to_owned(), "https://o".to_owned())];
@@ -276,7 +313,7 @@ mod tests {
             .header("Origin", "o")
             .check_bad_ports(false);
         assert_eq!((s.protocols.len(), s.headers.len(), s.tls), (2, 1, None));
-        assert!(!s.check_bad_ports);
+        assert_eq!(s.check_bad_ports, Some(false));
         assert_eq!(s.clone().tls_config(7).tls, Some(7));
         assert_eq!(s.tls(Some(8)).tls, Some(8));
     }

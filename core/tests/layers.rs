@@ -556,3 +556,32 @@ fn handlers_run_outside_the_lock_survive_panics_and_are_dropped_after_close() {
         .is_err());
     assert!(handlers.take(BrowserEvent::Open).is_err());
 }
+
+// ---- API decisions ---------------------------------------------------------------
+
+fn closing_server(receive_after_close: bool) -> Vec<Event> {
+    let config = Config {
+        receive_after_close,
+        ..Config::default()
+    };
+    let mut server = Connection::upgraded(Role::Server, None, config, T0);
+    server.poll_event();
+    server.close(T0, Some(1000), "").unwrap();
+    let mut input = client_frame(0x1, true, b"late");
+    input.extend(client_frame(0x8, true, &1000u16.to_be_bytes()));
+    server.handle_input(T0, &input);
+    events(&mut server)
+}
+
+#[test]
+fn messages_after_our_close_reach_the_idiomatic_api_but_not_the_browser() {
+    let events = closing_server(true);
+    assert!(matches!(&events[0], Event::Message(m) if *m == Message::text("late")));
+    assert!(matches!(events.last(), Some(Event::Close(c)) if c.was_clean));
+    let events = closing_server(false);
+    assert!(matches!(&events[..], [Event::Close(c)] if c.was_clean));
+    // The browser connection from the settings has the browser's rule.
+    let settings: websock_core::ClientSettings = websock_core::ClientSettings::new();
+    let url = settings.parse_browser_url("ws://h/").unwrap();
+    assert!(settings.browser_connection(&url, T0).is_ok());
+}

@@ -100,6 +100,7 @@ pub struct Connection {
     limits: Limits,
     timeouts: Timeouts,
     auto_pong: bool,
+    receive_after_close: bool,
     /// The random source for mask and handshake keys; drawn lazily (a server never
     /// masks, so it never needs one).
     rng: Option<BoxRng>,
@@ -163,6 +164,7 @@ impl Connection {
             limits: config.limits,
             timeouts: config.timeouts,
             auto_pong: config.auto_pong,
+            receive_after_close: config.receive_after_close,
             rng,
             now,
             timers: Timers::default(),

@@ -183,6 +183,16 @@ impl Connection {
         }
     }
 
+    /// Whether a completed message is reported: while OPEN, and while CLOSING (our
+    /// Close sent, the peer's not yet received) if [`crate::Config::receive_after_close`].
+    fn delivers_messages(&self) -> bool {
+        match self.state {
+            ReadyState::Open => true,
+            ReadyState::Closing => self.receive_after_close,
+            ReadyState::Connecting | ReadyState::Closed => false,
+        }
+    }
+
     /// Whether buffered input waits to be processed (see [`Connection::process`]).
     pub(super) fn has_unprocessed_input(&self) -> bool {
         matches!(self.phase, Phase::Frames) && !self.recv.is_empty()
@@ -407,7 +417,7 @@ impl Connection {
                 };
                 match m.finish(payload) {
                     Ok(msg) => {
-                        if self.state == ReadyState::Open {
+                        if self.delivers_messages() {
                             self.events.push_back(Event::Message(msg));
                         }
                     }
@@ -442,7 +452,7 @@ impl Connection {
         }
         match m.finish(bytes::Bytes::new()) {
             Ok(msg) => {
-                if self.state == ReadyState::Open {
+                if self.delivers_messages() {
                     self.events.push_back(Event::Message(msg));
                 }
             }
