@@ -362,19 +362,34 @@ fn a_parked_message_waits_for_room_and_is_not_lost() {
 }
 
 #[test]
-fn advance_to_close_drops_what_arrives_meanwhile() {
+fn advance_to_close_keeps_messages_for_the_receiver_within_a_bound() {
     let mut server = open_server();
     let mut session = Session::new();
     server.close(T0, Some(1000), "").unwrap();
     let mut input = Vec::new();
-    for _ in 0..100 {
+    for i in 0..2000u32 {
         input.extend(client_frame(0x9, true, b""));
+        input.extend(client_frame(0x2, true, &i.to_be_bytes()));
     }
     input.extend(client_frame(0x8, true, &1000u16.to_be_bytes()));
     server.handle_input(T0, &input);
     let close = session.advance_to_close(&mut server).expect("closed");
     assert!(close.was_clean);
     assert!(server.poll_event().is_none());
+    // The first messages reach the receiver, in order; pings and the excess do not.
+    let mut n = 0u32;
+    while let Some(Received::Incoming(Incoming::Message(m))) = session.poll_received(&mut server) {
+        assert_eq!(m, Message::binary(n.to_be_bytes().to_vec()));
+        n += 1;
+    }
+    assert_eq!(
+        n as usize,
+        websock_core::session::KEPT_WHILE_CLOSING_MESSAGES
+    );
+    assert!(matches!(
+        session.poll_received(&mut server),
+        Some(Received::End)
+    ));
 }
 
 #[test]

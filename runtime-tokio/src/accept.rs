@@ -6,14 +6,15 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use websock_core::handshake::Request;
+use websock_core::session::{Agreed, Opening};
 pub use websock_core::Decision;
-use websock_core::{Config, Connection, Event, Role};
+use websock_core::{Config, Connection, Role};
 
 use crate::driver;
 use crate::error::Error;
 use crate::options::ServerOptions;
 use crate::shared::{Handle, Shared};
-use crate::websocket::WebSocketStream;
+use crate::websocket::{opening, WebSocketStream};
 
 /// Accepts a WebSocket connection on `stream` (a `TcpStream`, a TLS stream, ...) with
 /// the default [`ServerOptions`], whatever the request's path, Origin or subprotocols.
@@ -46,10 +47,11 @@ where
     let shared = Shared::new(Connection::server(options.config(), Duration::ZERO), epoch);
     let handle = Handle::new(&shared);
     tokio::spawn(driver::run(shared, stream));
-    let request = next_request(&handle).await?;
-    let decision = callback(&request);
-    answer(&handle, decision)?;
-    WebSocketStream::opened(handle, Some(request)).await
+    let Opening::Request(request) = opening(&handle).await? else {
+        return Err(Error::Closed);
+    };
+    answer(&handle, callback(&request))?;
+    WebSocketStream::opened(handle).await
 }
 
 /// Carries out the application's decision on the waiting request.
@@ -72,34 +74,6 @@ fn answer(handle: &Handle, decision: Decision) -> Result<(), Error> {
     outcome
 }
 
-/// Waits for the engine to report the upgrade request (or the handshake's failure).
-async fn next_request(handle: &Handle) -> Result<Request, Error> {
-    std::future::poll_fn(|cx| {
-        let mut st = handle.lock();
-        loop {
-            match st.next_event() {
-                Some(Event::Request(request)) => return std::task::Poll::Ready(Ok(request)),
-                Some(Event::Error(e)) => {
-                    let error = st
-                        .transport_error
-                        .take()
-                        .unwrap_or_else(|| Error::from_core(e));
-                    return std::task::Poll::Ready(Err(error));
-                }
-                Some(_) => {}
-                None if st.driver_done || st.close_event.is_some() => {
-                    return std::task::Poll::Ready(Err(Error::Closed))
-                }
-                None => {
-                    st.register_reader(cx);
-                    return std::task::Poll::Pending;
-                }
-            }
-        }
-    })
-    .await
-}
-
 /// Wraps a stream whose HTTP upgrade was completed elsewhere (for example hyper's
 /// `Upgraded`, via `hyper_util::rt::TokioIo`): the connection starts OPEN as `role`,
 /// with `protocol` as the agreed subprotocol. Must be called inside a tokio runtime
@@ -117,13 +91,10 @@ where
     let conn = Connection::upgraded(role, protocol, config, Duration::ZERO);
     let shared = Shared::new(conn, epoch);
     let handle = Handle::new(&shared);
-    let open = {
-        let mut st = handle.lock();
-        match st.next_event() {
-            Some(Event::Open(open)) => open,
-            _ => websock_core::Open::default(),
-        }
+    let agreed = match handle.lock().open() {
+        Some(Opening::Open(agreed)) => agreed,
+        _ => Agreed::default(),
     };
     tokio::spawn(driver::run(shared, stream));
-    WebSocketStream::new(handle, open, None)
+    WebSocketStream::new(handle, agreed)
 }

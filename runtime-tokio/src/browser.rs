@@ -6,26 +6,30 @@
 //! connection (it owns the transport), and dispatches the events. The engine's
 //! `Connection` is shared by that task and the handles behind one mutex, so
 //! `readyState`, `bufferedAmount`, `protocol` and `extensions` are read straight from it.
+//!
+//! The browser's rules are websock-core's ([`websock_core::browser`]): `send`, `close`
+//! and the last handle going away ([`BrowserSocket`]), the queue of events no handler
+//! took, bounded by count and bytes so that a slow reader stops the reading
+//! ([`EventQueue`]), and the handlers, called outside every lock with a panic contained
+//! and all dropped after the close event ([`Handlers`]).
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use futures_core::Stream;
-use websock_core::dom::{close_frame_code, validate_close_args, BinaryType, ReadyState};
-use websock_core::{ApiError, CloseEvent, Message, SendError};
+use tokio::time::Instant;
+use websock_core::browser::{BrowserSocket, EventQueue, Handlers};
+use websock_core::dom::{BinaryType, ReadyState};
+use websock_core::{ApiError, CloseEvent};
 
-use crate::connect::{establish, new_client, parse_url};
+use crate::connect::establish;
 use crate::driver;
 use crate::options::ClientOptions;
 use crate::shared::{Handle, Shared};
-
-/// Reading pauses while the events waiting for [`WebSocket::next_event`] hold this many
-/// bytes.
-const QUEUE_BYTES: usize = 1 << 20;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -33,35 +37,26 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 pub use websock_core::dom::{BrowserEvent, MessageData};
 
-type Handler<T> = Option<Box<dyn FnMut(&WebSocket, T) + Send>>;
-
-/// The `on*` handlers.
-#[derive(Default)]
-struct Handlers {
-    open: Handler<()>,
-    message: Handler<MessageData>,
-    error: Handler<()>,
-    close: Handler<CloseEvent>,
-}
-
-/// Events no handler took, for `next_event`.
-#[derive(Default)]
-struct Queue {
-    events: VecDeque<BrowserEvent>,
-    bytes: usize,
-    /// The close event was dispatched (or the task ended): no more events.
-    done: bool,
+/// The browser socket's state besides the engine. When both are needed (the
+/// dispatcher), this lock is taken before the connection's.
+struct Dom {
+    /// `url`, `binaryType`, and the rules.
+    socket: BrowserSocket,
+    /// `onopen`, `onmessage`, `onerror`, `onclose`.
+    handlers: Handlers<WebSocket>,
+    /// Events no handler took, for `next_event`.
+    queue: EventQueue,
+    /// A task waiting in `next_event`.
     reader: Option<Waker>,
-    /// The dispatcher, waiting for room.
+    /// The dispatcher, waiting for room in the queue.
     dispatcher: Option<Waker>,
 }
 
 /// What the handles and the background task share besides the engine.
 struct Browser {
+    /// The socket's `url`, kept outside the lock so that [`WebSocket::url`] can lend it.
     url: String,
-    binary_type: Mutex<BinaryType>,
-    handlers: Mutex<Handlers>,
-    queue: Mutex<Queue>,
+    dom: Mutex<Dom>,
 }
 
 /// The browser's `WebSocket`.
@@ -93,9 +88,7 @@ impl Drop for Owner {
     fn drop(&mut self) {
         let mut st = self.shared.lock();
         let now = st.now();
-        let _ = st
-            .conn
-            .close(now, Some(websock_core::close::GOING_AWAY), "");
+        BrowserSocket::last_handle_dropped(&mut st.conn, now);
         st.wake_driver();
     }
 }
@@ -132,18 +125,24 @@ impl WebSocket {
     /// # Errors
     ///
     /// As [`new`](Self::new); `SyntaxError` also for an extra header that would
-    /// corrupt the request.
+    /// corrupt the request, and for a `wss://` URL without the `tls` feature.
     pub fn with_options(url: &str, options: ClientOptions) -> Result<WebSocket, ApiError> {
-        let url = parse_url(url, &options)?;
-        let shared = new_client(&url, &options).map_err(|e| match e {
-            crate::Error::Api(api) | crate::Error::Url(api) => api,
-            _ => ApiError::Syntax,
-        })?;
+        let url = options.parse_browser_url(url)?;
+        if url.is_secure() && !cfg!(feature = "tls") {
+            return Err(ApiError::Syntax);
+        }
+        let epoch = Instant::now();
+        let conn = options.browser_connection(&url, Duration::ZERO)?;
+        let shared = Shared::new(conn, epoch);
         let browser = Arc::new(Browser {
             url: url.as_str().to_owned(),
-            binary_type: Mutex::new(BinaryType::default()),
-            handlers: Mutex::new(Handlers::default()),
-            queue: Mutex::new(Queue::default()),
+            dom: Mutex::new(Dom {
+                socket: BrowserSocket::new(url.as_str()),
+                handlers: Handlers::default(),
+                queue: EventQueue::default(),
+                reader: None,
+                dispatcher: None,
+            }),
         });
         let target = WebSocket {
             shared: shared.clone(),
@@ -192,12 +191,12 @@ impl WebSocket {
 
     /// `binaryType`: how binary messages are delivered (`Blob` by default).
     pub fn binary_type(&self) -> BinaryType {
-        *lock(&self.browser.binary_type)
+        lock(&self.browser.dom).socket.binary_type()
     }
 
     /// Sets `binaryType`; it applies to messages delivered from now on.
     pub fn set_binary_type(&self, binary_type: BinaryType) {
-        *lock(&self.browser.binary_type) = binary_type;
+        lock(&self.browser.dom).socket.set_binary_type(binary_type);
     }
 
     /// `send(data)`: text for strings, binary for bytes. Once the connection is
@@ -210,13 +209,8 @@ impl WebSocket {
     ///
     /// `InvalidStateError` while CONNECTING.
     pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
-        let message = Message::from(data.into());
         let mut st = self.shared.lock();
-        match st.conn.send(message) {
-            Ok(()) | Err(SendError::Closed) => {}
-            Err(SendError::Full) => st.conn.abort(),
-            Err(e) => return Err(e.as_api_error().unwrap_or(ApiError::InvalidState)),
-        }
+        BrowserSocket::send(&mut st.conn, data)?;
         st.wake_driver();
         Ok(())
     }
@@ -230,11 +224,9 @@ impl WebSocket {
     /// `InvalidAccessError` for a code other than 1000 or 3000-4999; `SyntaxError` for
     /// a reason longer than 123 UTF-8 bytes.
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
-        validate_close_args(code, reason)?;
-        let code = close_frame_code(code, reason);
         let mut st = self.shared.lock();
         let now = st.now();
-        st.conn.close(now, code, reason.unwrap_or(""))?;
+        BrowserSocket::close(&mut st.conn, now, code, reason)?;
         st.wake_driver();
         Ok(())
     }
@@ -245,39 +237,43 @@ impl WebSocket {
     }
 
     fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
-        let mut queue = lock(&self.browser.queue);
-        if let Some(event) = queue.events.pop_front() {
-            queue.bytes -= event.payload_len();
-            if let Some(w) = queue.dispatcher.take() {
+        let mut dom = lock(&self.browser.dom);
+        if let Some(event) = dom.queue.pop() {
+            if let Some(w) = dom.dispatcher.take() {
                 w.wake();
             }
             return Poll::Ready(Some(event));
         }
-        if queue.done {
+        if dom.queue.is_over() {
             return Poll::Ready(None);
         }
-        queue.reader = Some(cx.waker().clone());
+        dom.reader = Some(cx.waker().clone());
         Poll::Pending
     }
 
     /// `onopen`: called by the background task when the connection opens.
-    pub fn on_open(&self, mut handler: impl FnMut(&WebSocket) + Send + 'static) {
-        lock(&self.browser.handlers).open = Some(Box::new(move |ws, ()| handler(ws)));
+    ///
+    /// A handler runs outside every lock (it may use the socket); a panic in it is
+    /// contained, as an exception in a browser's listener is. Handlers set after the
+    /// close event are dropped.
+    pub fn on_open(&self, handler: impl FnMut(&WebSocket) + Send + 'static) {
+        lock(&self.browser.dom).handlers.set_open(handler);
     }
 
     /// `onmessage`: called for each message.
     pub fn on_message(&self, handler: impl FnMut(&WebSocket, MessageData) + Send + 'static) {
-        lock(&self.browser.handlers).message = Some(Box::new(handler));
+        lock(&self.browser.dom).handlers.set_message(handler);
     }
 
     /// `onerror`: called when the connection fails (a close event follows).
-    pub fn on_error(&self, mut handler: impl FnMut(&WebSocket) + Send + 'static) {
-        lock(&self.browser.handlers).error = Some(Box::new(move |ws, ()| handler(ws)));
+    pub fn on_error(&self, handler: impl FnMut(&WebSocket) + Send + 'static) {
+        lock(&self.browser.dom).handlers.set_error(handler);
     }
 
-    /// `onclose`: called once, last, when the connection is closed.
+    /// `onclose`: called once, last, when the connection is closed; every handler is
+    /// dropped afterwards (closures that hold the socket release it).
     pub fn on_close(&self, handler: impl FnMut(&WebSocket, CloseEvent) + Send + 'static) {
-        lock(&self.browser.handlers).close = Some(Box::new(handler));
+        lock(&self.browser.dom).handlers.set_close(handler);
     }
 
     /// The events no handler took, as a [`Stream`] ending after the close event (the
@@ -309,25 +305,20 @@ impl Stream for WebSocket {
     }
 }
 
-/// The background task's event loop: takes the engine's events one at a time (so a
-/// handler's answer to a message goes out before later frames are acted on), shapes
-/// them as the browser's, and hands each to its handler or the queue.
+/// The background task's event loop: takes the engine's events one at a time, while
+/// the queue has room (so a slow `next_event` reader stops the reading, and a handler's
+/// answer to a message goes out before later frames are acted on), shaped as the
+/// browser's, and hands each to its handler or the queue.
 async fn dispatch(consumer: Handle, target: WebSocket) {
     loop {
-        // Wait for room in the queue (read backpressure for `next_event`).
-        poll_fn(|cx| {
-            let mut queue = lock(&target.browser.queue);
-            if queue.bytes < QUEUE_BYTES {
-                Poll::Ready(())
-            } else {
-                queue.dispatcher = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await;
         let event = poll_fn(|cx| {
+            let mut dom = lock(&target.browser.dom);
+            if !dom.queue.has_room() {
+                dom.dispatcher = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
             let mut st = consumer.lock();
-            match st.next_event() {
+            match st.next_browser_event(&dom.socket) {
                 Some(event) => Poll::Ready(Some(event)),
                 None if st.driver_done => Poll::Ready(None),
                 None => {
@@ -338,18 +329,15 @@ async fn dispatch(consumer: Handle, target: WebSocket) {
         })
         .await;
         let Some(event) = event else { break };
-        let Some(event) = BrowserEvent::from_event(event, target.binary_type()) else {
-            continue;
-        };
         let last = event.is_close();
         deliver(&target, event);
         if last {
             break;
         }
     }
-    let mut queue = lock(&target.browser.queue);
-    queue.done = true;
-    if let Some(w) = queue.reader.take() {
+    let mut dom = lock(&target.browser.dom);
+    dom.queue.finish();
+    if let Some(w) = dom.reader.take() {
         w.wake();
     }
 }
@@ -357,30 +345,18 @@ async fn dispatch(consumer: Handle, target: WebSocket) {
 /// Calls the event's handler (outside every lock, so it may use the socket), or queues
 /// the event if there is none.
 fn deliver(target: &WebSocket, event: BrowserEvent) {
-    let handlers = &target.browser.handlers;
-    macro_rules! call {
-        ($slot:ident, $arg:expr) => {{
-            let handler = lock(handlers).$slot.take();
-            if let Some(mut handler) = handler {
-                handler(target, $arg);
-                let mut h = lock(handlers);
-                if h.$slot.is_none() {
-                    h.$slot = Some(handler);
-                }
-                return;
+    let taken = lock(&target.browser.dom).handlers.take(event);
+    match taken {
+        Ok(mut call) => {
+            call.run(target);
+            lock(&target.browser.dom).handlers.restore(call);
+        }
+        Err(event) => {
+            let mut dom = lock(&target.browser.dom);
+            dom.queue.push(event);
+            if let Some(w) = dom.reader.take() {
+                w.wake();
             }
-        }};
-    }
-    match &event {
-        BrowserEvent::Open => call!(open, ()),
-        BrowserEvent::Message(m) => call!(message, m.clone()),
-        BrowserEvent::Error => call!(error, ()),
-        BrowserEvent::Close(c) => call!(close, c.clone()),
-    }
-    let mut queue = lock(&target.browser.queue);
-    queue.bytes += event.payload_len();
-    queue.events.push_back(event);
-    if let Some(w) = queue.reader.take() {
-        w.wake();
+        }
     }
 }

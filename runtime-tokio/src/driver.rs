@@ -4,17 +4,24 @@
 //! Each time it is woken (readable or writable transport, a timer, a command from a
 //! handle) it loops until nothing more can be done without waiting:
 //!
-//! 1. write what [`Connection::poll_transmit`] offers with one vectored write (up to 32
-//!    slices), report it with [`Connection::advance_transmit`], then flush (TLS);
+//! 1. while [`Connection::wants_write`], write what [`Connection::poll_transmit`] offers
+//!    with one vectored write (up to 32 slices), report it with
+//!    [`Connection::advance_transmit`], then flush (TLS);
 //! 2. once [`Connection::should_shutdown`], shut the write side down (TCP FIN, TLS
 //!    `close_notify`), once;
 //! 3. leave the events to the application, waking it (the engine holds input back
-//!    until its events are taken, and the driver reads no more until then);
+//!    until its events are taken);
 //! 4. stop when [`Connection::is_finished`] (dropping the transport);
-//! 5. read straight into [`Connection::receive_buffer`] and call
-//!    [`Connection::handle_received`]; 0 bytes is [`Connection::handle_eof`], and so is
-//!    an I/O error (the engine reports 1006; the error is kept for the idiomatic API);
+//! 5. while [`Connection::wants_read`] (false while events wait for the application,
+//!    or while the peer leaves our send queue full), read straight into
+//!    [`Connection::receive_buffer`] and call [`Connection::handle_received`]; 0 bytes
+//!    is [`Connection::handle_eof`], an I/O error
+//!    [`Connection::handle_transport_error`] (the engine reports 1006; the error is
+//!    kept for [`Error::from_failure`]);
 //! 6. sleep until [`Connection::poll_timeout`], then [`Connection::handle_timeout`].
+//!
+//! When every handle is gone, [`BrowserSocket::last_handle_dropped`] says what happens
+//! to the connection (1001 if open).
 //!
 //! Time is the [`Duration`] since the `Instant` at which the connection was created,
 //! so the handshake deadline also covers DNS, TCP and TLS setup.
@@ -27,17 +34,18 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::time::{Instant, Sleep};
-use websock_core::dom::ReadyState;
+use websock_core::browser::BrowserSocket;
 
+#[cfg(doc)]
 use crate::error::Error;
 use crate::shared::{Shared, State};
+#[cfg(doc)]
+use websock_core::Connection;
 
 /// Slices offered to one vectored write.
 const MAX_SLICES: usize = 32;
 /// Rounds of work per wake-up before yielding to other tasks.
 const BUDGET: usize = 64;
-/// Close code sent when every handle was dropped while the connection was open.
-const GOING_AWAY: u16 = 1001;
 
 /// Drives `shared`'s connection over `stream` until the connection is finished.
 pub(crate) async fn run<S>(shared: Shared, stream: S)
@@ -50,11 +58,11 @@ where
 /// Sets the transport up with `establish` (DNS, TCP, TLS), bounded by the engine's
 /// handshake deadline and cancelled if the connection is closed or abandoned meanwhile,
 /// then drives the connection over it. A failure is reported by the engine as an error
-/// and a close with 1006; the error itself is kept for the idiomatic API.
+/// and a close with 1006; the error itself is kept for [`Error::from_failure`].
 pub(crate) async fn establish_then_run<S, F>(shared: Shared, establish: F)
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: Future<Output = Result<S, Error>>,
+    F: Future<Output = io::Result<S>>,
 {
     let deadline = {
         let st = shared.lock();
@@ -96,19 +104,19 @@ where
 
 /// The transport never came up: end the connection (failing it if it is still alive)
 /// and wake everyone.
-fn finish_early(shared: &Shared, error: Option<Error>) {
+fn finish_early(shared: &Shared, error: Option<io::Error>) {
     let mut st = shared.lock();
     let now = st.now();
     if !st.conn.is_finished() {
         if st.handles == 0 {
             st.conn.abort();
         } else {
-            st.conn.handle_eof(now);
+            if st.transport_error.is_none() {
+                st.transport_error = error;
+            }
+            st.conn.handle_transport_error(now);
         }
         st.input_fed();
-    }
-    if st.transport_error.is_none() {
-        st.transport_error = error;
     }
     finished(&mut st);
 }
@@ -131,10 +139,6 @@ struct Driver<S> {
     sleep_at: Option<Instant>,
     need_flush: bool,
     shutdown_done: bool,
-    /// The read side ended (or failed): do not read again.
-    read_done: bool,
-    /// The write side failed: do not write again.
-    write_failed: bool,
 }
 
 impl<S> Driver<S>
@@ -149,31 +153,27 @@ where
             sleep_at: None,
             need_flush: false,
             shutdown_done: false,
-            read_done: false,
-            write_failed: false,
         }
     }
 
-    /// A transport error: the engine sees an end of stream (it reports 1006); the
-    /// error is kept for the idiomatic API.
+    /// A transport error: the engine reports it (1006) and is finished afterwards, so
+    /// nothing more is read or written; the error is kept for [`Error::from_failure`].
     fn transport_failed(&mut self, st: &mut State, e: io::Error) {
         if st.transport_error.is_none() && !st.conn.is_finished() {
-            st.transport_error = Some(Error::Io(e));
+            st.transport_error = Some(e);
         }
-        self.read_done = true;
-        self.write_failed = true;
         let now = st.now();
-        st.conn.handle_eof(now);
+        st.conn.handle_transport_error(now);
         st.input_fed();
     }
 
     /// Writes what the engine offers; returns whether anything happened.
     fn poll_write(&mut self, st: &mut State, cx: &mut Context<'_>) -> bool {
-        if self.write_failed || self.shutdown_done {
+        if self.shutdown_done || st.conn.is_finished() {
             return false;
         }
         let mut progressed = false;
-        loop {
+        while st.conn.wants_write() {
             let result = {
                 let mut slices: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
                 let n = st.conn.poll_transmit(&mut slices);
@@ -219,7 +219,10 @@ where
 
     /// Shuts the write side down once the engine asks for it.
     fn poll_shutdown(&mut self, st: &mut State, cx: &mut Context<'_>) -> bool {
-        if self.shutdown_done || self.write_failed || self.need_flush || !st.conn.should_shutdown()
+        if self.shutdown_done
+            || self.need_flush
+            || st.conn.is_finished()
+            || !st.conn.should_shutdown()
         {
             return false;
         }
@@ -235,7 +238,7 @@ where
 
     /// Reads into the engine; returns whether anything happened.
     fn poll_read(&mut self, st: &mut State, cx: &mut Context<'_>) -> bool {
-        if self.read_done || !st.may_read() {
+        if !st.conn.wants_read() {
             return false;
         }
         let result = {
@@ -245,10 +248,7 @@ where
         };
         let now = st.now();
         match result {
-            Poll::Ready(Ok(0)) => {
-                self.read_done = true;
-                st.conn.handle_eof(now);
-            }
+            Poll::Ready(Ok(0)) => st.conn.handle_eof(now),
             Poll::Ready(Ok(_)) => st.conn.handle_received(now),
             Poll::Ready(Err(e)) => self.transport_failed(st, e),
             Poll::Pending => return false,
@@ -294,13 +294,7 @@ where
             if st.handles == 0 {
                 // Nobody is left to use the connection: close it politely.
                 let now = st.now();
-                match st.conn.ready_state() {
-                    ReadyState::Open => {
-                        let _ = st.conn.close(now, Some(GOING_AWAY), "");
-                    }
-                    ReadyState::Connecting => st.conn.abort(),
-                    ReadyState::Closing | ReadyState::Closed => {}
-                }
+                BrowserSocket::last_handle_dropped(&mut st.conn, now);
             }
             let mut progressed = this.poll_write(&mut st, cx);
             progressed |= this.poll_shutdown(&mut st, cx);

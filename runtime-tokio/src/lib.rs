@@ -127,7 +127,8 @@ pub use connect::{client_handshake, connect, connect_with};
 pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::MaybeTlsStream;
-pub use websocket::{Incoming, WebSocketReceiver, WebSocketSender, WebSocketStream};
+pub use websock_core::session::Incoming;
+pub use websocket::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 
 #[cfg(feature = "tls")]
 pub use rustls;

@@ -5,13 +5,18 @@
 //! an application callback runs). Tasks wake each other with wakers registered under
 //! the same lock, so no wake-up can be lost between checking a condition and waiting.
 
-use std::collections::VecDeque;
+use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Waker};
 use std::time::Duration;
 
 use tokio::time::Instant;
-use websock_core::{CloseEvent, Connection, Event};
+use websock_core::browser::BrowserSocket;
+use websock_core::dom::{BrowserEvent, ReadyState};
+use websock_core::session::{Opening, Received, Session};
+use websock_core::{CloseEvent, Connection};
+
+use crate::Error;
 
 /// Everything behind the lock.
 #[derive(Debug)]
@@ -20,17 +25,12 @@ pub(crate) struct State {
     pub(crate) conn: Connection,
     /// Time zero for the engine (the connection's creation).
     pub(crate) epoch: Instant,
-    /// Events taken from the engine by a task waiting for the close, for the receiver.
-    stash: VecDeque<Event>,
-    /// Input was fed to the engine since a consumer last found no event: the driver
-    /// reads no more until the application has taken what was received (read
-    /// backpressure, and the engine's rule that events are drained before more input).
-    unread: bool,
-    /// A copy of the close event, once the connection is CLOSED.
-    pub(crate) close_event: Option<CloseEvent>,
-    /// The transport's error that ended the connection (I/O, TLS), for the idiomatic
-    /// API; the engine itself only saw an end of stream.
-    pub(crate) transport_error: Option<crate::Error>,
+    /// What the idiomatic API keeps beside the engine (websock-core's session): the
+    /// failure reported once, the close event, a `Sink`'s parked message.
+    pub(crate) session: Session,
+    /// The transport's error that ended the connection, for
+    /// [`Error::from_failure`]; the engine itself only saw a transport failure.
+    pub(crate) transport_error: Option<io::Error>,
     /// The driver task has stopped (the transport is dropped).
     pub(crate) driver_done: bool,
     /// Live application handles; at zero the driver closes the connection itself.
@@ -46,91 +46,77 @@ impl State {
         Instant::now().saturating_duration_since(self.epoch)
     }
 
-    /// The next event for the application: the engine processes held-back input as
+    /// The application took engine events: the engine processes held-back input as
     /// events are taken (so an answer to a message goes out before later frames are
-    /// acted on). Wakes the driver when there is something to write or it may read again.
-    pub(crate) fn next_event(&mut self) -> Option<Event> {
-        if let Some(event) = self.stash.pop_front() {
-            return Some(event);
-        }
-        match self.conn.poll_event() {
-            Some(event) => {
-                let ends = matches!(event, Event::Close(_) | Event::Error(_));
-                if let Event::Close(c) = &event {
-                    self.close_event = Some(c.clone());
-                    // A sender waiting for room or for the close to finish is done.
-                    self.wake_writer();
-                }
-                if ends || self.conn.transmit_len() > 0 {
-                    self.wake_driver();
-                }
-                Some(event)
-            }
-            None => {
-                if self.unread {
-                    self.unread = false;
-                    self.wake_driver();
-                }
-                None
-            }
-        }
-    }
-
-    /// Takes events until the close event (keeping them for the receiver); returns
-    /// whether the connection is closed.
-    pub(crate) fn advance_to_close(&mut self) -> bool {
-        while self.close_event.is_none() {
-            match self.conn.poll_event() {
-                Some(event) => {
-                    if let Event::Close(c) = &event {
-                        self.close_event = Some(c.clone());
-                    }
-                    self.stash.push_back(event);
-                }
-                None => {
-                    self.unread = false;
-                    break;
-                }
-            }
-        }
-        if self.conn.transmit_len() > 0 || !self.unread {
+    /// acted on). Wakes the driver when there is something to write or it may read
+    /// again ([`Connection::wants_read`] is false while events wait), and a sender
+    /// waiting for the close once the connection is closed.
+    fn events_taken(&mut self) {
+        let closed = self.conn.ready_state() == ReadyState::Closed;
+        if closed || self.conn.wants_write() || self.conn.wants_read() {
             self.wake_driver();
         }
-        self.close_event.is_some()
+        if closed {
+            self.wake_writer();
+        }
     }
 
-    /// The close event, if the connection is closed (taking the events before it, for
-    /// the receiver, if it has not been reached yet).
+    /// The handshake's outcome for a waiting caller ([`Session::open`]).
+    pub(crate) fn open(&mut self) -> Option<Opening> {
+        let opening = self.session.open(&mut self.conn);
+        self.events_taken();
+        opening
+    }
+
+    /// The next message, ping, pong, failure or end for the receiver
+    /// ([`Session::poll_received`]).
+    pub(crate) fn poll_received(&mut self) -> Option<Received> {
+        let received = self.session.poll_received(&mut self.conn);
+        self.events_taken();
+        received
+    }
+
+    /// Takes events until the close event ([`Session::advance_to_close`]); returns it
+    /// once the connection is closed.
+    pub(crate) fn advance_to_close(&mut self) -> Option<CloseEvent> {
+        let close = self.session.advance_to_close(&mut self.conn);
+        self.events_taken();
+        close
+    }
+
+    /// The engine's next event shaped as the browser's by `socket`
+    /// ([`BrowserSocket::next_event`]).
+    pub(crate) fn next_browser_event(&mut self, socket: &BrowserSocket) -> Option<BrowserEvent> {
+        let event = socket.next_event(&mut self.conn);
+        self.events_taken();
+        event
+    }
+
+    /// The close event, if the connection is closed (taking the events before it if
+    /// the receiver has not reached it yet).
     pub(crate) fn closed_event(&mut self) -> Option<CloseEvent> {
-        if self.close_event.is_none()
-            && self.conn.ready_state() == websock_core::dom::ReadyState::Closed
-        {
+        if self.session.close_event().is_none() && self.conn.ready_state() == ReadyState::Closed {
             self.advance_to_close();
         }
-        self.close_event.clone()
+        self.session.close_event().cloned()
+    }
+
+    /// The error for a failure the engine reported: core's rule, given the transport
+    /// error the driver kept (taken: it is reported once).
+    pub(crate) fn failure(&mut self, e: websock_core::Error) -> Error {
+        Error::from_failure(e, self.transport_error.take())
     }
 
     /// The driver fed input or time to the engine: events may be waiting.
     pub(crate) fn input_fed(&mut self) {
-        self.unread = true;
         self.wake_reader();
         self.wake_writer();
     }
 
-    /// Drops every pending event (nobody is left to take them).
+    /// Drops every pending event (nobody is left to take them). Called by the driver,
+    /// which needs no wake-up for it.
     pub(crate) fn discard_events(&mut self) {
-        self.stash.clear();
-        while self.next_event().is_some() {}
-    }
-
-    /// Whether the driver may read more: once the application has taken every event,
-    /// and always while closing (nothing is delivered then, so closing never waits).
-    pub(crate) fn may_read(&self) -> bool {
-        !self.unread
-            || matches!(
-                self.conn.ready_state(),
-                websock_core::dom::ReadyState::Closing | websock_core::dom::ReadyState::Closed
-            )
+        self.session.advance_to_close(&mut self.conn);
     }
 
     /// Whether the engine will take more data without [`websock_core::SendError::Full`]
@@ -188,9 +174,7 @@ impl Shared {
         Shared(Arc::new(Mutex::new(State {
             conn,
             epoch,
-            stash: VecDeque::new(),
-            unread: false,
-            close_event: None,
+            session: Session::new(),
             transport_error: None,
             driver_done: false,
             handles: 0,

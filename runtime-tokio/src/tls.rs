@@ -20,7 +20,8 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 /// A client configuration trusting `roots` (TLS 1.2 and 1.3, ring).
 pub fn client_config_with_roots(roots: RootCertStore) -> Result<Arc<ClientConfig>, Error> {
     let config = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()?
+        .with_safe_default_protocol_versions()
+        .map_err(Error::tls)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
@@ -33,7 +34,7 @@ pub fn client_config_trusting(
 ) -> Result<Arc<ClientConfig>, Error> {
     let mut roots = RootCertStore::empty();
     for cert in certs {
-        roots.add(cert)?;
+        roots.add(cert).map_err(Error::tls)?;
     }
     client_config_with_roots(roots)
 }
@@ -68,25 +69,28 @@ pub fn server_config(
     key: PrivateKeyDer<'static>,
 ) -> Result<Arc<ServerConfig>, Error> {
     let config = ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()?
+        .with_safe_default_protocol_versions()
+        .map_err(Error::tls)?
         .with_no_client_auth()
-        .with_single_cert(cert_chain, key)?;
+        .with_single_cert(cert_chain, key)
+        .map_err(Error::tls)?;
     Ok(Arc::new(config))
 }
 
 /// The TLS client handshake over `tcp` for `host` (a domain, or an IP address, IPv6 in
-/// brackets or not).
+/// brackets or not). A bad server name or a failed handshake is an I/O error (the
+/// transport could not be set up), reported as [`Error::Io`] by the connection.
 pub(crate) async fn connect_tls(
     tcp: TcpStream,
     host: &str,
     config: Arc<ClientConfig>,
-) -> Result<MaybeTlsStream, Error> {
+) -> io::Result<MaybeTlsStream> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let name = ServerName::try_from(bare.to_owned()).map_err(|e| {
-        Error::Io(io::Error::new(
+        io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("invalid TLS server name {bare:?}: {e}"),
-        ))
+        )
     })?;
     let tls = tokio_rustls::TlsConnector::from(config)
         .connect(name, tcp)

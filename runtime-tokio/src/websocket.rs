@@ -31,29 +31,11 @@ use futures_core::Stream;
 use futures_sink::Sink;
 use websock_core::dom::ReadyState;
 use websock_core::handshake::{Request, Response};
-use websock_core::{CloseEvent, Event, Message, MessageKind, Open, SendError};
+use websock_core::session::{Agreed, Incoming, Opening, Received};
+use websock_core::{CloseEvent, Message, MessageKind, SendError, TrySendError};
 
 use crate::error::Error;
-use crate::shared::{Handle, State};
-
-/// Something received: a data message, or a control frame reported for information
-/// (pings are answered automatically).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Incoming {
-    /// A complete text or binary message.
-    Message(Message),
-    /// A ping arrived (the pong is already queued).
-    Ping(Bytes),
-    /// A pong arrived (an answer to [`WebSocketStream::ping`] or to a keepalive ping).
-    Pong(Bytes),
-}
-
-/// What the opening handshake agreed, shared by both halves.
-#[derive(Debug, Default)]
-struct Meta {
-    open: Open,
-    request: Option<Request>,
-}
+use crate::shared::Handle;
 
 /// A WebSocket connection over a transport of type `S` (driven by a background task).
 ///
@@ -67,11 +49,15 @@ struct Meta {
 /// transport error, keepalive timeout, ...) is reported once as `Some(Err(..))` first.
 /// The close code and reason are then in [`close_event`](Self::close_event).
 ///
-/// Sending and receiving take `&mut self` (unlike websock-smol, whose handles keep all
-/// their state in the shared connection and take `&self`): the sender keeps the message
-/// a [`Sink::start_send`] accepted while the queue was full, and each half owns the
-/// waker slot it registers with the driver task, so one handle is polled by one task at
-/// a time. For a sender and a receiver in two tasks, [`split`](Self::split).
+/// Sending and receiving take `&mut self` (unlike websock-smol, whose handles take
+/// `&self`): each half owns the waker slot it registers with the driver task (one for
+/// receiving, one for sending, including the wait for room after a
+/// [`Sink::start_send`] parked a message), so one handle is polled by one task at a
+/// time. For a sender and a receiver in two tasks, [`split`](Self::split).
+///
+/// What `recv` yields ([`Incoming`]), the failure reported once, the close event, what
+/// the handshake agreed and the `Sink`'s parked message are websock-core's session
+/// ([`websock_core::session`]), the same in every runtime crate.
 #[derive(Debug)]
 pub struct WebSocketStream<S> {
     sender: WebSocketSender,
@@ -84,57 +70,37 @@ pub struct WebSocketStream<S> {
 #[derive(Debug)]
 pub struct WebSocketSender {
     handle: Handle,
-    meta: Arc<Meta>,
-    /// A message accepted by `Sink::start_send` while the queue was full.
-    pending: Option<Message>,
+    agreed: Arc<Agreed>,
 }
 
 /// The receiving half of a [`WebSocketStream`]: `recv`, and [`Stream`] of messages.
 #[derive(Debug)]
 pub struct WebSocketReceiver {
     handle: Handle,
-    meta: Arc<Meta>,
+    agreed: Arc<Agreed>,
 }
 
 impl<S> WebSocketStream<S> {
-    /// Wraps a handle whose connection is open (its Open event consumed).
-    pub(crate) fn new(handle: Handle, open: Open, request: Option<Request>) -> Self {
-        let meta = Arc::new(Meta { open, request });
+    /// Wraps a handle whose connection is open, with what its handshake agreed.
+    pub(crate) fn new(handle: Handle, agreed: Agreed) -> Self {
+        let agreed = Arc::new(agreed);
         let receiver = WebSocketReceiver {
             handle: Handle::new(&handle.shared),
-            meta: meta.clone(),
+            agreed: agreed.clone(),
         };
         WebSocketStream {
-            sender: WebSocketSender {
-                handle,
-                meta,
-                pending: None,
-            },
+            sender: WebSocketSender { handle, agreed },
             receiver,
             _transport: PhantomData,
         }
     }
 
-    /// Waits for the handshake's outcome: the Open event, or the failure.
-    pub(crate) async fn opened(handle: Handle, request: Option<Request>) -> Result<Self, Error> {
-        let open = poll_fn(|cx| {
-            let mut st = handle.lock();
-            loop {
-                match st.next_event() {
-                    Some(Event::Open(open)) => return Poll::Ready(Ok(open)),
-                    Some(Event::Error(e)) => return Poll::Ready(Err(failure(&mut st, e))),
-                    Some(Event::Close(_)) => return Poll::Ready(Err(Error::Closed)),
-                    Some(_) => {}
-                    None if st.driver_done => return Poll::Ready(Err(Error::Closed)),
-                    None => {
-                        st.register_reader(cx);
-                        return Poll::Pending;
-                    }
-                }
-            }
-        })
-        .await?;
-        Ok(Self::new(handle, open, request))
+    /// Waits for the handshake's outcome: open, or the failure.
+    pub(crate) async fn opened(handle: Handle) -> Result<Self, Error> {
+        match opening(&handle).await? {
+            Opening::Open(agreed) => Ok(Self::new(handle, agreed)),
+            _ => Err(Error::Closed),
+        }
     }
 
     /// Splits into a sender and a receiver, usable from two tasks.
@@ -219,17 +185,17 @@ impl<S> WebSocketStream<S> {
 
     /// The negotiated extensions (`Sec-WebSocket-Extensions` text, empty when none).
     pub fn extensions(&self) -> &str {
-        &self.sender.meta.open.extensions
+        &self.sender.agreed.extensions
     }
 
     /// Client side: the server's `101` response, with its headers.
     pub fn response(&self) -> Option<&Response> {
-        self.sender.meta.open.response.as_ref()
+        self.sender.agreed.response.as_ref()
     }
 
     /// Server side: the client's upgrade request (path, headers, Origin, ...).
     pub fn request(&self) -> Option<&Request> {
-        self.sender.meta.request.as_ref()
+        self.sender.agreed.request.as_ref()
     }
 
     /// The connection's readyState (OPEN, CLOSING, CLOSED).
@@ -255,39 +221,39 @@ impl<S> WebSocketStream<S> {
     }
 }
 
-/// Maps an engine failure, preferring the transport error that caused it.
-fn failure(st: &mut State, e: websock_core::Error) -> Error {
-    st.transport_error
-        .take()
-        .unwrap_or_else(|| Error::from_core(e))
-}
-
-/// Maps a refused send.
-fn send_error(e: SendError) -> Error {
-    match e {
-        SendError::Closed => Error::Closed,
-        other => Error::Send(other),
-    }
+/// Waits for the handshake's outcome ([`Session::open`](websock_core::session::Session::open)):
+/// the request waiting for a server's decision, or the connection open; its failure
+/// ([`Error::from_failure`]) or end ([`Error::Closed`]) as an error.
+pub(crate) async fn opening(handle: &Handle) -> Result<Opening, Error> {
+    poll_fn(|cx| {
+        let mut st = handle.lock();
+        Poll::Ready(match st.open() {
+            Some(Opening::Failed(e)) => Err(st.failure(e)),
+            Some(Opening::Closed) => Err(Error::Closed),
+            Some(opening) => Ok(opening),
+            None if st.driver_done => Err(Error::Closed),
+            None => {
+                st.register_reader(cx);
+                return Poll::Pending;
+            }
+        })
+    })
+    .await
 }
 
 impl WebSocketReceiver {
     fn poll_incoming(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Incoming, Error>>> {
         let mut st = self.handle.lock();
-        loop {
-            let incoming = match st.next_event() {
-                Some(Event::Message(m)) => Incoming::Message(m),
-                Some(Event::Ping(p)) => Incoming::Ping(p),
-                Some(Event::Pong(p)) => Incoming::Pong(p),
-                Some(Event::Error(e)) => return Poll::Ready(Some(Err(failure(&mut st, e)))),
-                Some(_) => continue,
-                None if st.close_event.is_some() || st.driver_done => return Poll::Ready(None),
-                None => {
-                    st.register_reader(cx);
-                    return Poll::Pending;
-                }
-            };
-            return Poll::Ready(Some(Ok(incoming)));
-        }
+        Poll::Ready(match st.poll_received() {
+            Some(Received::Incoming(incoming)) => Some(Ok(incoming)),
+            Some(Received::Failed(e)) => Some(Err(st.failure(e))),
+            Some(Received::End) => None,
+            None if st.driver_done => None,
+            None => {
+                st.register_reader(cx);
+                return Poll::Pending;
+            }
+        })
     }
 
     fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
@@ -314,7 +280,7 @@ impl WebSocketReceiver {
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
-        self.meta.open.protocol.as_deref()
+        self.agreed.protocol.as_deref()
     }
 
     /// The close event, once the connection is closed.
@@ -337,26 +303,37 @@ impl Stream for WebSocketReceiver {
 }
 
 impl WebSocketSender {
-    /// Tries to queue `message` (compressed if `compress` and deflate is agreed);
-    /// `Pending` (waker registered) while the queue is full.
+    /// Tries to queue the message in `slot` (compressed if `compress` and deflate is
+    /// agreed); `Pending` (waker registered, the message handed back into `slot`) while
+    /// the queue is full.
     fn poll_send_message(
         &mut self,
         cx: &mut Context<'_>,
-        message: &Message,
+        slot: &mut Option<Message>,
         compress: bool,
     ) -> Poll<Result<(), Error>> {
+        let Some(message) = slot.take() else {
+            return Poll::Ready(Ok(()));
+        };
         let mut st = self.handle.lock();
-        match st.conn.send_with(message.clone(), compress) {
+        match st.conn.try_send(message, compress) {
             Ok(()) => {
                 st.wake_driver();
                 Poll::Ready(Ok(()))
             }
-            Err(SendError::Full) if !st.driver_done => {
+            Err(TrySendError {
+                error: SendError::Full,
+                message,
+            }) if !st.driver_done => {
+                *slot = Some(message);
                 st.register_writer(cx);
                 Poll::Pending
             }
-            Err(SendError::Full) => Poll::Ready(Err(Error::Closed)),
-            Err(e) => Poll::Ready(Err(send_error(e))),
+            Err(TrySendError {
+                error: SendError::Full,
+                ..
+            }) => Poll::Ready(Err(Error::Closed)),
+            Err(e) => Poll::Ready(Err(Error::from_send(e.error))),
         }
     }
 
@@ -386,13 +363,16 @@ impl WebSocketSender {
 
     /// The send path of `send` and `send_uncompressed`.
     async fn send_with(&mut self, message: Message, compress: bool) -> Result<(), Error> {
-        poll_fn(|cx| self.poll_send_message(cx, &message, compress)).await
+        let mut slot = Some(message);
+        poll_fn(|cx| self.poll_send_message(cx, &mut slot, compress)).await
     }
 
     /// The send path of `try_send` and `try_send_uncompressed`.
     fn try_send_with(&mut self, message: Message, compress: bool) -> Result<(), Error> {
         let mut st = self.handle.lock();
-        st.conn.send_with(message, compress).map_err(send_error)?;
+        st.conn
+            .send_with(message, compress)
+            .map_err(Error::from_send)?;
         st.wake_driver();
         Ok(())
     }
@@ -416,22 +396,35 @@ impl WebSocketSender {
                     Poll::Pending
                 }
                 Err(SendError::Full) => Poll::Ready(Err(Error::Closed)),
-                Err(e) => Poll::Ready(Err(send_error(e))),
+                Err(e) => Poll::Ready(Err(Error::from_send(e))),
             }
         })
         .await
     }
 
-    fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if let Some(message) = self.pending.take() {
-            match self.poll_send_message(cx, &message, true) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => {
-                    self.pending = Some(message);
-                    return Poll::Pending;
-                }
+    /// Queues the message a `Sink` parked ([`Session::unpark`](websock_core::session::Session::unpark)):
+    /// `Ready(Ok)` once nothing is parked, `Pending` (waker registered) while the
+    /// queue is still full.
+    fn poll_unparked(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut st = self.handle.lock();
+        let st = &mut *st;
+        match st.session.unpark(&mut st.conn) {
+            Ok(true) => {
+                st.wake_driver();
+                Poll::Ready(Ok(()))
             }
+            Ok(false) if !st.driver_done => {
+                st.register_writer(cx);
+                Poll::Pending
+            }
+            Ok(false) => Poll::Ready(Err(Error::Closed)),
+            Err(e) => Poll::Ready(Err(Error::from_send(e))),
+        }
+    }
+
+    fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.poll_unparked(cx)?.is_pending() {
+            return Poll::Pending;
         }
         let mut st = self.handle.lock();
         if st.conn.send_queue_len() == 0 || st.driver_done || st.conn.is_finished() {
@@ -450,7 +443,7 @@ impl WebSocketSender {
     /// Queues a ping (payload up to 125 bytes, else [`Error::Send`]).
     pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
         let mut st = self.handle.lock();
-        st.conn.ping(payload.into()).map_err(send_error)?;
+        st.conn.ping(payload.into()).map_err(Error::from_send)?;
         st.wake_driver();
         Ok(())
     }
@@ -465,9 +458,8 @@ impl WebSocketSender {
 
     fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<Result<CloseEvent, Error>> {
         let mut st = self.handle.lock();
-        st.advance_to_close();
-        match &st.close_event {
-            Some(event) => Poll::Ready(Ok(event.clone())),
+        match st.advance_to_close() {
+            Some(event) => Poll::Ready(Ok(event)),
             None if st.driver_done => Poll::Ready(Err(Error::Closed)),
             None => {
                 st.register_writer(cx);
@@ -490,7 +482,7 @@ impl WebSocketSender {
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
-        self.meta.open.protocol.as_deref()
+        self.agreed.protocol.as_deref()
     }
 
     /// The close event, once the connection is closed.
@@ -520,14 +512,8 @@ impl Sink<Message> for WebSocketSender {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if let Some(message) = this.pending.take() {
-            match this.poll_send_message(cx, &message, true) {
-                Poll::Ready(result) => result?,
-                Poll::Pending => {
-                    this.pending = Some(message);
-                    return Poll::Pending;
-                }
-            }
+        if this.poll_unparked(cx)?.is_pending() {
+            return Poll::Pending;
         }
         let mut st = this.handle.lock();
         if st.conn.ready_state() != ReadyState::Open || st.driver_done {
@@ -541,19 +527,21 @@ impl Sink<Message> for WebSocketSender {
     }
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
-        let this = self.get_mut();
-        let mut st = this.handle.lock();
-        match st.conn.send(message.clone()) {
+        let mut st = self.handle.lock();
+        match st.conn.try_send(message, true) {
             Ok(()) => {
                 st.wake_driver();
                 Ok(())
             }
-            // Too big for the room left: keep it until the queue drains.
-            Err(SendError::Full) => {
-                this.pending = Some(message);
+            // Too big for the room left: park it until the queue drains.
+            Err(TrySendError {
+                error: SendError::Full,
+                message,
+            }) => {
+                st.session.park(message, true);
                 Ok(())
             }
-            Err(e) => Err(send_error(e)),
+            Err(e) => Err(Error::from_send(e.error)),
         }
     }
 
@@ -565,7 +553,8 @@ impl Sink<Message> for WebSocketSender {
     /// started, and waits until the connection is closed.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if this.pending.is_some() {
+        let parked = this.handle.lock().session.has_parked();
+        if parked {
             match this.poll_flushed(cx) {
                 Poll::Ready(Ok(())) | Poll::Ready(Err(Error::Closed)) => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

@@ -195,3 +195,104 @@ async fn handlers_run_in_browser_order_mdn_example() {
         ["open chat", "message Hello Server!", "close 1000 true"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_messages_nobody_takes_stall_the_peer_instead_of_growing_memory() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncWriteExt;
+    // Far more than the kernel's socket buffers hold: only a bounded event queue (by
+    // count: these messages are empty) stops the client reading before this.
+    const LIMIT: usize = 128 << 20;
+    let written = Arc::new(AtomicUsize::new(0));
+    let w = written.clone();
+    let addr = raw_peer(move |mut tcp| {
+        let written = w.clone();
+        async move {
+            // Empty unmasked binary frames, 64 KiB of them per write.
+            let chunk = [0x82u8, 0x00].repeat(32 << 10);
+            while written.load(Ordering::SeqCst) < LIMIT {
+                if tcp.write_all(&chunk).await.is_err() {
+                    break;
+                }
+                written.fetch_add(chunk.len(), Ordering::SeqCst);
+            }
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+    })
+    .await;
+    let ws = WebSocket::new(&format!("ws://{addr}/"), &[]).unwrap();
+    // Nobody takes events: the peer's writes must stall well before LIMIT.
+    let mut last = usize::MAX;
+    let stalled = within(30, async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let now = written.load(Ordering::SeqCst);
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    })
+    .await;
+    assert!(
+        stalled > 0 && stalled < LIMIT,
+        "the client kept reading: {stalled} bytes of empty messages"
+    );
+    assert_eq!(ws.ready_state(), ReadyState::Open);
+    // Taking events lets the reading, and so the peer, go on.
+    assert_eq!(within(5, ws.next_event()).await, Some(BrowserEvent::Open));
+    within(20, async {
+        while written.load(Ordering::SeqCst) == stalled {
+            let event = ws.next_event().await;
+            assert!(matches!(event, Some(BrowserEvent::Message(_))), "{event:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_does_not_stop_the_connection() {
+    let addr = echo_server().await;
+    let ws = WebSocket::new(&format!("ws://{addr}/"), &[]).unwrap();
+    let log = Arc::new(Mutex::new(Vec::<String>::new()));
+    let l = log.clone();
+    ws.on_message(move |ws, data| {
+        let text = data.to_string();
+        l.lock().unwrap().push(text.clone());
+        if text == "boom" {
+            ws.send("after").unwrap();
+            panic!("a handler's exception");
+        }
+        ws.close(Some(1000), None).unwrap();
+    });
+    let l = log.clone();
+    ws.on_close(move |_, c| l.lock().unwrap().push(format!("close {}", c.code)));
+    assert_eq!(within(5, ws.next_event()).await, Some(BrowserEvent::Open));
+    ws.send("boom").unwrap();
+    assert_eq!(within(5, ws.next_event()).await, None);
+    assert_eq!(*log.lock().unwrap(), ["boom", "after", "close 1000"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handlers_are_dropped_after_the_close_event() {
+    let addr = echo_server().await;
+    let ws = WebSocket::new(&format!("ws://{addr}/"), &[]).unwrap();
+    // A handler holding a handle of its own socket must not keep it alive for ever.
+    let marker = Arc::new(());
+    let (m, me) = (marker.clone(), ws.clone());
+    ws.on_error(move |_| {
+        let _ = (&m, &me);
+    });
+    assert_eq!(within(5, ws.next_event()).await, Some(BrowserEvent::Open));
+    ws.close(Some(1000), None).unwrap();
+    assert!(matches!(
+        within(5, ws.next_event()).await,
+        Some(BrowserEvent::Close(_))
+    ));
+    assert_eq!(Arc::strong_count(&marker), 1, "the handler is still kept");
+    let m = marker.clone();
+    ws.on_message(move |_, _| {
+        let _ = &m;
+    });
+    assert_eq!(Arc::strong_count(&marker), 1, "a late handler is kept");
+}

@@ -194,8 +194,23 @@ async fn bad_urls_are_refused_before_connecting() {
         Err(Error::Url(websock_tokio::ApiError::Syntax))
     ));
     assert!(matches!(
-        connect("ws://127.0.0.1:25/").await,
+        connect_with(
+            "ws://127.0.0.1:25/",
+            ClientOptions::new().check_bad_ports(true)
+        )
+        .await,
         Err(Error::Url(websock_tokio::ApiError::Security))
+    ));
+    // A bad subprotocol list is the caller's URL-and-protocols mistake, as in the
+    // browser's constructor, in every runtime.
+    let port = unused_port().await;
+    assert!(matches!(
+        connect_with(
+            &format!("ws://127.0.0.1:{port}/"),
+            ClientOptions::new().protocols(["chat", "Chat"])
+        )
+        .await,
+        Err(Error::Url(websock_tokio::ApiError::Syntax))
     ));
 }
 

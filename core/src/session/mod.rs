@@ -15,6 +15,7 @@
 #[cfg(feature = "std")]
 mod error;
 
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use bytes::Bytes;
 
@@ -103,7 +104,16 @@ pub struct Session {
     parked: Option<(Message, bool)>,
     /// Server role: the request reported by [`Session::open`], for [`Agreed::request`].
     request: Option<Request>,
+    /// Messages taken by [`Session::advance_to_close`] for the receiver, and their bytes.
+    kept: VecDeque<Message>,
+    kept_bytes: usize,
 }
+
+/// How much [`Session::advance_to_close`] keeps for the receiver: messages beyond
+/// either bound are dropped (a peer flooding a closing connection costs no memory).
+pub const KEPT_WHILE_CLOSING_BYTES: usize = 1 << 20;
+/// See [`KEPT_WHILE_CLOSING_BYTES`].
+pub const KEPT_WHILE_CLOSING_MESSAGES: usize = 1024;
 
 impl Session {
     /// A session for a connection whose handshake is done or under way.
@@ -137,6 +147,10 @@ impl Session {
     /// The next thing for the receiver. `None`: nothing yet (feed the engine more input
     /// or time, then call again).
     pub fn poll_received(&mut self, conn: &mut Connection) -> Option<Received> {
+        if let Some(m) = self.kept.pop_front() {
+            self.kept_bytes -= m.len();
+            return Some(Received::Incoming(Incoming::Message(m)));
+        }
         if self.ended {
             return Some(Received::End);
         }
@@ -157,9 +171,14 @@ impl Session {
         }
     }
 
-    /// Takes events until the close event, dropping what arrives meanwhile (the caller
-    /// closed the connection and waits for the end). Returns the close event once the
-    /// connection is closed.
+    /// Takes events until the close event, for a caller that closed the connection and
+    /// waits for the end. Returns the close event once the connection is closed.
+    ///
+    /// Messages taken on the way are kept for [`poll_received`](Self::poll_received)
+    /// (RFC 6455 lets the peer finish what it was sending), up to
+    /// [`KEPT_WHILE_CLOSING_MESSAGES`] / [`KEPT_WHILE_CLOSING_BYTES`]; beyond that, and
+    /// pings, pongs and a failure (the close event says it was not clean), are dropped,
+    /// so a waiting close never stalls and never grows memory without bound.
     pub fn advance_to_close(&mut self, conn: &mut Connection) -> Option<CloseEvent> {
         while !self.ended {
             match conn.poll_event()? {
@@ -167,13 +186,21 @@ impl Session {
                     self.close = Some(c);
                     self.ended = true;
                 }
+                Event::Message(m)
+                    if self.kept.len() < KEPT_WHILE_CLOSING_MESSAGES
+                        && self.kept_bytes + m.len() <= KEPT_WHILE_CLOSING_BYTES =>
+                {
+                    self.kept_bytes += m.len();
+                    self.kept.push_back(m);
+                }
                 _ => continue,
             }
         }
         self.close.clone()
     }
 
-    /// Whether the receiver has seen the end (the close event was taken).
+    /// Whether the close event was taken (the receiver may still have kept messages to
+    /// take: see [`advance_to_close`](Self::advance_to_close)).
     pub fn is_ended(&self) -> bool {
         self.ended
     }
@@ -214,4 +241,3 @@ impl Session {
         }
     }
 }
-
