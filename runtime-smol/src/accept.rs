@@ -4,8 +4,9 @@ use std::time::{Duration, Instant};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use websock_core::handshake::Request;
+use websock_core::session::{Agreed, Opening, Session};
 pub use websock_core::Decision;
-use websock_core::{Config, Connection, Event, Role};
+use websock_core::{Config, Connection, Role};
 
 use crate::driver::Driver;
 use crate::error::{Error, Result};
@@ -65,8 +66,15 @@ where
     let epoch = Instant::now();
     let mut conn = Connection::upgraded(role, protocol.clone(), config, Duration::ZERO);
     // The first event is the Open that `upgraded` reports.
-    let _open = conn.poll_event();
-    WebSocketStream::from_parts(conn, Driver::new(stream, epoch), protocol, None, None)
+    let mut session = Session::new();
+    let agreed = match session.open(&mut conn) {
+        Some(Opening::Open(agreed)) => agreed,
+        _ => Agreed {
+            protocol,
+            ..Agreed::default()
+        },
+    };
+    WebSocketStream::from_parts(conn, Driver::new(stream, epoch), session, agreed)
 }
 
 /// Drives the opening handshake (either role) until the connection is OPEN or failed.
@@ -79,35 +87,28 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request) -> Decision,
 {
-    let mut request = None;
+    let mut session = Session::new();
     let mut failure = None;
     let mut closed = false;
     let mut opened = None;
-    let opened = std::future::poll_fn(|cx| loop {
-        while opened.is_none() {
-            let Some(event) = conn.poll_event() else {
-                break;
-            };
-            match event {
-                Event::Request(r) => {
+    let agreed = std::future::poll_fn(|cx| loop {
+        while opened.is_none() && !closed {
+            match session.open(&mut conn) {
+                None => break,
+                Some(Opening::Request(request)) => {
                     let decision = decide
                         .take()
-                        .map_or_else(|| Decision::reject(500), |f| f(&r));
+                        .map_or_else(|| Decision::reject(500), |f| f(&request));
                     if let Err(e) = conn.decide(decision) {
                         failure.get_or_insert(Error::Api(e));
                     }
-                    request = Some(r);
                 }
-                Event::Open(open) => {
-                    // Later events (early messages) stay queued for the stream.
-                    opened = Some(open);
+                // Later events (early messages) stay queued for the stream.
+                Some(Opening::Open(agreed)) => opened = Some(agreed),
+                Some(Opening::Failed(e)) => {
+                    failure.get_or_insert(Error::from_failure(e, driver.take_io_error()));
                 }
-                Event::Error(e) => {
-                    let e = crate::websocket::map_error(e, &mut driver);
-                    failure.get_or_insert(e);
-                }
-                Event::Close(_) => closed = true,
-                Event::Message(_) | Event::Ping(_) | Event::Pong(_) => {}
+                Some(Opening::Closed) => closed = true,
             }
         }
         // The server's 101 is written before the stream is handed over.
@@ -117,16 +118,10 @@ where
         if closed && (conn.is_finished() || driver.is_shut_down()) {
             return std::task::Poll::Ready(Err(failure.take().unwrap_or(Error::Closed)));
         }
-        if driver.poll_drive(cx, &mut conn, true).is_pending() {
+        if driver.poll_drive(cx, &mut conn).is_pending() {
             return std::task::Poll::Pending;
         }
     })
     .await?;
-    Ok(WebSocketStream::from_parts(
-        conn,
-        driver,
-        opened.protocol,
-        request,
-        opened.response,
-    ))
+    Ok(WebSocketStream::from_parts(conn, driver, session, agreed))
 }

@@ -4,9 +4,11 @@
 //! A detached background task (`smol::spawn`) connects (DNS, TCP, TLS, handshake) and
 //! then drives the connection; it owns the transport. The engine's
 //! [`Connection`] is shared between that task and every `WebSocket` handle, so
-//! `readyState` and `bufferedAmount` are read straight from the engine.
+//! `readyState` and `bufferedAmount` are read straight from the engine. The browser's
+//! rules (`send`, `close`, the last handle going away), the bounded queue of events no
+//! handler took and the handler slots are websock-core's ([`websock_core::browser`]);
+//! this file moves bytes, time and wake-ups.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -15,16 +17,13 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use futures_core::Stream;
-use websock_core::dom::{close_frame_code, validate_close_args, BinaryType, ReadyState};
-use websock_core::{ApiError, CloseEvent, Connection, Event, Message, SendError};
+use websock_core::browser::{BrowserSocket, EventQueue, Handlers};
+use websock_core::dom::{BinaryType, ReadyState};
+use websock_core::{ApiError, CloseEvent, Connection};
 
-use crate::connect::{connect_transport, new_client, parse_url, with_deadline};
+use crate::connect::{connect_transport, with_deadline};
 use crate::driver::Driver;
 use crate::options::ClientOptions;
-
-/// Reading pauses while this many bytes of events wait in the queue for
-/// [`WebSocket::next_event`].
-const QUEUE_BYTES: usize = 1 << 20;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -32,35 +31,27 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 pub use websock_core::dom::{BrowserEvent, MessageData};
 
-type Handler<T> = Option<Box<dyn FnMut(&WebSocket, T) + Send>>;
-
-/// The `on*` handlers.
-#[derive(Default)]
-struct Handlers {
-    open: Handler<()>,
-    message: Handler<MessageData>,
-    error: Handler<()>,
-    close: Handler<CloseEvent>,
-}
-
 /// State shared by the handles and the background task.
 struct State {
     conn: Connection,
     /// When `conn` was created: its time is measured from here.
     epoch: Instant,
-    binary_type: BinaryType,
-    /// Events no handler took, for `next_event`.
-    queue: VecDeque<BrowserEvent>,
-    queue_bytes: usize,
-    /// The close event was delivered: no more events.
-    done: bool,
+    /// `url`, `binaryType`, and the rules of `send`, `close` and the last handle.
+    socket: BrowserSocket,
+    /// Events no handler took, for `next_event`: bounded by count and bytes (the engine
+    /// keeps the rest, so reading stops).
+    queue: EventQueue,
+    /// The last user handle is gone: an event no handler takes is dropped once the queue
+    /// is full (nobody may ever read it), so the connection still runs to its end.
+    orphaned: bool,
     event_waker: Option<Waker>,
     task_waker: Option<Waker>,
 }
 
 struct Shared {
     state: Mutex<State>,
-    handlers: Mutex<Handlers>,
+    handlers: Mutex<Handlers<WebSocket>>,
+    /// `url`, lent without the lock (the same as the socket's).
     url: String,
 }
 
@@ -71,92 +62,39 @@ impl Shared {
         }
     }
 
-    /// Takes the engine's events up to and including the next message, shaped for the
-    /// browser (one message at a time, so a handler can answer it before the engine
-    /// acts on later frames).
-    fn take_events(state: &mut State) -> Vec<BrowserEvent> {
-        let mut out = Vec::new();
-        while let Some(event) = state.conn.poll_event() {
-            let is_message = matches!(event, Event::Message(_));
-            let Some(event) = BrowserEvent::from_event(event, state.binary_type) else {
-                continue;
-            };
-            out.push(event);
-            if is_message {
-                break;
-            }
-        }
-        out
-    }
-
-    /// Hands each event to its handler, or queues it for `next_event`. Runs without
-    /// holding the state lock, so handlers may call the `WebSocket`.
-    fn dispatch(self: &Arc<Self>, events: Vec<BrowserEvent>) {
-        for event in events {
-            let is_close = event.is_close();
-            if let Some(unhandled) = self.call_handler(event) {
-                let mut state = lock(&self.state);
-                state.queue_bytes += unhandled.payload_len();
-                state.queue.push_back(unhandled);
-                if let Some(w) = state.event_waker.take() {
-                    w.wake();
-                }
-            }
-            if is_close {
-                let mut state = lock(&self.state);
-                state.done = true;
-                if let Some(w) = state.event_waker.take() {
-                    w.wake();
-                }
-                drop(state);
-                // Handlers may hold handles to this socket: drop them to break the cycle.
-                *lock(&self.handlers) = Handlers::default();
-            }
+    fn wake_reader(state: &mut State) {
+        if let Some(w) = state.event_waker.take() {
+            w.wake();
         }
     }
 
-    /// Calls the event's handler if one is set; gives the event back otherwise.
-    fn call_handler(self: &Arc<Self>, event: BrowserEvent) -> Option<BrowserEvent> {
-        // The event's target: a handle whose drop closes nothing.
-        let target = WebSocket {
-            shared: self.clone(),
-            _owner: None,
-        };
-        macro_rules! call {
-            ($field:ident, $arg:expr) => {{
-                let taken = lock(&self.handlers).$field.take();
-                match taken {
-                    Some(mut handler) => {
-                        handler(&target, $arg);
-                        let mut handlers = lock(&self.handlers);
-                        if handlers.$field.is_none() {
-                            handlers.$field = Some(handler);
-                        }
-                        None
-                    }
-                    None => Some(event_for_queue!($field, $arg)),
+    /// Hands an event to its handler (run without any lock held, so it may use the
+    /// `WebSocket`), or queues it for `next_event`.
+    fn dispatch(self: &Arc<Self>, event: BrowserEvent) {
+        let is_close = event.is_close();
+        let taken = lock(&self.handlers).take(event);
+        match taken {
+            Ok(mut call) => {
+                // The event's target: a handle whose drop closes nothing.
+                let target = WebSocket {
+                    shared: self.clone(),
+                    _owner: None,
+                };
+                call.run(&target);
+                lock(&self.handlers).restore(call);
+                if is_close {
+                    let mut state = lock(&self.state);
+                    state.queue.finish();
+                    Shared::wake_reader(&mut state);
                 }
-            }};
-        }
-        macro_rules! event_for_queue {
-            (open, $a:expr) => {
-                BrowserEvent::Open
-            };
-            (error, $a:expr) => {
-                BrowserEvent::Error
-            };
-            (message, $a:expr) => {
-                BrowserEvent::Message($a)
-            };
-            (close, $a:expr) => {
-                BrowserEvent::Close($a)
-            };
-        }
-        match event {
-            BrowserEvent::Open => call!(open, ()),
-            BrowserEvent::Error => call!(error, ()),
-            BrowserEvent::Message(data) => call!(message, data),
-            BrowserEvent::Close(c) => call!(close, c),
+            }
+            Err(unhandled) => {
+                let mut state = lock(&self.state);
+                if state.queue.has_room() || !state.orphaned || is_close {
+                    state.queue.push(unhandled);
+                }
+                Shared::wake_reader(&mut state);
+            }
         }
     }
 }
@@ -188,11 +126,11 @@ async fn run(
         aborted,
     )
     .await;
-    let transport = {
+    let mut driver = {
         let mut state = lock(&shared.state);
         let now = epoch.elapsed();
         match connected {
-            Ok(Some(t)) => Some(t),
+            Ok(Some(t)) => Some(Driver::new(t, epoch)),
             Ok(None) => None,
             Err(crate::Error::Protocol(websock_core::Error::HandshakeTimeout)) => {
                 state
@@ -202,34 +140,40 @@ async fn run(
             }
             Err(_) => {
                 // DNS failure, refused, TLS: to the script it is a failed connection.
-                state.conn.handle_eof(now);
+                state.conn.handle_transport_error(now);
                 None
             }
         }
     };
-    let Some(transport) = transport else {
-        let events = Shared::take_events(&mut lock(&shared.state));
-        shared.dispatch(events);
-        return;
-    };
-    let mut driver = Driver::new(transport, epoch);
     poll_fn(|cx| loop {
         let mut state = lock(&shared.state);
         state.task_waker = Some(cx.waker().clone());
-        // Hand over what the engine has (one message at a time) before reading more.
-        let events = Shared::take_events(&mut state);
-        if !events.is_empty() {
-            drop(state);
-            shared.dispatch(events);
-            continue;
+        // One event at a time, while it can be delivered: the engine keeps the rest
+        // (and stops reading) while the queue is full.
+        let room = state.queue.has_room() || state.orphaned;
+        if room {
+            let State { socket, conn, .. } = &mut *state;
+            if let Some(event) = socket.next_event(conn) {
+                drop(state);
+                shared.dispatch(event);
+                continue;
+            }
         }
-        if state.conn.is_finished() {
-            return Poll::Ready(());
-        }
-        let read = state.queue_bytes < QUEUE_BYTES;
-        let poll = driver.poll_drive(cx, &mut state.conn, read);
-        if poll.is_pending() {
-            return Poll::Pending;
+        let finished = state.conn.is_finished();
+        match driver.as_mut() {
+            Some(driver) if !finished => {
+                if driver.poll_drive(cx, &mut state.conn).is_pending() {
+                    return Poll::Pending;
+                }
+            }
+            // Every event is out: no more will come.
+            _ if room => {
+                state.queue.finish();
+                Shared::wake_reader(&mut state);
+                return Poll::Ready(());
+            }
+            // Events wait for room in the queue (`next_event` wakes this task).
+            _ => return Poll::Pending,
         }
     })
     .await;
@@ -238,11 +182,17 @@ async fn run(
 /// The browser's `WebSocket`.
 ///
 /// Cloning gives another handle to the same connection (like copying an object
-/// reference in a script). When the last handle is dropped while the connection is
-/// CONNECTING or OPEN, it is closed (1001, "going away"); the background task finishes
-/// the closing handshake and runs the close handler. Handlers receive the socket as
-/// their first argument (the event's `target`); that handle does not keep the
-/// connection open.
+/// reference in a script). When the last handle is dropped, an OPEN connection is
+/// closed (1001, "going away") and a CONNECTING one is failed; the background task
+/// finishes the closing handshake and runs the close handler. Handlers receive the
+/// socket as their first argument (the event's `target`); that handle does not keep the
+/// connection open. A panicking handler is contained (the panic hook reports it), like
+/// an exception in a browser's listener: later events still arrive. Every handler is
+/// dropped after the close event.
+///
+/// Events no handler takes wait for [`next_event`](Self::next_event) in a queue bounded
+/// by count and bytes; while it is full the connection stops reading, so a socket
+/// nobody reads slows its peer down instead of growing memory.
 #[derive(Clone)]
 pub struct WebSocket {
     shared: Arc<Shared>,
@@ -259,9 +209,8 @@ impl Drop for Owner {
     fn drop(&mut self) {
         let mut state = lock(&self.shared.state);
         let now = state_now(&state);
-        let _ = state
-            .conn
-            .close(now, Some(websock_core::close::GOING_AWAY), "");
+        BrowserSocket::last_handle_dropped(&mut state.conn, now);
+        state.orphaned = true;
         Shared::wake_task(&mut state);
     }
 }
@@ -305,20 +254,16 @@ impl WebSocket {
     /// As [`new`](Self::new); `SyntaxError` also for an extra header that would
     /// corrupt the request.
     pub fn with_options(url: &str, options: ClientOptions) -> Result<WebSocket, ApiError> {
-        let url = parse_url(url, &options).map_err(|e| match e {
-            crate::Error::Url(api) | crate::Error::Api(api) => api,
-            _ => ApiError::Syntax,
-        })?;
+        let url = options.parse_browser_url(url)?;
         let epoch = Instant::now();
-        let conn = new_client(&url, &options, Duration::ZERO).map_err(|_| ApiError::Syntax)?;
+        let conn = options.browser_connection(&url, Duration::ZERO)?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 conn,
                 epoch,
-                binary_type: BinaryType::default(),
-                queue: VecDeque::new(),
-                queue_bytes: 0,
-                done: false,
+                socket: BrowserSocket::new(url.as_str()),
+                queue: EventQueue::default(),
+                orphaned: false,
                 event_waker: None,
                 task_waker: None,
             }),
@@ -370,12 +315,12 @@ impl WebSocket {
 
     /// `binaryType`: how binary messages are delivered (`Blob` by default).
     pub fn binary_type(&self) -> BinaryType {
-        self.state().binary_type
+        self.state().socket.binary_type()
     }
 
     /// Sets `binaryType`; it applies to messages delivered from now on.
     pub fn set_binary_type(&self, binary_type: BinaryType) {
-        self.state().binary_type = binary_type;
+        self.state().socket.set_binary_type(binary_type);
     }
 
     /// `send(data)`: a string goes as a text message, bytes as a binary message.
@@ -389,13 +334,8 @@ impl WebSocket {
     ///
     /// `InvalidStateError` while CONNECTING.
     pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
-        let message = Message::from(data.into());
         let mut state = self.state();
-        match state.conn.send(message) {
-            Ok(()) | Err(SendError::Closed) => {}
-            Err(SendError::Full) => state.conn.abort(),
-            Err(e) => return Err(e.as_api_error().unwrap_or(ApiError::InvalidState)),
-        }
+        BrowserSocket::send(&mut state.conn, data)?;
         Shared::wake_task(&mut state);
         Ok(())
     }
@@ -409,11 +349,9 @@ impl WebSocket {
     /// `InvalidAccessError` for a code other than 1000 or 3000-4999; `SyntaxError` for
     /// a reason longer than 123 UTF-8 bytes.
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
-        validate_close_args(code, reason)?;
-        let code = close_frame_code(code, reason);
         let mut state = self.state();
         let now = state_now(&state);
-        state.conn.close(now, code, reason.unwrap_or(""))?;
+        BrowserSocket::close(&mut state.conn, now, code, reason)?;
         Shared::wake_task(&mut state);
         Ok(())
     }
@@ -425,12 +363,11 @@ impl WebSocket {
 
     fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
         let mut state = self.state();
-        if let Some(event) = state.queue.pop_front() {
-            state.queue_bytes -= event.payload_len();
+        if let Some(event) = state.queue.pop() {
             Shared::wake_task(&mut state);
             return Poll::Ready(Some(event));
         }
-        if state.done {
+        if state.queue.is_over() {
             return Poll::Ready(None);
         }
         state.event_waker = Some(cx.waker().clone());
@@ -438,23 +375,23 @@ impl WebSocket {
     }
 
     /// `onopen`: called by the background task when the connection opens.
-    pub fn on_open(&self, mut handler: impl FnMut(&WebSocket) + Send + 'static) {
-        lock(&self.shared().handlers).open = Some(Box::new(move |ws, ()| handler(ws)));
+    pub fn on_open(&self, handler: impl FnMut(&WebSocket) + Send + 'static) {
+        lock(&self.shared().handlers).set_open(handler);
     }
 
     /// `onmessage`: called for each message.
     pub fn on_message(&self, handler: impl FnMut(&WebSocket, MessageData) + Send + 'static) {
-        lock(&self.shared().handlers).message = Some(Box::new(handler));
+        lock(&self.shared().handlers).set_message(handler);
     }
 
     /// `onerror`: called when the connection fails (a close event follows).
-    pub fn on_error(&self, mut handler: impl FnMut(&WebSocket) + Send + 'static) {
-        lock(&self.shared().handlers).error = Some(Box::new(move |ws, ()| handler(ws)));
+    pub fn on_error(&self, handler: impl FnMut(&WebSocket) + Send + 'static) {
+        lock(&self.shared().handlers).set_error(handler);
     }
 
     /// `onclose`: called once, last, when the connection is closed.
     pub fn on_close(&self, handler: impl FnMut(&WebSocket, CloseEvent) + Send + 'static) {
-        lock(&self.shared().handlers).close = Some(Box::new(handler));
+        lock(&self.shared().handlers).set_close(handler);
     }
 
     /// The events no handler took, as a [`Stream`] ending after the close event (the
@@ -483,5 +420,67 @@ impl Stream for WebSocket {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
         self.poll_event(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use websock_core::Message;
+
+    /// How many events the default [`EventQueue`] holds (empty ones: only the count
+    /// bounds them).
+    fn queue_bound() -> usize {
+        let mut probe = EventQueue::default();
+        let mut n = 0;
+        while probe.has_room() {
+            probe.push(BrowserEvent::Open);
+            n += 1;
+        }
+        n
+    }
+
+    #[test]
+    fn unread_empty_messages_stop_at_the_queue_bound_and_none_is_lost() {
+        smol::block_on(async {
+            let bound = queue_bound();
+            let sent = 3 * bound;
+            let listener = async_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = smol::spawn(async move {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let ws = crate::accept(tcp).await.unwrap();
+                for _ in 0..sent {
+                    ws.send(Message::text("")).await.unwrap();
+                }
+                // Answer the client's close.
+                while ws.recv().await.is_some() {}
+            });
+            let options = ClientOptions::default().check_bad_ports(false);
+            let ws = WebSocket::with_options(&format!("ws://{addr}/"), options).unwrap();
+            let queued = || lock(&ws.shared.state).queue.len();
+            // Nobody reads: the queue fills up to its bound (the Open event and empty
+            // messages, all of them fit in the socket buffers) and stays there.
+            let start = Instant::now();
+            while queued() < bound {
+                assert!(start.elapsed() < Duration::from_secs(10), "{}", queued());
+                async_io::Timer::after(Duration::from_millis(10)).await;
+            }
+            async_io::Timer::after(Duration::from_millis(300)).await;
+            assert_eq!(queued(), bound);
+            // Reading resumes as the application takes events: every message arrives.
+            assert_eq!(ws.next_event().await, Some(BrowserEvent::Open));
+            for _ in 0..sent {
+                let event = ws.next_event().await;
+                assert_eq!(
+                    event,
+                    Some(BrowserEvent::Message(MessageData::Text("".into())))
+                );
+            }
+            ws.close(None, None).unwrap();
+            assert!(matches!(ws.next_event().await, Some(BrowserEvent::Close(c)) if c.was_clean));
+            assert_eq!(ws.next_event().await, None);
+            server.await;
+        });
     }
 }

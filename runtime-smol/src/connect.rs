@@ -31,11 +31,12 @@ pub async fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>> {
 ///
 /// # Errors
 ///
-/// [`Error::Url`] for a URL the rules refuse (or `wss://` without the `tls` feature),
-/// [`Error::Api`] for an extra header that would corrupt the request, [`Error::Io`] for
-/// DNS and connection failures, [`Error::Tls`],
+/// [`Error::Url`] for a URL or subprotocol list the rules refuse (or `wss://` without
+/// the `tls` feature), [`Error::Api`] for an extra header that would corrupt the
+/// request, [`Error::Io`] for DNS and connection failures, [`Error::Tls`],
 /// [`Error::Handshake`] if the server refused (e.g. `UnexpectedStatus(403)`) or answered
-/// wrongly, [`Error::Protocol`] for the handshake timeout.
+/// wrongly, [`Error::Protocol`] for the handshake timeout; a failure of the transport
+/// during the handshake is [`Error::Io`] (see [`Error::from_failure`]).
 pub async fn connect_with(
     url: &str,
     options: ClientOptions,
@@ -79,41 +80,43 @@ pub(crate) fn parse_url(url: &str, options: &ClientOptions) -> Result<WsUrl> {
     options.parse_url(url).map_err(Error::Url)
 }
 
-/// A client connection for `url`, CONNECTING, its request queued (the subprotocols
-/// checked).
+/// A client connection for `url`, CONNECTING, its request queued: [`Error::Url`] for a
+/// subprotocol list the rules refuse, [`Error::Api`] for a header that would corrupt
+/// the request.
 pub(crate) fn new_client(
     url: &WsUrl,
     options: &ClientOptions,
     now: Duration,
 ) -> Result<Connection> {
+    options.validate_protocols().map_err(Error::Url)?;
     options.connection(url, now).map_err(Error::Api)
 }
 
-/// DNS, TCP (with `TCP_NODELAY`) and, for `wss://`, TLS.
+/// DNS, TCP (with `TCP_NODELAY`) and, for `wss://`, TLS. Without the `tls` feature a
+/// `wss://` URL is refused before connecting ([`Error::Url`]`(SyntaxError)`).
 pub(crate) async fn connect_transport(
     url: &WsUrl,
     options: &ClientOptions,
 ) -> Result<MaybeTlsStream> {
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = options;
+        if url.is_secure() {
+            return Err(Error::Url(websock_core::ApiError::Syntax));
+        }
+    }
     let host = url.host().trim_start_matches('[').trim_end_matches(']');
     let tcp = TcpStream::connect((host, url.port())).await?;
     tcp.set_nodelay(true)?;
-    if !url.is_secure() {
-        return Ok(MaybeTlsStream::Plain(tcp));
-    }
     #[cfg(feature = "tls")]
-    {
+    if url.is_secure() {
         let config = options
             .tls
             .clone()
             .unwrap_or_else(crate::tls::default_client_config);
-        crate::tls::connect_tls(tcp, host, config).await
+        return crate::tls::connect_tls(tcp, host, config).await;
     }
-    #[cfg(not(feature = "tls"))]
-    {
-        let _ = options;
-        // wss:// cannot be honoured without the `tls` feature.
-        Err(Error::Url(websock_core::ApiError::Syntax))
-    }
+    Ok(MaybeTlsStream::Plain(tcp))
 }
 
 /// Runs `fut`, failing with the handshake timeout if `deadline` passes first.

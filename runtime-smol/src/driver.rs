@@ -6,9 +6,11 @@
 //! `should_shutdown` says so, fires the deadline from `poll_timeout`, and reads into a
 //! reusable 64 KiB buffer that is released whenever the stream has nothing to read, so an
 //! idle connection holds no receive buffer here. Time is the `Duration` since the
-//! `Instant` taken when the driver was created. An I/O error is treated as the end of
-//! the stream (the engine reports 1006) and kept for the application
-//! ([`Driver::take_io_error`]).
+//! `Instant` taken when the driver was created. The engine says when to read and write
+//! (`wants_read`: not while events wait for the application or, when OPEN, while the
+//! send queue is over its limit; `wants_write`). An I/O error fails the transport in the
+//! engine (`handle_transport_error`: 1006) and is kept for the application
+//! ([`Driver::take_io_error`], for [`Error::from_failure`](crate::Error::from_failure)).
 
 use std::future::Future;
 use std::io::{self, IoSlice};
@@ -46,7 +48,6 @@ pub(crate) struct Driver<S> {
     armed: Option<Duration>,
     needs_flush: bool,
     write: WriteSide,
-    read_eof: bool,
     io_error: Option<io::Error>,
 }
 
@@ -61,7 +62,6 @@ impl<S> Driver<S> {
             armed: None,
             needs_flush: false,
             write: WriteSide::Open,
-            read_eof: false,
             io_error: None,
         }
     }
@@ -95,14 +95,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// happened (bytes written, an input handled, the connection finished): look at
     /// `poll_event` and the connection's state, then call again. `Pending` only when
     /// nothing could be done, with `cx`'s waker registered for the transport and the
-    /// deadline. With `read` false nothing is read (the application's receive backlog is
-    /// full); timers still run.
-    pub(crate) fn poll_drive(
-        &mut self,
-        cx: &mut Context<'_>,
-        conn: &mut Connection,
-        read: bool,
-    ) -> Poll<()> {
+    /// deadline. Reads only while the engine [`wants_read`](Connection::wants_read)
+    /// (events the application has not taken keep the data in the transport); timers
+    /// still run.
+    pub(crate) fn poll_drive(&mut self, cx: &mut Context<'_>, conn: &mut Connection) -> Poll<()> {
         let wrote = self.poll_write(cx, conn);
         if conn.is_finished() {
             return Poll::Ready(());
@@ -119,7 +115,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 return Poll::Ready(());
             }
         }
-        if read && !self.read_eof && self.poll_read(cx, conn) {
+        if conn.wants_read() && self.poll_read(cx, conn) {
             self.poll_write(cx, conn);
             return Poll::Ready(());
         }
@@ -139,7 +135,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         loop {
             match Pin::new(&mut self.io).poll_read(cx, &mut self.buf) {
                 Poll::Ready(Ok(0)) => {
-                    self.read_eof = true;
                     self.buf = Vec::new();
                     conn.handle_eof(self.now());
                 }
@@ -164,7 +159,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// side down once the connection asks for it. True if any of that made progress.
     fn poll_write(&mut self, cx: &mut Context<'_>, conn: &mut Connection) -> bool {
         let mut progress = false;
-        while self.write == WriteSide::Open {
+        while self.write == WriteSide::Open && conn.wants_write() {
             let result = {
                 let mut slices: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
                 let n = conn.poll_transmit(&mut slices);
@@ -217,16 +212,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         progress
     }
 
-    /// The transport failed: keep the error, stop using it, and tell the connection
-    /// its stream ended.
+    /// The transport failed: keep the error, stop using it, and tell the connection.
     fn fail(&mut self, conn: &mut Connection, e: io::Error) {
         if self.io_error.is_none() {
             self.io_error = Some(e);
         }
         self.write = WriteSide::Done;
-        self.read_eof = true;
         self.buf = Vec::new();
-        conn.handle_eof(self.now());
+        conn.handle_transport_error(self.now());
     }
 }
 
@@ -317,13 +310,13 @@ mod tests {
         let mut driver = Driver::new(Recorder::default(), Instant::now());
         let waker = noop_waker();
         let mut cx = Context::from_waker(&waker);
-        assert!(driver.poll_drive(&mut cx, &mut conn, true).is_ready());
+        assert!(driver.poll_drive(&mut cx, &mut conn).is_ready());
         assert_eq!(driver.io.vectored_writes.len(), 1);
         assert_eq!(driver.io.flushes, 1);
         assert_eq!(driver.io.written.len(), 3 * 2 + 3 + 3 + 5);
         assert!(driver.is_flushed(&conn));
         // Nothing more to do: pending, and the read buffer is not kept while idle.
-        assert!(driver.poll_drive(&mut cx, &mut conn, true).is_pending());
+        assert!(driver.poll_drive(&mut cx, &mut conn).is_pending());
         assert_eq!(driver.buf.capacity(), 0);
     }
 
@@ -339,7 +332,7 @@ mod tests {
             Duration::ZERO,
             &[0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2],
         );
-        while driver.poll_drive(&mut cx, &mut conn, false).is_ready() && !driver.is_shut_down() {}
+        while driver.poll_drive(&mut cx, &mut conn).is_ready() && !driver.is_shut_down() {}
         assert!(conn.should_shutdown());
         assert!(driver.io.closed);
         assert!(driver.is_shut_down());

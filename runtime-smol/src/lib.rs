@@ -157,7 +157,11 @@ pub use connect::{client_handshake, connect, connect_with};
 pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::MaybeTlsStream;
-pub use websocket::{Incoming, WebSocketReceiver, WebSocketSender, WebSocketStream};
+/// What [`WebSocketStream::recv_incoming`] returns (websock-core's session type): a data
+/// message, or a ping or pong reported for information (pings are answered by the
+/// engine).
+pub use websock_core::session::Incoming;
+pub use websocket::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 
 pub use websock_core::deflate::DeflateConfig;
 pub use websock_core::dom::{BinaryType, ReadyState};

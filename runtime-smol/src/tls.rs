@@ -1,6 +1,7 @@
 //! rustls helpers: the default client configuration, a server configuration from a
 //! certificate chain and key, and the TLS handshakes over TCP.
 
+use std::io;
 use std::sync::{Arc, OnceLock};
 
 use async_net::TcpStream;
@@ -22,7 +23,7 @@ pub fn client_config_with_roots(roots: rustls::RootCertStore) -> Result<Arc<rust
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .map_err(Error::Tls)?
+    .map_err(Error::tls)?
     .with_root_certificates(roots)
     .with_no_client_auth();
     Ok(Arc::new(config))
@@ -53,7 +54,7 @@ pub fn client_config_trusting(
 ) -> Result<Arc<rustls::ClientConfig>> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in certs {
-        roots.add(cert).map_err(Error::Tls)?;
+        roots.add(cert).map_err(Error::tls)?;
     }
     client_config_with_roots(roots)
 }
@@ -72,10 +73,10 @@ pub fn server_config(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .map_err(Error::Tls)?
+    .map_err(Error::tls)?
     .with_no_client_auth()
     .with_single_cert(cert_chain, key)
-    .map_err(Error::Tls)?;
+    .map_err(Error::tls)?;
     Ok(Arc::new(config))
 }
 
@@ -97,7 +98,7 @@ pub async fn connect_tls(
     let stream = futures_rustls::TlsConnector::from(config)
         .connect(name, tcp)
         .await
-        .map_err(Error::from_io)?;
+        .map_err(handshake_error)?;
     Ok(MaybeTlsStream::ClientTls(Box::new(stream)))
 }
 
@@ -114,6 +115,18 @@ pub async fn accept_tls(
     let stream = futures_rustls::TlsAcceptor::from(config)
         .accept(tcp)
         .await
-        .map_err(Error::from_io)?;
+        .map_err(handshake_error)?;
     Ok(MaybeTlsStream::ServerTls(Box::new(stream)))
+}
+
+/// A failed TLS handshake: the rustls error the stream carries ([`Error::Tls`]), or the
+/// transport's ([`Error::Io`]).
+fn handshake_error(e: io::Error) -> Error {
+    if !e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+        return Error::Io(e);
+    }
+    match e.into_inner() {
+        Some(tls) => Error::Tls(tls),
+        None => Error::Io(io::ErrorKind::InvalidData.into()),
+    }
 }

@@ -23,22 +23,11 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_sink::Sink;
 use websock_core::dom::ReadyState;
 use websock_core::handshake::{Request, Response};
-use websock_core::{CloseEvent, Connection, Event, Message, MessageKind, SendError};
+use websock_core::session::{Agreed, Incoming, Received, Session};
+use websock_core::{CloseEvent, Connection, Message, MessageKind, SendError, TrySendError};
 
 use crate::driver::Driver;
 use crate::error::{Error, Result};
-
-/// What [`WebSocketStream::recv_incoming`] returns: a data message, or a control frame
-/// reported for information (pings are answered automatically).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Incoming {
-    /// A complete text or binary message.
-    Message(Message),
-    /// A ping arrived (the pong is already queued).
-    Ping(Bytes),
-    /// A pong arrived (an answer to [`WebSocketStream::ping`] or to a keepalive ping).
-    Pong(Bytes),
-}
 
 /// Locks, ignoring poisoning (the state stays consistent: no user code runs under it).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -89,82 +78,22 @@ impl Wake for Wakers {
     }
 }
 
-/// The mutable state: the engine, the transport, and what the application has not
-/// taken yet.
+/// The mutable state: the engine, the transport, and the session (the close event, a
+/// parked message). Received events stay in the engine until a receiver takes them, so
+/// reading pauses meanwhile (TCP backpressure).
 #[derive(Debug)]
 struct Inner<S> {
     conn: Connection,
     driver: Driver<S>,
-    /// The next message, ping or pong, taken from the engine but not yet by the
-    /// application.
-    incoming: Option<Incoming>,
-    error: Option<Error>,
-    close: Option<CloseEvent>,
-    /// A message the `Sink` accepted while the send queue was full.
-    parked: Option<Message>,
+    session: Session,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
-    /// Takes the engine's events up to and including the next message, ping or pong, if
-    /// the application has taken the previous one. One at a time: the engine acts on
-    /// later frames (a ping, a violation, a Close) only after the application had the
-    /// chance to answer this one.
-    fn pump(&mut self) {
-        if self.incoming.is_some() {
-            return;
-        }
-        while let Some(event) = self.conn.poll_event() {
-            match event {
-                Event::Message(m) => {
-                    self.incoming = Some(Incoming::Message(m));
-                    return;
-                }
-                Event::Ping(p) => {
-                    self.incoming = Some(Incoming::Ping(p));
-                    return;
-                }
-                Event::Pong(p) => {
-                    self.incoming = Some(Incoming::Pong(p));
-                    return;
-                }
-                Event::Error(e) => self.error = Some(map_error(e, &mut self.driver)),
-                Event::Close(c) => self.close = Some(c),
-                Event::Open(_) | Event::Request(_) => {}
-            }
-        }
-    }
-
-    /// Whether to read more: only once the application took the last message, so
-    /// received data waits in the socket (TCP backpressure), not in memory.
-    fn wants_input(&self) -> bool {
-        self.incoming.is_none()
-    }
-
+impl<S> Inner<S> {
     /// Queues the parked message, if any. `Ok(true)` when nothing is parked any more.
     fn unpark(&mut self) -> Result<bool> {
-        let Some(m) = self.parked.take() else {
-            return Ok(true);
-        };
-        match self.conn.send(m.clone()) {
-            Ok(()) => Ok(true),
-            Err(SendError::Full) => {
-                self.parked = Some(m);
-                Ok(false)
-            }
-            Err(e) => Err(Error::from_send(e)),
-        }
-    }
-}
-
-/// Maps an engine error, replacing "connection lost" by the transport's own error.
-pub(crate) fn map_error<S>(e: websock_core::Error, driver: &mut Driver<S>) -> Error {
-    use websock_core::{Error as E, HandshakeError as H};
-    match e {
-        E::ConnectionLost | E::Handshake(H::UnexpectedEof) => match driver.take_io_error() {
-            Some(io) => Error::from_io(io),
-            None => Error::from_core(e),
-        },
-        other => Error::from_core(other),
+        self.session
+            .unpark(&mut self.conn)
+            .map_err(Error::from_send)
     }
 }
 
@@ -173,11 +102,8 @@ pub(crate) fn map_error<S>(e: websock_core::Error, driver: &mut Driver<S>) -> Er
 struct Shared<S> {
     inner: Mutex<Inner<S>>,
     wakers: Arc<Wakers>,
-    protocol: Option<String>,
-    /// The agreed extensions, fixed once the connection is open.
-    extensions: String,
-    request: Option<Request>,
-    response: Option<Response>,
+    /// What the handshake agreed, fixed once the connection is open.
+    agreed: Agreed,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
@@ -186,10 +112,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
         self.wakers.register(half, cx.waker());
         let waker = Waker::from(self.wakers.clone());
         let mut both = Context::from_waker(&waker);
-        let read = inner.wants_input();
-        let poll = inner.driver.poll_drive(&mut both, &mut inner.conn, read);
+        let poll = inner.driver.poll_drive(&mut both, &mut inner.conn);
         if poll.is_ready() {
-            inner.pump();
             let other = match half {
                 Half::Receiver => Half::Sender,
                 Half::Sender => Half::Receiver,
@@ -204,15 +128,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
     fn poll_incoming(&self, cx: &mut Context<'_>, control: bool) -> Poll<Option<Result<Incoming>>> {
         let mut inner = lock(&self.inner);
         loop {
-            inner.pump();
-            match inner.incoming.take() {
-                Some(m @ Incoming::Message(_)) => return Poll::Ready(Some(Ok(m))),
-                Some(c) if control => return Poll::Ready(Some(Ok(c))),
-                Some(_) => continue,
-                None => {}
-            }
-            if let Some(e) = inner.error.take() {
-                return Poll::Ready(Some(Err(e)));
+            let Inner {
+                conn,
+                driver,
+                session,
+            } = &mut *inner;
+            match session.poll_received(conn) {
+                Some(Received::Incoming(m @ Incoming::Message(_))) => {
+                    return Poll::Ready(Some(Ok(m)))
+                }
+                Some(Received::Incoming(c)) if control => return Poll::Ready(Some(Ok(c))),
+                Some(Received::Incoming(_)) => continue,
+                Some(Received::Failed(e)) => {
+                    let e = Error::from_failure(e, driver.take_io_error());
+                    return Poll::Ready(Some(Err(e)));
+                }
+                // After the close event, drive on until the transport is done with (the
+                // Close echoed, the write side shut down): `None` means it is over.
+                Some(Received::End) | None => {}
             }
             if inner.conn.is_finished() {
                 return Poll::Ready(None);
@@ -297,13 +230,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
 
     fn start_send(&self, message: Message) -> Result<()> {
         let mut inner = lock(&self.inner);
-        if inner.parked.is_some() {
+        if inner.session.has_parked() {
             return Err(Error::Send(SendError::Full));
         }
-        match inner.conn.send(message.clone()) {
+        match inner.conn.try_send(message, true) {
             Ok(()) => {}
-            Err(SendError::Full) => inner.parked = Some(message),
-            Err(e) => return Err(Error::from_send(e)),
+            Err(TrySendError {
+                error: SendError::Full,
+                message,
+            }) => inner.session.park(message, true),
+            Err(e) => return Err(Error::from_send(e.error)),
         }
         Ok(())
     }
@@ -311,7 +247,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
     /// Queues `message` without waiting (compressed if `compress` and deflate is agreed).
     fn try_send(&self, message: Message, compress: bool) -> Result<()> {
         let mut inner = lock(&self.inner);
-        if inner.parked.is_some() {
+        if inner.session.has_parked() {
             return Err(Error::Send(SendError::Full));
         }
         inner
@@ -329,6 +265,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Shared<S> {
         let now = inner.driver.now();
         inner.conn.close(now, code, reason).map_err(Error::Api)?;
         Ok(())
+    }
+
+    /// Takes events (dropping them) until the close event, driving meanwhile until the
+    /// connection is finished.
+    fn poll_close_event(&self, cx: &mut Context<'_>) -> Poll<Result<CloseEvent>> {
+        let mut inner = lock(&self.inner);
+        loop {
+            let Inner { conn, session, .. } = &mut *inner;
+            let event = session.advance_to_close(conn);
+            if conn.is_finished() {
+                return Poll::Ready(event.ok_or(Error::Closed));
+            }
+            if self.drive(&mut inner, cx, Half::Receiver).is_pending() {
+                return Poll::Pending;
+            }
+        }
     }
 
     fn poll_close_sink(&self, cx: &mut Context<'_>, started: &mut bool) -> Poll<Result<()>> {
@@ -373,31 +325,24 @@ pub struct WebSocketReceiver<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
-    /// Wraps an OPEN connection (its `Open` event already taken) and its driver.
+    /// Wraps an OPEN connection (its `Open` event already taken by `session`, which
+    /// reported what was `agreed`) and its driver.
     pub(crate) fn from_parts(
         conn: Connection,
         driver: Driver<S>,
-        protocol: Option<String>,
-        request: Option<Request>,
-        response: Option<Response>,
+        session: Session,
+        agreed: Agreed,
     ) -> Self {
-        let extensions = conn.extensions().to_owned();
         let inner = Inner {
             conn,
             driver,
-            incoming: None,
-            error: None,
-            close: None,
-            parked: None,
+            session,
         };
         WebSocketStream {
             shared: Arc::new(Shared {
                 inner: Mutex::new(inner),
                 wakers: Arc::default(),
-                protocol,
-                extensions,
-                request,
-                response,
+                agreed,
             }),
             sink_closing: false,
         }
@@ -422,22 +367,22 @@ macro_rules! common_methods {
     () => {
         /// The subprotocol the server selected, if any.
         pub fn protocol(&self) -> Option<&str> {
-            self.shared.protocol.as_deref()
+            self.shared.agreed.protocol.as_deref()
         }
 
         /// Server side: the client's upgrade request (path, headers, `Origin`, ...).
         pub fn request(&self) -> Option<&Request> {
-            self.shared.request.as_ref()
+            self.shared.agreed.request.as_ref()
         }
 
         /// Client side: the server's `101 Switching Protocols` response and its headers.
         pub fn response(&self) -> Option<&Response> {
-            self.shared.response.as_ref()
+            self.shared.agreed.response.as_ref()
         }
 
         /// The negotiated extensions, as header text (empty when none).
         pub fn extensions(&self) -> &str {
-            &self.shared.extensions
+            &self.shared.agreed.extensions
         }
 
         /// Payload bytes accepted by `send` and not yet written, plus those sent after
@@ -454,7 +399,7 @@ macro_rules! common_methods {
         /// The close event (code, reason, whether the closing handshake completed), once
         /// the connection is closed.
         pub fn close_event(&self) -> Option<CloseEvent> {
-            lock(&self.shared.inner).close.clone()
+            lock(&self.shared.inner).session.close_event().cloned()
         }
     };
 }
@@ -485,10 +430,11 @@ macro_rules! send_methods {
             let mut message = Some(message);
             poll_fn(|cx| {
                 self.shared.poll_send_with(cx, &mut queued, |conn| {
-                    let m = message.clone().ok_or(SendError::Closed)?;
-                    conn.send_with(m, compress)?;
-                    message = None;
-                    Ok(())
+                    let m = message.take().ok_or(SendError::Closed)?;
+                    conn.try_send(m, compress).map_err(|refused| {
+                        message = Some(refused.message);
+                        refused.error
+                    })
                 })
             })
             .await
@@ -599,8 +545,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     /// `SyntaxError` for a bad reason; [`Error::Closed`] if no close event was recorded.
     pub async fn close(&self, code: Option<u16>, reason: &str) -> Result<CloseEvent> {
         self.shared.close_now(code, reason)?;
-        while self.recv_incoming().await.is_some() {}
-        self.close_event().ok_or(Error::Closed)
+        poll_fn(|cx| self.shared.poll_close_event(cx)).await
     }
 }
 

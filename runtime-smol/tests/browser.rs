@@ -82,8 +82,12 @@ fn send_while_connecting_and_close_argument_exceptions() {
 fn ready_state_goes_0_1_2_3_with_events_in_order() {
     run(async {
         let (listener, addr) = listen().await;
+        // The server answers only once the test has seen CONNECTING (else the
+        // handshake could complete before the first assertion runs).
+        let (go, gate) = smol::channel::bounded::<()>(1);
         let server = smol::spawn(async move {
             let (tcp, _) = listener.accept().await.unwrap();
+            let _ = gate.recv().await;
             let ws = accept_with(tcp, ServerOptions::default(), |_| {
                 Decision::accept_protocol("chat")
             })
@@ -94,6 +98,7 @@ fn ready_state_goes_0_1_2_3_with_events_in_order() {
         let ws = browser(&ws_url(addr, "/"), &["chat", "other"]);
         assert_eq!(ws.ready_state(), ReadyState::Connecting);
         assert_eq!(ws.protocol(), "");
+        go.send(()).await.unwrap();
         assert_eq!(next(&ws).await, Some(BrowserEvent::Open));
         assert_eq!(ws.ready_state(), ReadyState::Open);
         assert_eq!(ws.protocol(), "chat");
@@ -332,6 +337,42 @@ fn events_is_a_stream_ending_after_close() {
             panic!("{rest:?}")
         };
         // A reason without a code is sent with 1000.
+        assert_eq!((ev.code, ev.was_clean), (1000, true));
+    });
+}
+
+#[test]
+fn a_panicking_handler_is_contained_and_keeps_being_called() {
+    run(async {
+        let addr = echo_server(ServerOptions::default()).await;
+        let ws = browser(&ws_url(addr, "/"), &[]);
+        let (tx, rx) = smol::channel::unbounded();
+        ws.on_open(|ws| {
+            ws.send("first").unwrap();
+            ws.send("second").unwrap();
+        });
+        ws.on_message(move |_, data| {
+            let first = data == MessageData::Text("first".into());
+            tx.try_send(data).unwrap();
+            // Like an exception in a browser's listener: reported, not fatal.
+            assert!(!first, "a handler's panic");
+        });
+        let got = within(Duration::from_secs(10), async {
+            [rx.recv().await.unwrap(), rx.recv().await.unwrap()]
+        })
+        .await;
+        assert_eq!(
+            got,
+            [
+                MessageData::Text("first".into()),
+                MessageData::Text("second".into())
+            ]
+        );
+        assert_eq!(ws.ready_state(), ReadyState::Open);
+        ws.close(Some(1000), None).unwrap();
+        let Some(BrowserEvent::Close(ev)) = next(&ws).await else {
+            panic!("no close event")
+        };
         assert_eq!((ev.code, ev.was_clean), (1000, true));
     });
 }

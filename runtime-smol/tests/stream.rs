@@ -368,17 +368,57 @@ fn connecting_to_a_closed_port_is_an_io_error() {
     });
 }
 
+#[cfg(not(feature = "tls"))]
+#[test]
+fn wss_without_the_tls_feature_is_a_url_error_before_connecting() {
+    run(async {
+        // Port 1: nothing is listening; the URL is refused before any connection.
+        let err = connect_with("wss://127.0.0.1:1/", client_options())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Url(websock_smol::ApiError::Syntax)),
+            "{err:?}"
+        );
+    });
+}
+
+#[test]
+fn a_bad_subprotocol_list_is_a_url_error_before_connecting() {
+    run(async {
+        // Port 1: nothing is listening; the list is refused before any connection.
+        for protocols in [&["a b"][..], &["chat", "CHAT"]] {
+            let options = client_options().protocols(protocols.iter().copied());
+            let err = connect_with("ws://127.0.0.1:1/", options)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::Url(websock_smol::ApiError::Syntax)),
+                "{protocols:?}: {err:?}"
+            );
+        }
+    });
+}
+
 #[test]
 fn bad_urls_are_refused_before_connecting() {
     run(async {
         for (url, want) in [
             ("ftp://x", websock_smol::ApiError::Syntax),
             ("ws://x/#frag", websock_smol::ApiError::Syntax),
-            ("ws://127.0.0.1:25/", websock_smol::ApiError::Security),
         ] {
             let err = websock_smol::connect(url).await.unwrap_err();
             assert!(matches!(err, Error::Url(e) if e == want), "{url}: {err:?}");
         }
+        // The bad-port check is the browser's; `connect` applies it when asked to.
+        let checked = client_options().check_bad_ports(true);
+        let err = connect_with("ws://127.0.0.1:25/", checked)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Url(websock_smol::ApiError::Security)),
+            "{err:?}"
+        );
     });
 }
 
