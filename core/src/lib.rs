@@ -150,6 +150,8 @@ pub mod message;
 pub mod rng;
 mod role;
 pub mod session;
+#[cfg(feature = "rustls")]
+pub mod tls;
 pub mod settings;
 pub mod utf8;
 
