@@ -134,6 +134,7 @@
 
 extern crate alloc;
 
+pub mod api;
 pub mod browser;
 pub mod close;
 pub mod config;

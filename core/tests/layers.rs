@@ -600,3 +600,44 @@ fn messages_after_our_close_reach_the_idiomatic_api_but_not_the_browser() {
     let url = settings.parse_browser_url("ws://h/").unwrap();
     assert!(settings.browser_connection(&url, T0).is_ok());
 }
+
+#[test]
+fn ready_state_advances_with_event_dispatch() {
+    use websock_core::dom::ReadyState::*;
+    let mut server = open_server();
+    let mut socket = BrowserSocket::new("ws://x/");
+    // The engine is already OPEN: the application sees CONNECTING until the open event.
+    assert_eq!(socket.ready_state(server.ready_state()), Connecting);
+    socket.dispatched(&BrowserEvent::Open);
+    assert_eq!(socket.ready_state(server.ready_state()), Open);
+    socket
+        .begin_close(&mut server, T0, Some(1000), None)
+        .unwrap();
+    assert_eq!(socket.ready_state(server.ready_state()), Closing);
+    // The peer's Close arrives: the engine is CLOSED, the socket CLOSING until the
+    // close event is dispatched.
+    server.handle_input(T0, &client_frame(0x8, true, &1000u16.to_be_bytes()));
+    assert_eq!(server.ready_state(), Closed);
+    assert_eq!(socket.ready_state(server.ready_state()), Closing);
+    let close = socket.next_event(&mut server).unwrap();
+    socket.dispatched(&close);
+    assert_eq!(socket.ready_state(server.ready_state()), Closed);
+
+    // close() while CONNECTING is CLOSING until the close event (not CLOSED at once).
+    let mut client = Connection::client(
+        websock_core::handshake::ClientRequest::new("x", "/"),
+        Config::default(),
+        T0,
+    )
+    .unwrap();
+    let mut socket = BrowserSocket::new("ws://x/");
+    socket.begin_close(&mut client, T0, None, None).unwrap();
+    assert_eq!(client.ready_state(), Closed);
+    assert_eq!(socket.ready_state(client.ready_state()), Closing);
+    // A server-initiated close after open: CLOSING until dispatched.
+    let mut server = open_server();
+    let mut socket = BrowserSocket::new("ws://x/");
+    socket.dispatched(&BrowserEvent::Open);
+    server.handle_input(T0, &client_frame(0x8, true, &1001u16.to_be_bytes()));
+    assert_eq!(socket.ready_state(server.ready_state()), Closing);
+}

@@ -5,13 +5,13 @@ use std::time::{Duration, Instant};
 use futures_io::{AsyncRead, AsyncWrite};
 use websock_core::handshake::Request;
 use websock_core::session::{Agreed, Opening, Session};
-pub use websock_core::Decision;
+use websock_core::Decision;
 use websock_core::{Config, Connection, Role};
 
 use crate::driver::Driver;
-use crate::error::{Error, Result};
 use crate::options::ServerOptions;
 use crate::websocket::WebSocketStream;
+use crate::{Error, Result};
 
 /// Accepts a WebSocket over `stream` (a TCP connection, a TLS stream from
 /// [`crate::tls::accept_tls`], ...) with default limits and timeouts, accepting every

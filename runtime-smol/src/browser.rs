@@ -72,7 +72,10 @@ impl Shared {
     /// `WebSocket`), or queues it for `next_event`.
     fn dispatch(self: &Arc<Self>, event: BrowserEvent) {
         let is_close = event.is_close();
-        let taken = lock(&self.handlers).take(event);
+        let taken = {
+            let mut handlers = lock(&self.handlers);
+            lock(&self.state).socket.take_handler(&mut handlers, event)
+        };
         match taken {
             Ok(mut call) => {
                 // The event's target: a handle whose drop closes nothing.
@@ -292,9 +295,13 @@ impl WebSocket {
         &self.shared().url
     }
 
-    /// `readyState`: CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3).
+    /// `readyState`: CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). It advances
+    /// with event dispatch, as in the browser: OPEN once the open event is dispatched,
+    /// CLOSING from `close()` (or the closing handshake) on, CLOSED once the close event
+    /// is dispatched.
     pub fn ready_state(&self) -> ReadyState {
-        self.state().conn.ready_state()
+        let state = self.state();
+        state.socket.ready_state(state.conn.ready_state())
     }
 
     /// `bufferedAmount`: payload bytes sent and not yet handed to the network, plus
@@ -349,10 +356,12 @@ impl WebSocket {
     /// `InvalidAccessError` for a code other than 1000 or 3000-4999; `SyntaxError` for
     /// a reason longer than 123 UTF-8 bytes.
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
-        let mut state = self.state();
-        let now = state_now(&state);
-        BrowserSocket::close(&mut state.conn, now, code, reason)?;
-        Shared::wake_task(&mut state);
+        let state = &mut *self.state();
+        let now = state_now(state);
+        state
+            .socket
+            .begin_close(&mut state.conn, now, code, reason)?;
+        Shared::wake_task(state);
         Ok(())
     }
 
@@ -362,9 +371,9 @@ impl WebSocket {
     }
 
     fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
-        let mut state = self.state();
-        if let Some(event) = state.queue.pop() {
-            Shared::wake_task(&mut state);
+        let state = &mut *self.state();
+        if let Some(event) = state.socket.pop_event(&mut state.queue) {
+            Shared::wake_task(state);
             return Poll::Ready(Some(event));
         }
         if state.queue.is_over() {

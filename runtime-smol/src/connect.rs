@@ -9,12 +9,13 @@ use futures_io::{AsyncRead, AsyncWrite};
 use websock_core::dom::WsUrl;
 use websock_core::Connection;
 
-use crate::accept::{handshake, Decision};
+use crate::accept::handshake;
 use crate::driver::Driver;
-use crate::error::{Error, Result};
 use crate::options::ClientOptions;
 use crate::stream::MaybeTlsStream;
 use crate::websocket::WebSocketStream;
+use crate::Decision;
+use crate::{Error, Result};
 
 /// Connects to `url` (`ws://`, `wss://`, or `http(s)://`) with default options.
 ///

@@ -9,8 +9,8 @@ pub use websock_core::tls::{
 };
 use websock_core::tls::{handshake_error, server_name};
 
-use crate::error::Result;
 use crate::stream::MaybeTlsStream;
+use crate::Result;
 
 pub use rustls;
 
@@ -19,8 +19,8 @@ pub use rustls;
 ///
 /// # Errors
 ///
-/// [`Error::Io`] (`InvalidInput`) for a host that is not a valid server name,
-/// [`Error::Tls`] or [`Error::Io`] if the handshake fails.
+/// [`Error::Io`](crate::Error::Io) (`InvalidInput`) for a host that is not a valid server name,
+/// [`Error::Tls`](crate::Error::Tls) or [`Error::Io`](crate::Error::Io) if the handshake fails.
 pub async fn connect_tls(
     tcp: TcpStream,
     host: &str,
@@ -39,7 +39,7 @@ pub async fn connect_tls(
 ///
 /// # Errors
 ///
-/// [`Error::Tls`] or [`Error::Io`] if the handshake fails.
+/// [`Error::Tls`](crate::Error::Tls) or [`Error::Io`](crate::Error::Io) if the handshake fails.
 pub async fn accept_tls(
     tcp: TcpStream,
     config: Arc<rustls::ServerConfig>,

@@ -27,7 +27,7 @@ use websock_core::session::{Agreed, Incoming, Received, Session};
 use websock_core::{CloseEvent, Connection, Message, MessageKind, SendError, TrySendError};
 
 use crate::driver::Driver;
-use crate::error::{Error, Result};
+use crate::{Error, Result};
 
 /// Locks, ignoring poisoning (the state stays consistent: no user code runs under it).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

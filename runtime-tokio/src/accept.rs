@@ -7,14 +7,14 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use websock_core::handshake::Request;
 use websock_core::session::{Agreed, Opening};
-pub use websock_core::Decision;
+use websock_core::Decision;
 use websock_core::{Config, Connection, Role};
 
 use crate::driver;
-use crate::error::Error;
 use crate::options::ServerOptions;
 use crate::shared::{Handle, Shared};
 use crate::websocket::{opening, WebSocketStream};
+use crate::Error;
 
 /// Accepts a WebSocket connection on `stream` (a `TcpStream`, a TLS stream, ...) with
 /// the default [`ServerOptions`], whatever the request's path, Origin or subprotocols.

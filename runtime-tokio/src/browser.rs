@@ -168,9 +168,14 @@ impl WebSocket {
         &self.browser.url
     }
 
-    /// `readyState`: CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3).
+    /// `readyState`: CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). It advances
+    /// with event dispatch, as in the browser: OPEN once the open event is dispatched,
+    /// CLOSING from `close()` (or the closing handshake) on, CLOSED once the close event
+    /// is dispatched.
     pub fn ready_state(&self) -> ReadyState {
-        self.shared.lock().conn.ready_state()
+        let dom = lock(&self.browser.dom);
+        let engine = self.shared.lock().conn.ready_state();
+        dom.socket.ready_state(engine)
     }
 
     /// `bufferedAmount`: payload bytes passed to `send` and not yet handed to the
@@ -224,9 +229,10 @@ impl WebSocket {
     /// `InvalidAccessError` for a code other than 1000 or 3000-4999; `SyntaxError` for
     /// a reason longer than 123 UTF-8 bytes.
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
+        let mut dom = lock(&self.browser.dom);
         let mut st = self.shared.lock();
         let now = st.now();
-        BrowserSocket::close(&mut st.conn, now, code, reason)?;
+        dom.socket.begin_close(&mut st.conn, now, code, reason)?;
         st.wake_driver();
         Ok(())
     }
@@ -237,8 +243,8 @@ impl WebSocket {
     }
 
     fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
-        let mut dom = lock(&self.browser.dom);
-        if let Some(event) = dom.queue.pop() {
+        let dom = &mut *lock(&self.browser.dom);
+        if let Some(event) = dom.socket.pop_event(&mut dom.queue) {
             if let Some(w) = dom.dispatcher.take() {
                 w.wake();
             }
@@ -345,7 +351,10 @@ async fn dispatch(consumer: Handle, target: WebSocket) {
 /// Calls the event's handler (outside every lock, so it may use the socket), or queues
 /// the event if there is none.
 fn deliver(target: &WebSocket, event: BrowserEvent) {
-    let taken = lock(&target.browser.dom).handlers.take(event);
+    let taken = {
+        let dom = &mut *lock(&target.browser.dom);
+        dom.socket.take_handler(&mut dom.handlers, event)
+    };
     match taken {
         Ok(mut call) => {
             call.run(target);

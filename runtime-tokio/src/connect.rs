@@ -9,11 +9,11 @@ use tokio::time::Instant;
 use websock_core::dom::WsUrl;
 
 use crate::driver;
-use crate::error::Error;
 use crate::options::ClientOptions;
 use crate::shared::{Handle, Shared};
 use crate::stream::MaybeTlsStream;
 use crate::websocket::WebSocketStream;
+use crate::Error;
 
 /// Connects to `url` (`ws://`, `wss://`, or `http(s)://` mapped to them) with the
 /// default [`ClientOptions`], and completes the opening handshake.

@@ -36,9 +36,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 use websock_core::browser::BrowserSocket;
 
-#[cfg(doc)]
-use crate::error::Error;
 use crate::shared::{Shared, State};
+#[cfg(doc)]
+use crate::Error;
 #[cfg(doc)]
 use websock_core::Connection;
 

@@ -113,7 +113,6 @@ mod accept;
 mod browser;
 mod connect;
 mod driver;
-mod error;
 mod options;
 mod shared;
 mod stream;
@@ -121,21 +120,17 @@ mod stream;
 pub mod tls;
 mod websocket;
 
-pub use accept::{accept, accept_with, from_upgraded, Decision};
-pub use browser::{BrowserEvent, Events, MessageData, WebSocket};
+pub use accept::{accept, accept_with, from_upgraded};
+pub use browser::{Events, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
-pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::MaybeTlsStream;
-pub use websock_core::session::Incoming;
 pub use websocket::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 
 #[cfg(feature = "tls")]
 pub use rustls;
-pub use websock_core::deflate::DeflateConfig;
-pub use websock_core::dom::{BinaryType, ReadyState};
-pub use websock_core::handshake::{Request, Response};
-pub use websock_core::{
-    ApiError, Bytes, CloseEvent, Config, HandshakeError, Limits, Message, MessageKind, Role,
-    SendError, Text, Timeouts,
-};
+/// The vocabulary shared by every runtime: `Message`, `CloseEvent`, `Error`, `Incoming`,
+/// `ReadyState`, `BinaryType`, `MessageData`, `BrowserEvent`, `Decision`, `Request`,
+/// `Response`, `Limits`, `Timeouts`, `DeflateConfig`, ... (websock-core's
+/// [`api`](websock_core::api)).
+pub use websock_core::api::*;

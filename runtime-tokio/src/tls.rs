@@ -10,8 +10,8 @@ pub use websock_core::tls::{
     client_config_trusting, client_config_with_roots, default_client_config, server_config,
 };
 
-use crate::error::Error;
 use crate::stream::MaybeTlsStream;
+use crate::Error;
 
 /// The TLS client handshake over `tcp` for `host` (a domain, or an IP address, IPv6 in
 /// brackets or not). A bad server name or a failed handshake is an I/O error (the

@@ -34,8 +34,8 @@ use websock_core::handshake::{Request, Response};
 use websock_core::session::{Agreed, Incoming, Opening, Received};
 use websock_core::{CloseEvent, Message, MessageKind, SendError, TrySendError};
 
-use crate::error::Error;
 use crate::shared::Handle;
+use crate::Error;
 
 /// A WebSocket connection over a transport of type `S` (driven by a background task).
 ///

@@ -238,9 +238,11 @@ async fn empty_messages_nobody_takes_stall_the_peer_instead_of_growing_memory() 
         stalled > 0 && stalled < LIMIT,
         "the client kept reading: {stalled} bytes of empty messages"
     );
-    assert_eq!(ws.ready_state(), ReadyState::Open);
+    // The open event waits in the queue: readyState follows event dispatch.
+    assert_eq!(ws.ready_state(), ReadyState::Connecting);
     // Taking events lets the reading, and so the peer, go on.
     assert_eq!(within(5, ws.next_event()).await, Some(BrowserEvent::Open));
+    assert_eq!(ws.ready_state(), ReadyState::Open);
     within(20, async {
         while written.load(Ordering::SeqCst) == stalled {
             let event = ws.next_event().await;

@@ -34,6 +34,11 @@ pub use queue::EventQueue;
 pub struct BrowserSocket {
     url: String,
     binary_type: BinaryType,
+    /// The readyState the application has seen events for: CONNECTING until the open
+    /// event is dispatched, CLOSED once the close event is.
+    dispatched: ReadyState,
+    /// `close()` was called while CONNECTING or OPEN.
+    close_called: bool,
 }
 
 impl BrowserSocket {
@@ -42,6 +47,8 @@ impl BrowserSocket {
         BrowserSocket {
             url: url.into(),
             binary_type: BinaryType::default(),
+            dispatched: ReadyState::Connecting,
+            close_called: false,
         }
     }
 
@@ -73,6 +80,83 @@ impl BrowserSocket {
             }
             Err(e) => Err(e.as_api_error().unwrap_or(ApiError::InvalidState)),
         }
+    }
+
+    /// `readyState` as the application sees it, given the engine's state: it advances
+    /// with event dispatch, as the standard's task queue does. CONNECTING until the open
+    /// event is dispatched ([`dispatched`](Self::dispatched)); CLOSING once `close()` was
+    /// called, or once the closing handshake started after open; CLOSED only once the
+    /// close event is dispatched. So a handler never sees a state ahead of its event.
+    pub fn ready_state(&self, engine: ReadyState) -> ReadyState {
+        match self.dispatched {
+            ReadyState::Closed => ReadyState::Closed,
+            _ if self.close_called => ReadyState::Closing,
+            ReadyState::Connecting => ReadyState::Connecting,
+            ReadyState::Open | ReadyState::Closing => match engine {
+                ReadyState::Closing | ReadyState::Closed => ReadyState::Closing,
+                _ => ReadyState::Open,
+            },
+        }
+    }
+
+    /// Records that `event` is being dispatched (its handler is about to run, or the
+    /// application took it from the queue): the open event makes the socket OPEN, the
+    /// close event CLOSED.
+    pub fn dispatched(&mut self, event: &BrowserEvent) {
+        match event {
+            BrowserEvent::Open if self.dispatched == ReadyState::Connecting => {
+                self.dispatched = ReadyState::Open;
+            }
+            BrowserEvent::Close(_) => self.dispatched = ReadyState::Closed,
+            _ => {}
+        }
+    }
+
+    /// Takes the handler for `event` ([`Handlers::take`]) and records the dispatch
+    /// when there is one; without one the event comes back (queue it, and take it later
+    /// with [`pop_event`](Self::pop_event)).
+    pub fn take_handler<W>(
+        &mut self,
+        handlers: &mut Handlers<W>,
+        event: BrowserEvent,
+    ) -> Result<Call<W>, BrowserEvent> {
+        let marker = match &event {
+            BrowserEvent::Open => Some(BrowserEvent::Open),
+            BrowserEvent::Close(c) => Some(BrowserEvent::Close(c.clone())),
+            BrowserEvent::Message(_) | BrowserEvent::Error => None,
+        };
+        let call = handlers.take(event)?;
+        if let Some(marker) = marker {
+            self.dispatched(&marker);
+        }
+        Ok(call)
+    }
+
+    /// The oldest queued event, for the application, recording its dispatch.
+    pub fn pop_event(&mut self, queue: &mut EventQueue) -> Option<BrowserEvent> {
+        let event = queue.pop()?;
+        self.dispatched(&event);
+        Some(event)
+    }
+
+    /// `close(code, reason)` on this socket: the rules of [`close`](Self::close), and
+    /// `readyState` becomes CLOSING (from CONNECTING too) until the close event.
+    ///
+    /// # Errors
+    ///
+    /// As [`close`](Self::close).
+    pub fn begin_close(
+        &mut self,
+        conn: &mut Connection,
+        now: Duration,
+        code: Option<u16>,
+        reason: Option<&str>,
+    ) -> Result<(), ApiError> {
+        Self::close(conn, now, code, reason)?;
+        if self.dispatched != ReadyState::Closed {
+            self.close_called = true;
+        }
+        Ok(())
     }
 
     /// `close(code, reason)`: `InvalidAccessError` for a code other than 1000 or
