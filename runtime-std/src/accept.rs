@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use websock_core::handshake::Request;
+use websock_core::session::{Opening, Session};
 pub use websock_core::Decision;
-use websock_core::{Config, Connection, Event, Role};
+use websock_core::{Config, Connection, Role};
 
 use crate::driver::{Reader, Shared};
 use crate::error::{Error, Result};
@@ -47,42 +48,32 @@ where
     shared.lock().close_timeout = options.timeouts.close;
     let mut reader = Reader::new();
     let mut callback = Some(callback);
-    let mut request = None;
     let mut failure = None;
     loop {
-        match shared.next_event(&mut reader) {
-            Some(Event::Request(req)) => {
-                let decision = callback.take().map_or(Decision::reject(500), |f| f(&req));
-                if let Err(e) = decide(&shared, decision) {
-                    failure = Some(e);
+        match shared.drive(&mut reader, |st| st.session.open(&mut st.conn)) {
+            Some(Opening::Request(request)) => {
+                let decision = callback
+                    .take()
+                    .map_or(Decision::reject(500), |f| f(&request));
+                // An invalid decision is answered with a 500 by the engine.
+                if let Err(e) = shared.lock().conn.decide(decision) {
+                    failure = Some(Error::Api(e));
                 }
-                request = Some(req);
             }
-            Some(Event::Open(_)) => {
+            Some(Opening::Open(agreed)) => {
                 // Hand the 101 response to the transport before returning.
-                let st = shared.flush(shared.lock(), true);
-                if let Some(e) = st.io_failure() {
-                    return Err(Error::from(e));
-                }
-                drop(st);
-                return Ok(WebSocketStream::new(shared, reader, request, None));
+                shared.flush(shared.lock(), true).check_io()?;
+                return Ok(WebSocketStream::new(shared, reader, agreed));
             }
-            Some(Event::Error(e)) => {
-                let io = shared.lock().take_io_error();
-                let err = io.map_or_else(|| Error::from(e), Error::from);
+            Some(Opening::Failed(e)) => {
+                let err = shared.lock().failure(e);
                 // Deliver the HTTP answer (e.g. the 403), then stop.
                 shared.finish_write();
                 return Err(failure.unwrap_or(err));
             }
-            Some(_) => {}
-            None => return Err(failure.unwrap_or(Error::Closed)),
+            Some(Opening::Closed) | None => return Err(failure.unwrap_or(Error::Closed)),
         }
     }
-}
-
-/// Apply the application's decision; an invalid one is answered with a 500.
-fn decide<S: Transport>(shared: &Shared<S>, decision: Decision) -> Result<()> {
-    shared.lock().conn.decide(decision).map_err(Error::Api)
 }
 
 /// Wrap a stream whose HTTP upgrade was done elsewhere (for example by hyper, after
@@ -96,9 +87,12 @@ pub fn from_upgraded<S: Transport>(
 ) -> WebSocketStream<S> {
     let close_timeout = config.timeouts.close;
     let mut conn = Connection::upgraded(role, protocol, config, Duration::ZERO);
-    // The engine reports Open first; the stream is open already.
-    let _ = conn.poll_event();
+    // The engine reports Open first, with what was agreed; the stream is open already.
+    let agreed = match Session::new().open(&mut conn) {
+        Some(Opening::Open(agreed)) => agreed,
+        _ => Default::default(),
+    };
     let shared = Arc::new(Shared::with_stream(conn, Instant::now(), stream));
     shared.lock().close_timeout = close_timeout;
-    WebSocketStream::new(shared, Reader::new(), None, None)
+    WebSocketStream::new(shared, Reader::new(), agreed)
 }

@@ -14,14 +14,15 @@
 //! TLS, where reader and writer take turns on one stream). An idle connection thus
 //! wakes a few times a second, no more.
 
-use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use websock_core::dom::{close_frame_code, validate_close_args, BinaryType, ReadyState};
-use websock_core::{ApiError, CloseEvent, Event, Message, SendError};
+use websock_core::browser::{BrowserSocket, EventQueue, Handlers};
+use websock_core::dom::{BinaryType, ReadyState};
+use websock_core::{ApiError, CloseEvent};
 
 use crate::connect;
 use crate::driver::{lock, Reader, Shared};
@@ -30,32 +31,22 @@ use crate::stream::MaybeTlsStream;
 
 pub use websock_core::dom::{BrowserEvent, MessageData};
 
-type OpenHandler = Box<dyn FnMut(&WebSocket) + Send>;
-type MessageHandler = Box<dyn FnMut(&WebSocket, MessageData) + Send>;
-type CloseHandler = Box<dyn FnMut(&WebSocket, CloseEvent) + Send>;
-
-#[derive(Default)]
-struct Handlers {
-    open: Option<OpenHandler>,
-    message: Option<MessageHandler>,
-    error: Option<OpenHandler>,
-    close: Option<CloseHandler>,
-}
-
-#[derive(Default)]
-struct Queue {
-    events: VecDeque<BrowserEvent>,
-    /// The last event was dispatched.
-    done: bool,
-}
-
 struct Inner {
     shared: Shared<MaybeTlsStream>,
+    /// `url` and `binaryType`, and the rules `send`, `close` and the last handle
+    /// follow (websock-core's).
+    socket: Mutex<BrowserSocket>,
+    /// The `url` attribute, kept apart from `socket` so [`WebSocket::url`] can lend it.
     url: String,
-    binary_type: Mutex<BinaryType>,
-    handlers: Mutex<Handlers>,
-    queue: Mutex<Queue>,
+    handlers: Mutex<Handlers<WebSocket>>,
+    /// The events no handler took, bounded by count and bytes: while it is full the
+    /// background thread takes no more events from the engine, which then stops
+    /// reading.
+    queue: Mutex<EventQueue>,
+    /// Signalled when an event is queued, when one is taken, and when the queue ends.
     queued: Condvar,
+    /// The owner (the last handle) was dropped: nobody will pull events any more.
+    dropped: AtomicBool,
 }
 
 /// A WebSocket with the browser's interface: `new WebSocket(url, protocols)`,
@@ -73,7 +64,14 @@ struct Inner {
 ///   after [`new`](Self::new): an event that fires before its handler is set is not
 ///   lost but queued for the next way.
 /// * **pulling**: [`next_event`](Self::next_event) blocks for the next event that no
-///   handler took; [`events`](Self::events) iterates until the close event.
+///   handler took; [`events`](Self::events) iterates until the close event. Events wait
+///   in a bounded queue (websock-core's [`EventQueue`]: 4096 events or 1 MiB): while
+///   it is full, the connection stops reading, so a peer cannot grow the memory of a
+///   socket nobody reads.
+///
+/// A panicking handler is contained (the connection goes on, later events still
+/// arrive); after the close event every handler is dropped, since closures often hold
+/// what keeps other things alive.
 ///
 /// Dropping the `WebSocket` closes the connection (code 1001, "going away") if it is
 /// still connecting or open; the background threads finish the closing handshake and
@@ -95,7 +93,8 @@ impl fmt::Debug for WebSocket {
 
 impl WebSocket {
     /// `new WebSocket(url, protocols)`: checks `url` (SyntaxError for a bad URL,
-    /// another scheme or a fragment; SecurityError for a blocked port) and `protocols`
+    /// another scheme or a fragment, or `wss://` without the `tls` feature;
+    /// SecurityError for a blocked port) and `protocols`
     /// (SyntaxError for a non-token or a duplicate) synchronously, then connects in the
     /// background. readyState starts at CONNECTING. One protocol is `&["chat"]`, none
     /// is `&[]`.
@@ -110,19 +109,19 @@ impl WebSocket {
     /// Like [`new`](Self::new), with [`ClientOptions`] (subprotocols, extra headers,
     /// limits, timeouts, TLS configuration, the bad-port check).
     pub fn with_options(url: &str, options: ClientOptions) -> Result<WebSocket, ApiError> {
-        let (url, conn) = connect::prepare(url, &options).map_err(|e| match e {
-            crate::Error::Url(e) | crate::Error::Api(e) => e,
-            _ => ApiError::Syntax,
-        })?;
+        let url = options.parse_browser_url(url)?;
+        connect::check_tls_support(&url)?;
+        let conn = options.browser_connection(&url, Duration::ZERO)?;
         let epoch = Instant::now();
         let deadline = conn.poll_timeout().map(|d| epoch + d);
         let inner = Arc::new(Inner {
             shared: Shared::new(conn, epoch),
+            socket: Mutex::new(BrowserSocket::new(url.as_str())),
             url: url.as_str().to_owned(),
-            binary_type: Mutex::new(BinaryType::default()),
             handlers: Mutex::new(Handlers::default()),
-            queue: Mutex::new(Queue::default()),
+            queue: Mutex::new(EventQueue::default()),
             queued: Condvar::new(),
+            dropped: AtomicBool::new(false),
         });
         let background = inner.clone();
         let spawned = thread::Builder::new()
@@ -132,15 +131,11 @@ impl WebSocket {
             // No thread: fail the connection (error, then close 1006), as a browser
             // reports any connection failure, and deliver the events here.
             inner.shared.lock().conn.abort();
-            let mut rd = Reader::new();
             let ws = WebSocket {
                 inner: inner.clone(),
                 owner: false,
             };
-            while let Some(ev) = inner.shared.next_event(&mut rd) {
-                ws.dispatch(ev);
-            }
-            ws.finish();
+            ws.pump(&mut Reader::new());
         }
         Ok(WebSocket { inner, owner: true })
     }
@@ -175,14 +170,14 @@ impl WebSocket {
 
     /// The `binaryType` attribute (`Blob` by default).
     pub fn binary_type(&self) -> BinaryType {
-        *lock(&self.inner.binary_type)
+        lock(&self.inner.socket).binary_type()
     }
 
     /// Set `binaryType`: later binary messages arrive as [`MessageData::Blob`] or
     /// [`MessageData::ArrayBuffer`]. (Parse a script's string with
     /// [`BinaryType::parse`]; the browser ignores invalid values.)
     pub fn set_binary_type(&self, binary_type: BinaryType) {
-        *lock(&self.inner.binary_type) = binary_type;
+        lock(&self.inner.socket).set_binary_type(binary_type);
     }
 
     /// `send(data)`: a string as a text message, bytes as a binary one.
@@ -193,17 +188,7 @@ impl WebSocket {
     /// ([`Limits::max_send_queue`](websock_core::Limits::max_send_queue)), the
     /// connection is failed (error, then close 1006), as the browser does.
     pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
-        let message = Message::from(data.into());
-        let mut st = self.inner.shared.lock();
-        let result = match st.conn.send(message) {
-            Ok(()) | Err(SendError::Closed) => Ok(()),
-            Err(SendError::Full) => {
-                st.conn.abort();
-                Ok(())
-            }
-            Err(e) => Err(e.as_api_error().unwrap_or(ApiError::InvalidState)),
-        };
-        drop(st);
+        let result = BrowserSocket::send(&mut self.inner.shared.lock().conn, data);
         self.inner.shared.changed.notify_all();
         result
     }
@@ -211,37 +196,37 @@ impl WebSocket {
     /// `close(code, reason)`: InvalidAccessError unless `code` is 1000 or 3000-4999;
     /// SyntaxError if `reason` is over 123 bytes. Then: CONNECTING fails the
     /// connection; OPEN starts the closing handshake (a reason without a code is sent
-    /// with 1000, see [`close_frame_code`]); CLOSING or CLOSED does nothing.
+    /// with 1000, see [`close_frame_code`](websock_core::dom::close_frame_code));
+    /// CLOSING or CLOSED does nothing. Messages the peer sends after this (before its
+    /// Close) are dropped, as a browser drops them once its socket is CLOSING.
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
-        validate_close_args(code, reason)?;
-        let code = close_frame_code(code, reason);
-        let reason = reason.unwrap_or("");
         let mut st = self.inner.shared.lock();
         let now = st.now();
-        st.conn.close(now, code, reason)?;
+        BrowserSocket::close(&mut st.conn, now, code, reason)?;
         drop(st);
         self.inner.shared.changed.notify_all();
         Ok(())
     }
 
-    /// The `onopen` handler.
+    /// The `onopen` handler (ignored once the close event was dispatched, as every
+    /// handler setter is).
     pub fn on_open(&self, handler: impl FnMut(&WebSocket) + Send + 'static) {
-        lock(&self.inner.handlers).open = Some(Box::new(handler));
+        lock(&self.inner.handlers).set_open(handler);
     }
 
     /// The `onmessage` handler.
     pub fn on_message(&self, handler: impl FnMut(&WebSocket, MessageData) + Send + 'static) {
-        lock(&self.inner.handlers).message = Some(Box::new(handler));
+        lock(&self.inner.handlers).set_message(handler);
     }
 
     /// The `onerror` handler.
     pub fn on_error(&self, handler: impl FnMut(&WebSocket) + Send + 'static) {
-        lock(&self.inner.handlers).error = Some(Box::new(handler));
+        lock(&self.inner.handlers).set_error(handler);
     }
 
     /// The `onclose` handler.
     pub fn on_close(&self, handler: impl FnMut(&WebSocket, CloseEvent) + Send + 'static) {
-        lock(&self.inner.handlers).close = Some(Box::new(handler));
+        lock(&self.inner.handlers).set_close(handler);
     }
 
     /// The next event no handler took, blocking until there is one; `None` after the
@@ -267,90 +252,87 @@ impl WebSocket {
         self.inner.shared.lock().reads
     }
 
+    /// How many events wait in the queue for [`next_event`](Self::next_event) (it is
+    /// bounded: see [`EventQueue`]).
+    #[doc(hidden)]
+    pub fn queued_events(&self) -> usize {
+        lock(&self.inner.queue).len()
+    }
+
     fn wait_event(&self, deadline: Option<Instant>) -> Option<BrowserEvent> {
         let mut q = lock(&self.inner.queue);
         loop {
-            if let Some(ev) = q.events.pop_front() {
+            if let Some(ev) = q.pop() {
+                // There is room again: the background thread may deliver the next one.
+                self.inner.queued.notify_all();
                 return Some(ev);
             }
-            if q.done {
+            if q.is_over() {
                 return None;
             }
-            q = match deadline {
-                None => self
-                    .inner
-                    .queued
-                    .wait(q)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner),
-                Some(d) => {
-                    let left = d.checked_duration_since(Instant::now())?;
-                    self.inner
-                        .queued
-                        .wait_timeout(q, left)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .0
-                }
+            let left = match deadline {
+                Some(d) => Some(d.checked_duration_since(Instant::now())?),
+                None => None,
             };
+            q = self.wait_queue(q, left);
         }
     }
 
-    /// Hand one engine event to its handler, or queue it.
-    fn dispatch(&self, event: Event) {
-        let Some(event) = BrowserEvent::from_event(event, self.binary_type()) else {
-            return;
-        };
-        let Some(event) = self.call_handler(event) else {
-            return;
-        };
-        lock(&self.inner.queue).events.push_back(event);
-        self.inner.queued.notify_all();
-    }
-
-    /// Run the event's handler if one is set (without holding any lock, so it may
-    /// call back into the socket); give the event back otherwise.
-    fn call_handler(&self, event: BrowserEvent) -> Option<BrowserEvent> {
-        let mut h = lock(&self.inner.handlers);
-        match event {
-            BrowserEvent::Open => {
-                let Some(mut f) = h.open.take() else {
-                    return Some(BrowserEvent::Open);
-                };
-                drop(h);
-                guarded(|| f(self));
-                lock(&self.inner.handlers).open.get_or_insert(f);
-            }
-            BrowserEvent::Message(data) => {
-                let Some(mut f) = h.message.take() else {
-                    return Some(BrowserEvent::Message(data));
-                };
-                drop(h);
-                guarded(|| f(self, data));
-                lock(&self.inner.handlers).message.get_or_insert(f);
-            }
-            BrowserEvent::Error => {
-                let Some(mut f) = h.error.take() else {
-                    return Some(BrowserEvent::Error);
-                };
-                drop(h);
-                guarded(|| f(self));
-                lock(&self.inner.handlers).error.get_or_insert(f);
-            }
-            BrowserEvent::Close(c) => {
-                let Some(mut f) = h.close.take() else {
-                    return Some(BrowserEvent::Close(c));
-                };
-                drop(h);
-                guarded(|| f(self, c));
-                lock(&self.inner.handlers).close.get_or_insert(f);
+    fn wait_queue<'a>(
+        &'a self,
+        q: MutexGuard<'a, EventQueue>,
+        timeout: Option<Duration>,
+    ) -> MutexGuard<'a, EventQueue> {
+        let queued = &self.inner.queued;
+        match timeout {
+            None => queued.wait(q).unwrap_or_else(PoisonError::into_inner),
+            Some(t) => {
+                queued
+                    .wait_timeout(q, t)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
             }
         }
-        None
     }
 
-    /// No more events will come.
-    fn finish(&self) {
-        lock(&self.inner.queue).done = true;
-        self.inner.queued.notify_all();
+    /// Drive the connection and deliver its events (to their handlers, or to the
+    /// queue while it has room) until the connection is finished, then end the queue.
+    fn pump(&self, rd: &mut Reader) {
+        let inner = &self.inner;
+        loop {
+            let mut q = lock(&inner.queue);
+            while !q.has_room() && !inner.dropped.load(Ordering::Acquire) {
+                q = self.wait_queue(q, None);
+            }
+            drop(q);
+            let event = inner
+                .shared
+                .drive(rd, |st| lock(&inner.socket).next_event(&mut st.conn));
+            let Some(event) = event else { break };
+            self.dispatch(event);
+        }
+        inner.shared.changed.notify_all();
+        lock(&inner.queue).finish();
+        inner.queued.notify_all();
+    }
+
+    /// Hand one event to its handler, run outside every lock (so it may call back into
+    /// the socket; a panic in it is contained), or queue it for
+    /// [`next_event`](Self::next_event).
+    fn dispatch(&self, event: BrowserEvent) {
+        let taken = lock(&self.inner.handlers).take(event);
+        match taken {
+            Ok(mut call) => {
+                call.run(self);
+                lock(&self.inner.handlers).restore(call);
+            }
+            // Nobody can pull it any more.
+            Err(_) if self.inner.dropped.load(Ordering::Acquire) => {}
+            Err(event) => {
+                lock(&self.inner.queue).push(event);
+                self.inner.queued.notify_all();
+            }
+        }
     }
 }
 
@@ -360,22 +342,18 @@ impl Drop for WebSocket {
             return;
         }
         let mut st = self.inner.shared.lock();
-        if st.conn.ready_state() <= ReadyState::Open {
-            let now = st.now();
-            let _ = st
-                .conn
-                .close(now, Some(websock_core::close::GOING_AWAY), "");
-            drop(st);
-            self.inner.shared.changed.notify_all();
-        }
+        let now = st.now();
+        BrowserSocket::last_handle_dropped(&mut st.conn, now);
+        drop(st);
+        self.inner.shared.changed.notify_all();
+        // Queued events can no longer be pulled: drop them, and let the background
+        // thread go on (handlers still run; the close handler last).
+        self.inner.dropped.store(true, Ordering::Release);
+        let mut q = lock(&self.inner.queue);
+        while q.pop().is_some() {}
+        drop(q);
+        self.inner.queued.notify_all();
     }
-}
-
-/// Run a user handler; a panic in it is reported by the panic hook and otherwise
-/// ignored (like an exception in a browser's event listener), so the connection keeps
-/// being driven and later events still arrive.
-fn guarded(handler: impl FnOnce()) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(handler));
 }
 
 /// The background thread: connect, then read and dispatch until the connection is
@@ -408,17 +386,12 @@ fn run(
             // the same way (error, then close 1006); the engine does it.
             let mut st = shared.lock();
             let now = st.now();
-            st.conn.handle_timeout(now);
-            st.conn.handle_eof(now);
+            st.conn.handle_transport_error(now);
         }
     }
     let mut reader = Reader::new();
     reader.set_split();
-    while let Some(event) = shared.next_event(&mut reader) {
-        ws.dispatch(event);
-    }
-    shared.changed.notify_all();
-    ws.finish();
+    ws.pump(&mut reader);
 }
 
 /// The events of a [`WebSocket`] that no handler took (see [`WebSocket::events`]).

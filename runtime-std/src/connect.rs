@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use websock_core::dom::WsUrl;
-use websock_core::{Connection, Event};
+use websock_core::session::Opening;
+use websock_core::{ApiError, Connection};
 
 use crate::driver::{Reader, Shared};
 use crate::error::{Error, Result};
@@ -19,20 +20,22 @@ pub fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>> {
     connect_with(url, ClientOptions::default())
 }
 
-/// Connect to `url`: check it with the browser's rules (bad ports per
-/// [`ClientOptions::check_bad_ports`]), resolve the host, open TCP (with
+/// Connect to `url`: check it with the browser's rules (bad ports only if
+/// [`ClientOptions::check_bad_ports`] asks), resolve the host, open TCP (with
 /// `TCP_NODELAY`), TLS for `wss://`, then run the opening handshake. The whole
 /// sequence must finish within [`Timeouts::handshake`](websock_core::Timeouts::handshake)
 /// (DNS resolution itself cannot be timed out with std).
 ///
 /// # Errors
 ///
-/// [`Error::Url`] for a bad URL or subprotocol list (nothing was sent); [`Error::Io`]
+/// [`Error::Url`] for a bad URL or subprotocol list, or a `wss://` URL without the
+/// `tls` feature (nothing was sent); [`Error::Io`]
 /// for DNS, connect or transport failures; [`Error::Tls`]; [`Error::Handshake`] if the
 /// server refused (e.g. `UnexpectedStatus(403)`) or answered wrongly;
 /// [`Error::Protocol`] with `HandshakeTimeout` if it took too long.
 pub fn connect_with(url: &str, options: ClientOptions) -> Result<WebSocketStream<MaybeTlsStream>> {
     let (url, conn) = prepare(url, &options)?;
+    check_tls_support(&url).map_err(Error::Url)?;
     let epoch = Instant::now();
     let deadline = conn.poll_timeout().map(|d| epoch + d);
     let stream = open_transport(&url, &options, deadline)?;
@@ -58,6 +61,15 @@ pub(crate) fn prepare(url: &str, options: &ClientOptions) -> Result<(WsUrl, Conn
         .connection(&url, Duration::ZERO)
         .map_err(Error::Url)?;
     Ok((url, conn))
+}
+
+/// `wss://` needs the `tls` feature: without it the URL is refused as a bad one
+/// ([`ApiError::Syntax`]), before anything is sent.
+pub(crate) fn check_tls_support(url: &WsUrl) -> Result<(), ApiError> {
+    if url.is_secure() && !cfg!(feature = "tls") {
+        return Err(ApiError::Syntax);
+    }
+    Ok(())
 }
 
 /// How long until `deadline`; [`Error::Protocol`] with `HandshakeTimeout` once past.
@@ -135,10 +147,7 @@ fn tls_client(
     _options: &ClientOptions,
     _deadline: Option<Instant>,
 ) -> Result<MaybeTlsStream> {
-    Err(Error::Io(std::io::Error::new(
-        std::io::ErrorKind::Unsupported,
-        "wss:// needs websock-std's `tls` feature",
-    )))
+    Err(Error::Url(ApiError::Syntax))
 }
 
 /// Drive the client's handshake until the connection opens or fails.
@@ -151,16 +160,12 @@ fn handshake<S: Transport>(
     let mut reader = Reader::new();
     let mut failure = None;
     loop {
-        match shared.next_event(&mut reader) {
-            Some(Event::Open(open)) => {
-                return Ok(WebSocketStream::new(shared, reader, None, open.response))
-            }
-            Some(Event::Error(e)) => {
-                let io = shared.lock().take_io_error();
-                failure = Some(io.map_or_else(|| Error::from(e), Error::from));
-            }
-            Some(_) => {}
-            None => return Err(failure.unwrap_or(Error::Closed)),
+        match shared.drive(&mut reader, |st| st.session.open(&mut st.conn)) {
+            Some(Opening::Open(agreed)) => return Ok(WebSocketStream::new(shared, reader, agreed)),
+            // Keep driving until the engine is done (it reports the close next).
+            Some(Opening::Failed(e)) => failure = Some(shared.lock().failure(e)),
+            Some(Opening::Request(_)) => {}
+            Some(Opening::Closed) | None => return Err(failure.unwrap_or(Error::Closed)),
         }
     }
 }

@@ -6,30 +6,39 @@
 //! stopping each other:
 //!
 //! * **Reading never holds the engine's lock.** The reader computes its read timeout
-//!   from `poll_timeout`, releases the lock, blocks in `read`, then takes the lock to
-//!   hand the bytes over (`handle_input`, `handle_eof`, `handle_timeout`).
+//!   from `poll_timeout`, takes the engine's receive buffer
+//!   ([`Connection::take_receive_buffer`]: no copy, the engine sizes it), releases the
+//!   lock, blocks in `read`, then takes the lock to hand the bytes back
+//!   (`handle_received_owned`, `handle_eof`, `handle_timeout`).
 //! * **Writing holds the lock** (the slices from `poll_transmit` borrow the engine),
 //!   but only for one write slice: the transport's write timeout is set to
 //!   [`WRITE_SLICE`], and a writer that must wait for the peer releases the lock
 //!   between slices so the reader can keep draining the socket.
-//! * **One vectored write per batch**: `poll_transmit` fills up to 32 slices, written
-//!   with one `write_vectored`, then `advance_transmit(n)` and `flush` (for TLS).
+//! * **One vectored write per batch**: [`Connection::write_to`] writes what
+//!   `poll_transmit` offers (up to 32 slices per `write_vectored`), then `flush` (TLS).
 //! * When the engine asks (`should_shutdown`), the write side is shut down once (TCP
 //!   FIN, TLS close_notify); reading goes on until end of stream or `is_finished`.
-//! * An I/O error is handed to the engine as end of stream (it reports 1006) and kept,
-//!   so the idiomatic API can return the `io::Error` itself.
+//! * The engine says when to read and write ([`Connection::wants_read`],
+//!   [`Connection::wants_write`]): while events wait for the application (or the send
+//!   queue of an OPEN connection is over its limit) the reader does not read, which is
+//!   how backpressure reaches TCP.
+//! * An I/O error is handed to the engine as a transport failure
+//!   ([`Connection::handle_transport_error`]: error, then 1006) and kept, so the
+//!   idiomatic API can return the `io::Error` itself ([`State::failure`]).
 //!
 //! Two transport handles (a `TcpStream` and its `try_clone`) let the reader block in
 //! `read` while the writer writes. A transport that cannot be cloned (TLS) is shared
 //! through one `Mutex`; the reader then reads with a short timeout
 //! ([`SHARED_READ_CAP`]) so the writer gets its turn within that time.
 
-use std::io::{self, IoSlice};
+use std::io;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use websock_core::{CloseEvent, Connection, Event};
+use websock_core::session::Session;
+use websock_core::{BytesMut, Connection};
 
+use crate::error::Error;
 use crate::stream::Transport;
 
 /// The longest a write may block while the engine's lock is held.
@@ -39,11 +48,9 @@ pub(crate) const SHARED_READ_CAP: Duration = Duration::from_millis(20);
 /// Read timeout cap when a sender on another thread may have armed an earlier timer
 /// (the close timeout after `close()`), which the blocked reader cannot see.
 pub(crate) const SPLIT_READ_CAP: Duration = Duration::from_millis(250);
-/// How many slices one vectored write takes.
-const BATCH: usize = 32;
-/// The read buffer while idle, and when busy.
-const READ_SMALL: usize = 4 << 10;
-const READ_LARGE: usize = 64 << 10;
+/// The most one read asks for (`Read` needs initialized memory: the window is zeroed
+/// before each read, so it stays small even when the engine's buffer is large).
+const READ_MAX: usize = 64 << 10;
 
 /// Lock a mutex, ignoring poisoning (a panicking user callback must not wedge the
 /// connection; the engine's state is always consistent between calls).
@@ -55,8 +62,11 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct State {
     /// The engine.
     pub(crate) conn: Connection,
+    /// The idiomatic API's session beside the engine: what `recv` yields, the close
+    /// event (unused by the browser face).
+    pub(crate) session: Session,
     epoch: Instant,
-    /// The first transport error, until the receiver reports it.
+    /// The first transport error, until a failure report takes it.
     io_error: Option<io::Error>,
     /// The transport failed (kind and message), for every later call.
     io_failure: Option<(io::ErrorKind, String)>,
@@ -64,15 +74,11 @@ pub(crate) struct State {
     write_shut: bool,
     /// Bytes were written since the last successful `flush` (TLS buffers them).
     unflushed: bool,
-    /// End of stream was read.
-    eof: bool,
     /// Writers inside a waiting `flush`: they will write everything queued, so the
     /// reader need not (and must not block on a write that waits for the peer).
     waiting_writers: u32,
     /// How many times the reader blocked in `read` (to check it does not spin).
     pub(crate) reads: u64,
-    /// The close event, once the reader has taken it from the engine.
-    pub(crate) close_event: Option<CloseEvent>,
     /// How long a closing handshake may take (the engine's close timeout), for
     /// senders that wait for it.
     pub(crate) close_timeout: Option<Duration>,
@@ -91,31 +97,36 @@ impl State {
             .map(|(kind, msg)| io::Error::new(*kind, msg.clone()))
     }
 
-    /// The transport's error, once (the receiver reports it with the engine's
-    /// `Event::Error`).
-    pub(crate) fn take_io_error(&mut self) -> Option<io::Error> {
-        self.io_error.take()
+    /// `Err` with the transport's failure, if it failed.
+    pub(crate) fn check_io(&self) -> crate::Result<()> {
+        self.io_failure().map_or(Ok(()), |e| Err(Error::Io(e)))
+    }
+
+    /// The error for a failure the engine reported: core's rule
+    /// ([`Error::from_failure`]) with the transport's error, if one was kept (taken:
+    /// it is reported once), a TLS failure inside it reported as [`Error::Tls`].
+    pub(crate) fn failure(&mut self, e: websock_core::Error) -> Error {
+        match Error::from_failure(e, self.io_error.take()) {
+            Error::Io(io) => crate::stream::io_error(io),
+            other => other,
+        }
     }
 
     /// Whether the driver has something to write, flush or shut down.
     pub(crate) fn wants_write(&self) -> bool {
-        self.conn.transmit_len() > 0
+        self.conn.wants_write()
             || self.unflushed
             || (self.conn.should_shutdown() && !self.write_shut)
     }
 
-    /// The transport failed: keep the error and tell the engine the stream ended.
+    /// The transport failed: keep the error and tell the engine.
     fn fail_io(&mut self, e: io::Error) {
         if self.io_failure.is_none() {
             self.io_failure = Some((e.kind(), e.to_string()));
             self.io_error = Some(e);
         }
         let now = self.now();
-        self.conn.handle_eof(now);
-        if !self.conn.is_finished() {
-            // Closed already, with bytes left that can never be written.
-            self.conn.abort();
-        }
+        self.conn.handle_transport_error(now);
     }
 }
 
@@ -137,15 +148,14 @@ impl<S: Transport> Shared<S> {
         Shared {
             state: Mutex::new(State {
                 conn,
+                session: Session::new(),
                 epoch,
                 io_error: None,
                 io_failure: None,
                 write_shut: false,
                 unflushed: false,
-                eof: false,
                 waiting_writers: 0,
                 reads: 0,
-                close_event: None,
                 close_timeout: None,
             }),
             changed: Condvar::new(),
@@ -209,6 +219,8 @@ impl<S: Transport> Shared<S> {
         st.waiting_writers += 1;
         st = self.write_pending(st, true);
         st.waiting_writers -= 1;
+        // A reader that left the writing to us may read again.
+        self.changed.notify_all();
         st
     }
 
@@ -224,14 +236,14 @@ impl<S: Transport> Shared<S> {
             if st.conn.is_finished() || st.io_failure.is_some() {
                 return st;
             }
-            let pending = st.conn.transmit_len() > 0;
+            let pending = st.conn.wants_write();
             let shutdown = !pending && st.conn.should_shutdown() && !st.write_shut;
             if !pending && !shutdown && !st.unflushed {
                 return st;
             }
             let mut io = lock(handle);
             let result = if pending {
-                write_batch(&mut st.conn, &mut *io).map(|_| st.unflushed = true)
+                st.conn.write_to(&mut *io).map(|_| st.unflushed = true)
             } else if st.unflushed {
                 io.flush().map(|()| st.unflushed = false)
             } else {
@@ -266,11 +278,16 @@ impl<S: Transport> Shared<S> {
         }
     }
 
-    /// Drive the connection until the engine has an event, and return it; `None` once
-    /// the connection is finished and every event was returned.
+    /// Drive the connection until `poll` (called with the engine's lock held, between
+    /// I/O calls) has something, and return it; `None` once the connection is finished
+    /// and `poll` has nothing more.
     ///
     /// Only one thread may call this at a time (the reader).
-    pub(crate) fn next_event(&self, rd: &mut Reader) -> Option<Event> {
+    pub(crate) fn drive<T>(
+        &self,
+        rd: &mut Reader,
+        mut poll: impl FnMut(&mut State) -> Option<T>,
+    ) -> Option<T> {
         let mut st = self.lock();
         loop {
             // The driver loop's order: write first (pongs, close echoes), then events.
@@ -278,12 +295,9 @@ impl<S: Transport> Shared<S> {
             if st.wants_write() && st.waiting_writers == 0 {
                 st = self.flush(st, false);
             }
-            if let Some(ev) = st.conn.poll_event() {
-                if let Event::Close(c) = &ev {
-                    st.close_event = Some(c.clone());
-                }
+            if let Some(out) = poll(&mut st) {
                 self.changed.notify_all();
-                return Some(ev);
+                return Some(out);
             }
             if st.conn.is_finished() {
                 return None;
@@ -294,17 +308,17 @@ impl<S: Transport> Shared<S> {
                 st.conn.handle_timeout(now);
                 continue;
             }
-            if st.conn.is_finished() {
-                continue;
-            }
             let mut timeout = deadline.map(|d| d.saturating_sub(now));
             if let Some(cap) = rd.cap(self.writer.get().is_some()) {
                 timeout = Some(timeout.map_or(cap, |t| t.min(cap)));
             }
             let timeout = timeout.map(|t| t.max(Duration::from_millis(1)));
             let stream = match self.stream.get() {
-                Some(s) if !st.eof => s,
-                // No transport yet, or nothing more to read: wait for time or a change.
+                Some(s) if st.conn.wants_read() => s,
+                // The engine waits for its send queue to drain: the write at the top of
+                // the loop is paced by the transport's write timeout.
+                Some(_) if st.conn.wants_write() && st.waiting_writers == 0 => continue,
+                // No transport yet, or nothing to read now: wait for time or a change.
                 _ => {
                     let wait = timeout.unwrap_or(SPLIT_READ_CAP);
                     st = self
@@ -316,22 +330,16 @@ impl<S: Transport> Shared<S> {
                 }
             };
             st.reads += 1;
+            let mut buf = st.conn.take_receive_buffer();
             drop(st);
-            let result = rd.read(&mut *lock(stream), timeout);
+            let result = rd.read(&mut *lock(stream), timeout, &mut buf);
             st = self.lock();
             let now = st.now();
             match result {
-                Ok(0) => {
-                    st.eof = true;
-                    st.conn.handle_eof(now);
-                }
-                Ok(n) => st.conn.handle_input(now, &rd.buf[..n]),
-                Err(e) if is_timeout(&e) => rd.idle(),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    st.eof = true;
-                    st.fail_io(e);
-                }
+                Ok(0) => st.conn.handle_eof(now),
+                Ok(_) => st.conn.handle_received_owned(now, buf),
+                Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => st.fail_io(e),
             }
             self.changed.notify_all();
         }
@@ -376,50 +384,21 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
-/// One vectored write of what `poll_transmit` offers; returns the bytes written.
-fn write_batch<S: io::Write + ?Sized>(conn: &mut Connection, io: &mut S) -> io::Result<usize> {
-    let written = {
-        let mut slices: [&[u8]; BATCH] = [&[]; BATCH];
-        let n = conn.poll_transmit(&mut slices);
-        let mut iov = [IoSlice::new(&[]); BATCH];
-        for (v, s) in iov.iter_mut().zip(&slices[..n]) {
-            *v = IoSlice::new(s);
-        }
-        if n == 0 {
-            return Ok(0);
-        }
-        io.write_vectored(&iov[..n])?
-    };
-    if written == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::WriteZero,
-            "the transport accepted no bytes",
-        ));
-    }
-    conn.advance_transmit(written);
-    Ok(written)
-}
-
-/// The reader's side: its buffer, and how long it may block.
+/// The reader's side: how long it may block.
 pub(crate) struct Reader {
-    buf: Vec<u8>,
     /// Cap on read timeouts (see [`SPLIT_READ_CAP`], [`SHARED_READ_CAP`]); `None`
     /// while nobody else can change the engine's timers.
     split: bool,
     /// The read timeout last set on the transport (to skip redundant syscalls).
     last_timeout: Option<Option<Duration>>,
-    /// The last read filled the small buffer: use the large one next.
-    grow: bool,
 }
 
 impl Reader {
     /// A reader for a connection used from one thread.
     pub(crate) fn new() -> Self {
         Reader {
-            buf: Vec::new(),
             split: false,
             last_timeout: None,
-            grow: false,
         }
     }
 
@@ -436,31 +415,20 @@ impl Reader {
         }
     }
 
+    /// One read into `buf`'s spare room (it holds what was read afterwards).
     fn read<S: Transport + ?Sized>(
         &mut self,
         io: &mut S,
         timeout: Option<Duration>,
+        buf: &mut BytesMut,
     ) -> io::Result<usize> {
         if self.last_timeout != Some(timeout) {
             io.set_read_timeout(timeout)?;
             self.last_timeout = Some(timeout);
         }
-        if self.grow {
-            self.buf = vec![0; READ_LARGE];
-            self.grow = false;
-        } else if self.buf.is_empty() {
-            self.buf = vec![0; READ_SMALL];
-        }
-        let n = io.read(&mut self.buf)?;
-        // A full small buffer: busy, read bigger chunks from the next read on.
-        self.grow = n == self.buf.len() && n < READ_LARGE;
-        Ok(n)
-    }
-
-    /// A read timed out: the connection is idle, release a large buffer.
-    fn idle(&mut self) {
-        if self.buf.len() > READ_SMALL {
-            self.buf = Vec::new();
-        }
+        buf.resize(buf.capacity().min(READ_MAX), 0);
+        let n = io.read(buf);
+        buf.truncate(*n.as_ref().unwrap_or(&0));
+        n
     }
 }

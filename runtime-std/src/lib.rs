@@ -137,7 +137,10 @@ pub use connect::{client_handshake, connect, connect_with};
 pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::{MaybeTlsStream, Transport};
-pub use websocket::{Incoming, Messages, WebSocketReceiver, WebSocketSender, WebSocketStream};
+/// What [`WebSocketStream::recv_incoming`] returns: a message, or a ping or pong for
+/// information (websock-core's, the same in every websock runtime).
+pub use websock_core::session::Incoming;
+pub use websocket::{Messages, WebSocketReceiver, WebSocketSender, WebSocketStream};
 
 pub use websock_core::deflate::DeflateConfig;
 pub use websock_core::dom::{BinaryType, ReadyState};

@@ -22,7 +22,7 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 pub fn client_config_with_roots(roots: RootCertStore) -> Result<Arc<ClientConfig>> {
     let config = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(Error::Tls)?
+        .map_err(Error::tls)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
@@ -60,7 +60,7 @@ pub fn client_config_trusting(
 ) -> Result<Arc<ClientConfig>> {
     let mut store = RootCertStore::empty();
     for cert in certs {
-        store.add(cert).map_err(Error::Tls)?;
+        store.add(cert).map_err(Error::tls)?;
     }
     client_config_with_roots(store)
 }
@@ -77,10 +77,10 @@ pub fn server_config(
 ) -> Result<Arc<ServerConfig>> {
     let config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(Error::Tls)?
+        .map_err(Error::tls)?
         .with_no_client_auth()
         .with_single_cert(cert_chain, key)
-        .map_err(Error::Tls)?;
+        .map_err(Error::tls)?;
     Ok(Arc::new(config))
 }
 
@@ -94,13 +94,8 @@ pub(crate) fn client_stream(
 ) -> Result<StreamOwned<ClientConnection, TcpStream>> {
     // An IPv6 literal comes bracketed from the URL.
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let name = ServerName::try_from(bare.to_owned()).map_err(|e| {
-        Error::Io(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("invalid TLS server name {bare:?}: {e}"),
-        ))
-    })?;
-    let mut conn = ClientConnection::new(config, name).map_err(Error::Tls)?;
+    let name = ServerName::try_from(bare.to_owned()).map_err(Error::tls)?;
+    let mut conn = ClientConnection::new(config, name).map_err(Error::tls)?;
     while conn.is_handshaking() {
         let left = crate::connect::time_left(deadline)?;
         tcp.set_read_timeout(left)?;
@@ -109,7 +104,7 @@ pub(crate) fn client_stream(
             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
                 Error::Protocol(websock_core::Error::HandshakeTimeout)
             }
-            _ => Error::from(e),
+            _ => crate::stream::io_error(e),
         })?;
     }
     tcp.set_read_timeout(None)?;
@@ -127,7 +122,7 @@ pub(crate) fn client_stream(
 ///
 /// [`Error::Tls`] if `config` cannot be used.
 pub fn accept_tls(tcp: TcpStream, config: Arc<ServerConfig>) -> Result<MaybeTlsStream> {
-    let conn = rustls::ServerConnection::new(config).map_err(Error::Tls)?;
+    let conn = rustls::ServerConnection::new(config).map_err(Error::tls)?;
     Ok(MaybeTlsStream::ServerTls(Box::new(StreamOwned::new(
         conn, tcp,
     ))))

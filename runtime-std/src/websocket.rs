@@ -8,23 +8,12 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use websock_core::dom::ReadyState;
 use websock_core::handshake::{Request, Response};
-use websock_core::{CloseEvent, Event, Message, MessageKind, Role, SendError};
+use websock_core::session::{Agreed, Incoming, Received};
+use websock_core::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 
 use crate::driver::{Reader, Shared};
 use crate::error::{Error, Result};
 use crate::stream::Transport;
-
-/// What [`WebSocketStream::recv_incoming`] returns: a message, or a control frame the
-/// application may want to see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Incoming {
-    /// A complete text or binary message.
-    Message(Message),
-    /// A ping arrived (the pong is already queued).
-    Ping(Bytes),
-    /// A pong arrived (an answer to [`WebSocketStream::ping`] or to a keepalive ping).
-    Pong(Bytes),
-}
 
 /// An open WebSocket connection over a blocking transport `S`.
 ///
@@ -43,7 +32,9 @@ pub enum Incoming {
 /// * [`split`](Self::split) gives a sender and a receiver for two threads.
 ///
 /// Transport errors are reported once by `recv` as [`Error::Io`] (or [`Error::Tls`]),
-/// and by every later send.
+/// and by every later send. What `recv` yields, which error wins and the close event
+/// follow websock-core's [`Session`](websock_core::session::Session) rules, the same in
+/// every websock runtime.
 ///
 /// Dropping the stream drops the transport at once, without a closing handshake (the
 /// peer sees 1006): for a clean close, call [`close`](Self::close).
@@ -59,32 +50,22 @@ pub enum Incoming {
 pub struct WebSocketStream<S> {
     tx: WebSocketSender<S>,
     rx: WebSocketReceiver<S>,
-    request: Option<Request>,
-    response: Option<Response>,
 }
 
 impl<S> fmt::Debug for WebSocketStream<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let request = self.tx.agreed.request.as_ref();
         f.debug_struct("WebSocketStream")
-            .field("request", &self.request.as_ref().map(|r| &r.path))
+            .field("request", &request.map(|r| &r.path))
             .finish_non_exhaustive()
     }
 }
 
 impl<S: Transport> WebSocketStream<S> {
-    pub(crate) fn new(
-        shared: Arc<Shared<S>>,
-        reader: Reader,
-        request: Option<Request>,
-        response: Option<Response>,
-    ) -> Self {
-        let agreed = {
-            let st = shared.lock();
-            Arc::new(Agreed {
-                protocol: st.conn.protocol().map(str::to_owned),
-                extensions: st.conn.extensions().to_owned(),
-            })
-        };
+    /// A stream over an open connection; `agreed` is what its handshake agreed (kept
+    /// beside the connection, so the getters lend it without the lock).
+    pub(crate) fn new(shared: Arc<Shared<S>>, reader: Reader, agreed: Agreed) -> Self {
+        let agreed = Arc::new(agreed);
         WebSocketStream {
             tx: WebSocketSender {
                 shared: shared.clone(),
@@ -93,11 +74,8 @@ impl<S: Transport> WebSocketStream<S> {
             rx: WebSocketReceiver {
                 shared,
                 reader,
-                done: false,
                 agreed,
             },
-            request,
-            response,
         }
     }
 
@@ -159,8 +137,11 @@ impl<S: Transport> WebSocketStream<S> {
     /// Errors: [`Error::Api`] for a bad code or reason (nothing happens).
     pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent> {
         self.tx.start_close(code, reason)?;
-        while self.rx.recv_incoming().is_some() {}
-        self.rx.close_event().ok_or(Error::Closed)
+        let rx = &mut self.rx;
+        let closed = rx.shared.drive(&mut rx.reader, |st| {
+            st.session.advance_to_close(&mut st.conn)
+        });
+        closed.or_else(|| rx.close_event()).ok_or(Error::Closed)
     }
 
     /// Block until every queued byte was handed to the transport.
@@ -222,12 +203,12 @@ impl<S: Transport> WebSocketStream<S> {
 
     /// Server side: the client's upgrade request (path, headers, `Origin`...).
     pub fn request(&self) -> Option<&Request> {
-        self.request.as_ref()
+        self.tx.agreed.request.as_ref()
     }
 
     /// Client side: the server's `101 Switching Protocols` response (headers...).
     pub fn response(&self) -> Option<&Response> {
-        self.response.as_ref()
+        self.tx.agreed.response.as_ref()
     }
 
     /// Split into a sender and a receiver that can be used from two threads.
@@ -292,9 +273,19 @@ impl<S: Transport> WebSocketSender<S> {
 
     /// The send path of `send`, `try_send` and their `_uncompressed` forms: queues
     /// `message` (compressed if `compress` and deflate is agreed), waiting for room if
-    /// `wait`.
+    /// `wait` (a refused message is handed back by the engine, so a retry needs no
+    /// copy).
     fn send_message(&self, message: Message, compress: bool, wait: bool) -> Result<()> {
-        self.queue(|conn| conn.send_with(message.clone(), compress), wait)
+        let mut message = Some(message);
+        let send = |conn: &mut websock_core::Connection| {
+            let m = message.take().ok_or(SendError::Closed)?;
+            conn.try_send(m, compress)
+                .map_err(|TrySendError { error, message: m }| {
+                    message = Some(m);
+                    error
+                })
+        };
+        self.queue(send, wait)
     }
 
     /// See [`WebSocketStream::send_fragment`].
@@ -327,8 +318,8 @@ impl<S: Transport> WebSocketSender<S> {
             .close_timeout
             .map(|t| Instant::now() + t + Duration::from_secs(1));
         loop {
-            if let Some(ev) = st.close_event.clone() {
-                return Ok(ev);
+            if let Some(ev) = st.session.close_event() {
+                return Ok(ev.clone());
             }
             if st.conn.is_finished() {
                 return Err(Error::Closed);
@@ -351,7 +342,7 @@ impl<S: Transport> WebSocketSender<S> {
 
     /// How the connection closed, once the receiver has seen it.
     pub fn close_event(&self) -> Option<CloseEvent> {
-        self.shared.lock().close_event.clone()
+        self.shared.lock().session.close_event().cloned()
     }
 
     /// Queue our Close frame and write it.
@@ -360,20 +351,12 @@ impl<S: Transport> WebSocketSender<S> {
         let now = st.now();
         st.conn.close(now, code, reason).map_err(Error::Api)?;
         self.shared.changed.notify_all();
-        let st = self.shared.flush(st, true);
-        match st.io_failure() {
-            Some(e) => Err(Error::from(e)),
-            None => Ok(()),
-        }
+        self.shared.flush(st, true).check_io()
     }
 
     /// See [`WebSocketStream::flush`].
     pub fn flush(&self) -> Result<()> {
-        let st = self.shared.flush(self.shared.lock(), true);
-        match st.io_failure() {
-            Some(e) => Err(Error::from(e)),
-            None => Ok(()),
-        }
+        self.shared.flush(self.shared.lock(), true).check_io()
     }
 
     /// See [`WebSocketStream::protocol`].
@@ -406,9 +389,7 @@ impl<S: Transport> WebSocketSender<S> {
     ) -> Result<()> {
         let mut st = self.shared.lock();
         loop {
-            if let Some(e) = st.io_failure() {
-                return Err(Error::from(e));
-            }
+            st.check_io()?;
             match command(&mut st.conn) {
                 Ok(()) => break,
                 Err(SendError::Full) if wait => {
@@ -417,15 +398,11 @@ impl<S: Transport> WebSocketSender<S> {
                         return Err(Error::Closed);
                     }
                 }
-                Err(e) => return Err(Error::from(e)),
+                Err(e) => return Err(Error::from_send(e)),
             }
         }
         self.shared.changed.notify_all();
-        let st = self.shared.flush(st, wait);
-        match st.io_failure() {
-            Some(e) => Err(Error::from(e)),
-            None => Ok(()),
-        }
+        self.shared.flush(st, wait).check_io()
     }
 }
 
@@ -434,23 +411,12 @@ impl<S: Transport> WebSocketSender<S> {
 pub struct WebSocketReceiver<S> {
     shared: Arc<Shared<S>>,
     reader: Reader,
-    done: bool,
     agreed: Arc<Agreed>,
-}
-
-/// What the opening handshake agreed, fixed for the connection's life (so the getters
-/// can lend it without taking the connection's lock).
-#[derive(Debug)]
-struct Agreed {
-    protocol: Option<String>,
-    extensions: String,
 }
 
 impl<S> fmt::Debug for WebSocketReceiver<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebSocketReceiver")
-            .field("done", &self.done)
-            .finish_non_exhaustive()
+        f.debug_struct("WebSocketReceiver").finish_non_exhaustive()
     }
 }
 
@@ -468,25 +434,14 @@ impl<S: Transport> WebSocketReceiver<S> {
 
     /// See [`WebSocketStream::recv_incoming`].
     pub fn recv_incoming(&mut self) -> Option<Result<Incoming>> {
-        if self.done {
-            return None;
-        }
-        loop {
-            match self.shared.next_event(&mut self.reader) {
-                None => {
-                    self.done = true;
-                    return None;
-                }
-                Some(Event::Message(m)) => return Some(Ok(Incoming::Message(m))),
-                Some(Event::Ping(p)) => return Some(Ok(Incoming::Ping(p))),
-                Some(Event::Pong(p)) => return Some(Ok(Incoming::Pong(p))),
-                Some(Event::Error(e)) => {
-                    let io = self.shared.lock().take_io_error();
-                    return Some(Err(io.map_or_else(|| Error::from(e), Error::from)));
-                }
-                Some(_) => {}
-            }
-        }
+        let received = self.shared.drive(&mut self.reader, |st| {
+            Some(match st.session.poll_received(&mut st.conn)? {
+                Received::Incoming(incoming) => Some(Ok(incoming)),
+                Received::Failed(e) => Some(Err(st.failure(e))),
+                Received::End => None,
+            })
+        });
+        received.flatten()
     }
 
     /// See [`WebSocketStream::incoming`].
@@ -496,7 +451,7 @@ impl<S: Transport> WebSocketReceiver<S> {
 
     /// See [`WebSocketStream::close_event`].
     pub fn close_event(&self) -> Option<CloseEvent> {
-        self.shared.lock().close_event.clone()
+        self.shared.lock().session.close_event().cloned()
     }
 
     /// See [`WebSocketStream::protocol`].

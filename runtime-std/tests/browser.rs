@@ -408,3 +408,93 @@ fn a_panicking_handler_does_not_stop_the_connection() {
         assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1000 && c.was_clean));
     });
 }
+
+/// A socket nobody reads: a peer sends `count` binary messages of `size` bytes (with
+/// one write: a light peer). The events no handler took wait in a bounded queue
+/// (websock-core's `EventQueue`): it fills up to `bound` events, then the socket stops
+/// reading and the rest waits in the kernel's buffers, not in our memory. Pulling the
+/// events lets it read on: nothing is lost.
+fn queue_stops_at(count: usize, size: usize, bound: usize) {
+    use std::io::{Read, Write};
+    let mut frame = vec![0x82u8];
+    match size {
+        0..=125 => frame.push(size as u8),
+        126..=0xFFFF => {
+            frame.push(126);
+            frame.extend((size as u16).to_be_bytes());
+        }
+        _ => {
+            frame.push(127);
+            frame.extend((size as u64).to_be_bytes());
+        }
+    }
+    frame.resize(frame.len() + size, 1);
+    let frames = frame.repeat(count);
+    let (addr, server) = common::raw_server(move |mut s| {
+        s.write_all(&frames).unwrap();
+        // The client's Close: answer it (1000), then wait for the end of the stream.
+        let mut buf = [0u8; 64];
+        let _ = s.read(&mut buf);
+        s.write_all(&[0x88, 0x02, 0x03, 0xE8]).unwrap();
+        while s.read(&mut buf).is_ok_and(|n| n > 0) {}
+    });
+    let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+    let deadline = Instant::now() + WAIT;
+    while ws.queued_events() < bound {
+        assert!(Instant::now() < deadline, "{} queued", ws.queued_events());
+        thread::sleep(Duration::from_millis(5));
+    }
+    // Time to read on, if the socket did (the peer has sent more than the bound).
+    thread::sleep(Duration::from_millis(300));
+    assert_eq!(ws.queued_events(), bound, "the queue stopped at its bound");
+
+    assert_eq!(next(&ws), BrowserEvent::Open);
+    for i in 0..count {
+        match next(&ws) {
+            BrowserEvent::Message(MessageData::Blob(b)) if b.len() == size => {}
+            other => panic!("message {i}: {other:?}"),
+        }
+    }
+    ws.close(Some(1000), None).unwrap();
+    assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1000 && c.was_clean));
+    server.join().unwrap();
+}
+
+#[test]
+fn a_socket_nobody_reads_queues_a_bounded_number_of_events() {
+    // Empty messages: the bound is the count, 4096 events (the open event and 4095
+    // messages).
+    within(60, || queue_stops_at(6_000, 0, 4096));
+}
+
+#[test]
+fn a_socket_nobody_reads_queues_a_bounded_number_of_bytes() {
+    // 64 KiB messages: the bound is 1 MiB, which the 16th message crosses (each event
+    // costs its payload and 64 bytes of bookkeeping): the open event and 16 messages.
+    within(60, || queue_stops_at(24, 64 << 10, 17));
+}
+
+#[test]
+fn handlers_are_dropped_after_the_close_event() {
+    within(20, || {
+        let (addr, server) = echo_server();
+        // What the handlers hold: a socket, a channel... here a counted reference.
+        let held = Arc::new(());
+        let ws = WebSocket::new(&format!("ws://{addr}"), &[]).unwrap();
+        let h = held.clone();
+        ws.on_message(move |_, _| drop(h.clone()));
+        let h = held.clone();
+        ws.on_close(move |_, _| drop(h.clone()));
+        assert_eq!(Arc::strong_count(&held), 3);
+        assert_eq!(next(&ws), BrowserEvent::Open);
+        ws.close(Some(1000), None).unwrap();
+        // The close event went to its handler: nothing is left to pull.
+        assert!(ws.next_event_timeout(WAIT).is_none());
+        assert_eq!(Arc::strong_count(&held), 1, "every handler was dropped");
+        // A handler set after the close event is dropped at once: it can never run.
+        let h = held.clone();
+        ws.on_message(move |_, _| drop(h.clone()));
+        assert_eq!(Arc::strong_count(&held), 1);
+        assert_eq!(server.join().unwrap().unwrap().unwrap().0, 1000);
+    });
+}

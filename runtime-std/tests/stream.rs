@@ -237,6 +237,19 @@ fn selecting_a_protocol_the_client_did_not_offer_is_an_error() {
 }
 
 #[test]
+#[cfg(not(feature = "tls"))]
+fn wss_without_the_tls_feature_is_refused_as_a_bad_url() {
+    assert!(matches!(
+        connect("wss://127.0.0.1:4443/"),
+        Err(Error::Url(websock_std::ApiError::Syntax))
+    ));
+    assert_eq!(
+        websock_std::WebSocket::new("wss://127.0.0.1:4443/", &[]).unwrap_err(),
+        websock_std::ApiError::Syntax
+    );
+}
+
+#[test]
 fn bad_urls_and_ports_are_refused_before_connecting() {
     assert!(matches!(
         connect("ftp://x"),
@@ -247,7 +260,10 @@ fn bad_urls_and_ports_are_refused_before_connecting() {
         Err(Error::Url(websock_std::ApiError::Syntax))
     ));
     assert!(matches!(
-        connect("ws://127.0.0.1:25"),
+        connect_with(
+            "ws://127.0.0.1:25",
+            ClientOptions::default().check_bad_ports(true)
+        ),
         Err(Error::Url(websock_std::ApiError::Security))
     ));
     let bad = connect_with(
