@@ -1,7 +1,7 @@
 //! The vocabulary every runtime adapter re-exports (`pub use websock_core::api::*;`), so
 //! the three crates name the same things the same way: messages and close events, the
 //! browser face's types, the options' parts, the handshake heads, the session's
-//! [`Incoming`](crate::session::Incoming) and the adapters' one [`Error`] type.
+//! [`Incoming`] and the adapters' one [`Error`] type.
 
 pub use crate::config::{Config, Limits, Timeouts};
 pub use crate::connection::{Decision, Role, SendError};

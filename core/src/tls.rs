@@ -110,15 +110,3 @@ pub fn server_name(host: &str) -> io::Result<ServerName<'static>> {
         )
     })
 }
-
-/// The error for a failed TLS handshake reported by an I/O stream: the rustls error it
-/// carries ([`Error::Tls`]), or the transport's own ([`Error::Io`]).
-pub fn handshake_error(e: io::Error) -> Error {
-    if !e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
-        return Error::Io(e);
-    }
-    match e.into_inner() {
-        Some(tls) => Error::Tls(tls),
-        None => Error::Io(io::ErrorKind::InvalidData.into()),
-    }
-}

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use async_net::TcpStream;
+use websock_core::tls::server_name;
 pub use websock_core::tls::{
     client_config_trusting, client_config_with_roots, default_client_config, server_config,
 };
-use websock_core::tls::{handshake_error, server_name};
 
 use crate::stream::MaybeTlsStream;
 use crate::Result;
@@ -30,7 +30,7 @@ pub async fn connect_tls(
     let stream = futures_rustls::TlsConnector::from(config)
         .connect(name, tcp)
         .await
-        .map_err(handshake_error)?;
+        .map_err(crate::Error::from_io)?;
     Ok(MaybeTlsStream::ClientTls(Box::new(stream)))
 }
 
@@ -47,6 +47,6 @@ pub async fn accept_tls(
     let stream = futures_rustls::TlsAcceptor::from(config)
         .accept(tcp)
         .await
-        .map_err(handshake_error)?;
+        .map_err(crate::Error::from_io)?;
     Ok(MaybeTlsStream::ServerTls(Box::new(stream)))
 }

@@ -5,14 +5,14 @@ use std::time::{Duration, Instant};
 
 use websock_core::handshake::Request;
 use websock_core::session::{Opening, Session};
-pub use websock_core::Decision;
+use websock_core::Decision;
 use websock_core::{Config, Connection, Role};
 
 use crate::driver::{Reader, Shared};
-use crate::error::{Error, Result};
 use crate::options::ServerOptions;
 use crate::stream::Transport;
 use crate::websocket::WebSocketStream;
+use crate::{Error, Result};
 
 /// Accept a WebSocket over `stream` (an accepted `TcpStream`, a
 /// [`MaybeTlsStream`](crate::MaybeTlsStream), a `UnixStream`...), with the default

@@ -145,9 +145,13 @@ impl WebSocket {
         &self.inner.url
     }
 
-    /// The `readyState` attribute (CONNECTING 0, OPEN 1, CLOSING 2, CLOSED 3).
+    /// The `readyState` attribute (CONNECTING 0, OPEN 1, CLOSING 2, CLOSED 3). It
+    /// advances with event dispatch, as in the browser: OPEN once the open event is
+    /// dispatched, CLOSING from `close()` (or the closing handshake) on, CLOSED once the
+    /// close event is dispatched.
     pub fn ready_state(&self) -> ReadyState {
-        self.inner.shared.lock().conn.ready_state()
+        let engine = self.inner.shared.lock().conn.ready_state();
+        lock(&self.inner.socket).ready_state(engine)
     }
 
     /// The `bufferedAmount` attribute: payload bytes sent and not yet written; it
@@ -202,7 +206,7 @@ impl WebSocket {
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
         let mut st = self.inner.shared.lock();
         let now = st.now();
-        BrowserSocket::close(&mut st.conn, now, code, reason)?;
+        lock(&self.inner.socket).begin_close(&mut st.conn, now, code, reason)?;
         drop(st);
         self.inner.shared.changed.notify_all();
         Ok(())
@@ -262,7 +266,7 @@ impl WebSocket {
     fn wait_event(&self, deadline: Option<Instant>) -> Option<BrowserEvent> {
         let mut q = lock(&self.inner.queue);
         loop {
-            if let Some(ev) = q.pop() {
+            if let Some(ev) = lock(&self.inner.socket).pop_event(&mut q) {
                 // There is room again: the background thread may deliver the next one.
                 self.inner.queued.notify_all();
                 return Some(ev);
@@ -320,7 +324,10 @@ impl WebSocket {
     /// the socket; a panic in it is contained), or queue it for
     /// [`next_event`](Self::next_event).
     fn dispatch(&self, event: BrowserEvent) {
-        let taken = lock(&self.inner.handlers).take(event);
+        let taken = {
+            let mut handlers = lock(&self.inner.handlers);
+            lock(&self.inner.socket).take_handler(&mut handlers, event)
+        };
         match taken {
             Ok(mut call) => {
                 call.run(self);

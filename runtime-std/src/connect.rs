@@ -9,10 +9,10 @@ use websock_core::session::Opening;
 use websock_core::{ApiError, Connection};
 
 use crate::driver::{Reader, Shared};
-use crate::error::{Error, Result};
 use crate::options::ClientOptions;
 use crate::stream::{MaybeTlsStream, Transport};
 use crate::websocket::WebSocketStream;
+use crate::{Error, Result};
 
 /// Connect to `url` (`ws://`, `wss://`, or `http(s)://` mapped to them) with the
 /// default [`ClientOptions`]. See [`connect_with`].

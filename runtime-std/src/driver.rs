@@ -38,8 +38,8 @@ use std::time::{Duration, Instant};
 use websock_core::session::Session;
 use websock_core::{BytesMut, Connection};
 
-use crate::error::Error;
 use crate::stream::Transport;
+use crate::Error;
 
 /// The longest a write may block while the engine's lock is held.
 pub(crate) const WRITE_SLICE: Duration = Duration::from_millis(50);
@@ -104,12 +104,9 @@ impl State {
 
     /// The error for a failure the engine reported: core's rule
     /// ([`Error::from_failure`]) with the transport's error, if one was kept (taken:
-    /// it is reported once), a TLS failure inside it reported as [`Error::Tls`].
+    /// it is reported once).
     pub(crate) fn failure(&mut self, e: websock_core::Error) -> Error {
-        match Error::from_failure(e, self.io_error.take()) {
-            Error::Io(io) => crate::stream::io_error(io),
-            other => other,
-        }
+        Error::from_failure(e, self.io_error.take())
     }
 
     /// Whether the driver has something to write, flush or shut down.

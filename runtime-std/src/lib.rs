@@ -124,31 +124,24 @@ mod accept;
 mod browser;
 mod connect;
 mod driver;
-mod error;
 mod options;
 mod stream;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod websocket;
 
-pub use accept::{accept, accept_with, from_upgraded, Decision};
-pub use browser::{BrowserEvent, Events, MessageData, WebSocket};
+pub use accept::{accept, accept_with, from_upgraded};
+pub use browser::{Events, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
-pub use error::{Error, Result};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::{MaybeTlsStream, Transport};
-/// What [`WebSocketStream::recv_incoming`] returns: a message, or a ping or pong for
-/// information (websock-core's, the same in every websock runtime).
-pub use websock_core::session::Incoming;
 pub use websocket::{Messages, WebSocketReceiver, WebSocketSender, WebSocketStream};
 
-pub use websock_core::deflate::DeflateConfig;
-pub use websock_core::dom::{BinaryType, ReadyState};
-pub use websock_core::handshake::{Request, Response};
-pub use websock_core::{
-    ApiError, Bytes, CloseEvent, Config, HandshakeError, Limits, Message, MessageKind, Role,
-    SendError, Text, Timeouts,
-};
+/// The vocabulary shared by every runtime: `Message`, `CloseEvent`, `Error`, `Incoming`,
+/// `ReadyState`, `BinaryType`, `MessageData`, `BrowserEvent`, `Decision`, `Request`,
+/// `Response`, `Limits`, `Timeouts`, `DeflateConfig`, ... (websock-core's
+/// [`api`](websock_core::api)).
+pub use websock_core::api::*;
 
 /// rustls, re-exported for its configuration types (`ClientConfig`, `ServerConfig`,
 /// `pki_types`).

@@ -4,8 +4,6 @@ use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
-use crate::error::Error;
-
 /// A byte stream a WebSocket can run over: [`Read`] + [`Write`], plus the few controls a
 /// blocking driver needs to honour the engine's timers and to share the stream between
 /// a reading and a writing thread.
@@ -131,19 +129,6 @@ where
         self.flush()?;
         self.sock.shutdown_write()
     }
-}
-
-/// The error for a transport's `io::Error`: [`Error::Tls`] when rustls failed inside it
-/// (a certificate it refused, a failed TLS handshake), else [`Error::Io`].
-pub(crate) fn io_error(e: io::Error) -> Error {
-    #[cfg(feature = "tls")]
-    if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
-        return match e.into_inner() {
-            Some(tls) => Error::Tls(tls),
-            None => Error::Io(io::ErrorKind::InvalidData.into()),
-        };
-    }
-    Error::Io(e)
 }
 
 /// A TCP stream, plain or wrapped in rustls (client or server side): the transport

@@ -12,8 +12,8 @@ use websock_core::session::{Agreed, Incoming, Received};
 use websock_core::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 
 use crate::driver::{Reader, Shared};
-use crate::error::{Error, Result};
 use crate::stream::Transport;
+use crate::{Error, Result};
 
 /// An open WebSocket connection over a blocking transport `S`.
 ///

@@ -38,6 +38,6 @@ pub async fn accept_tls(
     let tls = tokio_rustls::TlsAcceptor::from(config)
         .accept(tcp)
         .await
-        .map_err(websock_core::tls::handshake_error)?;
+        .map_err(crate::Error::from_io)?;
     Ok(MaybeTlsStream::ServerTls(Box::new(tls)))
 }

@@ -53,7 +53,7 @@ impl Error {
     /// The rule, the same in every runtime: when the engine's failure is the
     /// transport's doing (the stream ended or failed: [`crate::Error::ConnectionLost`],
     /// [`crate::Error::TransportFailed`], [`HandshakeError::UnexpectedEof`]) and the
-    /// driver kept the transport's error, that error is reported ([`Error::Io`]);
+    /// driver kept the transport's error, that error is reported ([`Error::from_io`]);
     /// otherwise the engine's ([`Error::Handshake`] for handshake failures,
     /// [`Error::Protocol`] for the rest).
     pub fn from_failure(e: crate::Error, transport: Option<io::Error>) -> Error {
@@ -63,10 +63,24 @@ impl Error {
                 | crate::Error::TransportFailed
                 | crate::Error::Handshake(HandshakeError::UnexpectedEof),
                 Some(io),
-            ) => Error::Io(io),
+            ) => Error::from_io(io),
             (crate::Error::Handshake(h), _) => Error::Handshake(h),
             (other, _) => Error::Protocol(other),
         }
+    }
+
+    /// The error for a transport's `io::Error`: [`Error::Tls`] when rustls failed inside
+    /// it (a refused certificate, a failed TLS handshake; with the `rustls` feature),
+    /// else [`Error::Io`].
+    pub fn from_io(e: io::Error) -> Error {
+        #[cfg(feature = "rustls")]
+        if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
+            return match e.into_inner() {
+                Some(tls) => Error::Tls(tls),
+                None => Error::Io(io::ErrorKind::InvalidData.into()),
+            };
+        }
+        Error::Io(e)
     }
 
     /// The error for a refused send: [`SendError::Closed`] is [`Error::Closed`].
@@ -113,8 +127,9 @@ impl std::error::Error for Error {
 }
 
 impl From<io::Error> for Error {
+    /// As [`Error::from_io`].
     fn from(e: io::Error) -> Self {
-        Error::Io(e)
+        Error::from_io(e)
     }
 }
 
