@@ -35,6 +35,7 @@ use std::io;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
+use websock_core::dom::ReadyState;
 use websock_core::session::Session;
 use websock_core::{BytesMut, Connection};
 
@@ -293,6 +294,14 @@ impl<S: Transport> Shared<S> {
                 st = self.flush(st, false);
             }
             if let Some(out) = poll(&mut st) {
+                // The end: the close echo and the write side's shutdown go out now, not
+                // whenever a handle is next used (the halves may be held for long).
+                if st.conn.ready_state() == ReadyState::Closed
+                    && st.wants_write()
+                    && st.waiting_writers == 0
+                {
+                    drop(self.flush(st, false));
+                }
                 self.changed.notify_all();
                 return Some(out);
             }

@@ -20,6 +20,7 @@ use std::fmt;
 use std::time::Duration;
 
 pub mod client;
+pub mod facade;
 pub mod interop;
 pub mod peers;
 pub mod script;
@@ -47,12 +48,6 @@ pub enum Runtime {
 impl Runtime {
     /// The three runtimes.
     pub const ALL: [Runtime; 3] = [Runtime::Tokio, Runtime::Smol, Runtime::Std];
-
-    /// Whether this runtime's server API reports the pings it receives (tokio and std
-    /// have `recv_incoming`; smol only answers them).
-    pub fn reports_pings(self) -> bool {
-        !matches!(self, Runtime::Smol)
-    }
 
     /// Starts this runtime's conversation server over `scheme` (see [`server::start`]).
     pub fn start_server(self, scheme: Scheme) -> server::Server {

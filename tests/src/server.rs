@@ -37,8 +37,7 @@ pub struct ConnRecord {
     pub extensions: String,
     /// How many data messages arrived (commands included).
     pub messages: usize,
-    /// The payloads of the pings received (runtimes that report them:
-    /// [`Runtime::reports_pings`]).
+    /// The payloads of the pings received.
     pub pings: Vec<Bytes>,
     /// The `close:CODE:REASON` command obeyed, if any (the server closed first).
     pub server_closed: Option<(u16, String)>,
@@ -319,7 +318,7 @@ mod smol_server {
     use super::*;
     use futures_io::{AsyncRead, AsyncWrite};
     use futures_lite::future;
-    use websock_smol::{accept_with, Decision, ServerOptions};
+    use websock_smol::{accept_with, Decision, Incoming, ServerOptions};
 
     pub(super) fn start(tls: Option<Arc<ServerConfig>>, log: Arc<Log>) -> Started {
         let (addr_tx, addr_rx) = mpsc::channel();
@@ -394,9 +393,9 @@ mod smol_server {
         };
         rec.protocol = ws.protocol().map(str::to_owned);
         rec.extensions = ws.extensions().to_owned();
-        while let Some(received) = ws.recv().await {
-            match received {
-                Ok(message) => {
+        while let Some(incoming) = ws.recv_incoming().await {
+            match incoming {
+                Ok(Incoming::Message(message)) => {
                     rec.messages += 1;
                     if let Some((code, reason)) = command(&message) {
                         rec.server_closed = Some((code, reason.clone()));
@@ -410,6 +409,8 @@ mod smol_server {
                         rec.note_error("send", e);
                     }
                 }
+                Ok(Incoming::Ping(payload)) => rec.pings.push(payload),
+                Ok(Incoming::Pong(_)) => {}
                 Err(e) => rec.note_error("recv", e),
             }
         }

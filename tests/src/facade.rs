@@ -1,0 +1,712 @@
+//! One blocking face over the three runtimes, so that a behaviour test is written once
+//! and run against `websock-tokio`, `websock-smol` and `websock-std` alike.
+//!
+//! * [`connect`] gives a [`Conn`] (the idiomatic `WebSocketStream`: `send`, `recv`,
+//!   `recv_incoming`, `close`, `close_event`, `split` into [`SendHalf`] / [`RecvHalf`]);
+//! * [`browser`] gives a [`Browser`] (the browser-shaped `WebSocket`: `send`, `close`,
+//!   `ready_state`, `next_event` with a timeout, `on_message`);
+//! * [`RawListener`] / [`RawPeer`]: a hand-written server over a blocking
+//!   `std::net::TcpStream` (handshake and frames written by hand) for a peer that must
+//!   misbehave or act at a precise moment;
+//! * [`each_runtime`] runs a test body once per runtime, each bounded by a timeout, and
+//!   fails naming every runtime that failed.
+//!
+//! How each runtime is driven from blocking code: tokio on one background
+//! current-thread runtime (a thread blocked in `Runtime::block_on` drives I/O, timers
+//! and the driver tasks; callers wait with `Handle::block_on`), smol with
+//! `smol::block_on` (its connections are driven by whoever polls; its browser socket
+//! runs on smol's global executor), std directly.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use websock_core::dom::{BrowserEvent, MessageData, ReadyState};
+use websock_core::session::Incoming;
+use websock_core::{ApiError, ClientSettings, CloseEvent, Message};
+
+use crate::{run_with_timeout, Runtime};
+
+/// The error every runtime reports (websock-core's `session::Error`, re-exported by
+/// each runtime crate as its `Error`).
+pub type Error = websock_core::session::Error;
+
+/// Client options without TLS (websock-core's `ClientSettings`); converted to each
+/// runtime's `ClientOptions` (the same fields, plus a TLS configuration left default).
+pub type Options = ClientSettings;
+
+/// How long one runtime's run of a test body may take.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs `body` once for each runtime of [`Runtime::ALL`], each on its own thread
+/// bounded by [`BODY_TIMEOUT`], and panics with every failure (each labelled with its
+/// runtime's name) if any runtime failed.
+pub fn each_runtime<F>(test: &str, body: F)
+where
+    F: Fn(Runtime) + Send + Sync + 'static,
+{
+    let body = Arc::new(body);
+    let mut failures = Vec::new();
+    for rt in Runtime::ALL {
+        let body = body.clone();
+        let what = format!("{test} [{rt}]");
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_with_timeout(&what, BODY_TIMEOUT, move || body(rt))
+        }));
+        if let Err(panic) = outcome {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "panicked".to_owned());
+            failures.push(format!("{rt}: {message}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{test}: {} of 3 runtimes failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The options as one runtime's `ClientOptions` (all three are `ClientSettings` with
+/// the runtime's TLS configuration type).
+fn convert<Tls: Default>(o: &Options) -> ClientSettings<Tls> {
+    ClientSettings {
+        protocols: o.protocols.clone(),
+        headers: o.headers.clone(),
+        limits: o.limits,
+        timeouts: o.timeouts,
+        deflate: o.deflate,
+        check_bad_ports: o.check_bad_ports,
+        tls: Tls::default(),
+    }
+}
+
+/// The background tokio runtime every tokio connection of these tests runs on.
+fn tokio_handle() -> &'static tokio::runtime::Handle {
+    static HANDLE: OnceLock<tokio::runtime::Handle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let handle = rt.handle().clone();
+        std::thread::Builder::new()
+            .name("behaviour-tokio".into())
+            .spawn(move || rt.block_on(std::future::pending::<()>()))
+            .expect("spawn the tokio runtime thread");
+        handle
+    })
+}
+
+/// A connected idiomatic `WebSocketStream`, blocking.
+pub trait Conn: Send {
+    /// `send(message)`.
+    fn send(&mut self, message: Message) -> Result<(), Error>;
+    /// `recv()`: the next message; `Some(Err)` once on failure, then `None`.
+    fn recv(&mut self) -> Option<Result<Message, Error>>;
+    /// `recv_incoming()`: the next message, ping or pong.
+    fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>>;
+    /// `close(code, reason)`: waits for the closing handshake; the close event.
+    fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error>;
+    /// `close_event()`: how the connection closed, once it has.
+    fn close_event(&self) -> Option<CloseEvent>;
+    /// `split()`: the sender and receiver halves.
+    fn split(self: Box<Self>) -> (Box<dyn SendHalf>, Box<dyn RecvHalf>);
+}
+
+/// The sending half of a split [`Conn`].
+pub trait SendHalf: Send {
+    /// `send(message)`.
+    fn send(&mut self, message: Message) -> Result<(), Error>;
+    /// `close(code, reason)`: tokio and std wait for the closing handshake (their
+    /// receiver must be receiving meanwhile, std's on another thread); smol returns
+    /// once our Close is written. The close event is the receiver's to report.
+    fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error>;
+}
+
+/// The receiving half of a split [`Conn`].
+pub trait RecvHalf: Send {
+    /// `recv()`.
+    fn recv(&mut self) -> Option<Result<Message, Error>>;
+    /// `recv_incoming()`.
+    fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>>;
+    /// `close_event()`.
+    fn close_event(&self) -> Option<CloseEvent>;
+}
+
+/// `connect_with(url, options)` with `rt`'s crate, blocking.
+pub fn connect(rt: Runtime, url: &str, options: &Options) -> Result<Box<dyn Conn>, Error> {
+    Ok(match rt {
+        Runtime::Tokio => {
+            let options: websock_tokio::ClientOptions = convert(options);
+            let ws = tokio_handle().block_on(websock_tokio::connect_with(url, options))?;
+            Box::new(tokio_face::Stream(ws))
+        }
+        Runtime::Smol => {
+            let options: websock_smol::ClientOptions = convert(options);
+            let ws = smol::block_on(websock_smol::connect_with(url, options))?;
+            Box::new(smol_face::Stream(ws))
+        }
+        Runtime::Std => {
+            let options: websock_std::ClientOptions = convert(options);
+            Box::new(std_face::Stream(websock_std::connect_with(url, options)?))
+        }
+    })
+}
+
+/// The browser-shaped `WebSocket`, blocking.
+pub trait Browser: Send {
+    /// `send(data)`.
+    fn send(&self, data: MessageData) -> Result<(), ApiError>;
+    /// `close(code, reason)`.
+    fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError>;
+    /// `readyState`.
+    fn ready_state(&self) -> ReadyState;
+    /// The next event no handler took, waiting at most `timeout`; `None` if none came
+    /// in time or the events are over.
+    fn next_event(&self, timeout: Duration) -> Option<BrowserEvent>;
+    /// `onmessage = handler` (the handler is not given the event's target).
+    fn on_message(&self, handler: Box<dyn FnMut(MessageData) + Send>);
+}
+
+/// `WebSocket::new(url, protocols)` with `rt`'s crate.
+pub fn browser(rt: Runtime, url: &str, protocols: &[&str]) -> Result<Box<dyn Browser>, ApiError> {
+    Ok(match rt {
+        Runtime::Tokio => {
+            // Must be created inside the runtime (it spawns its driver task).
+            let _entered = tokio_handle().enter();
+            Box::new(tokio_face::Browser(websock_tokio::WebSocket::new(
+                url, protocols,
+            )?))
+        }
+        Runtime::Smol => Box::new(smol_face::Browser(websock_smol::WebSocket::new(
+            url, protocols,
+        )?)),
+        Runtime::Std => Box::new(std_face::Browser(websock_std::WebSocket::new(
+            url, protocols,
+        )?)),
+    })
+}
+
+mod tokio_face {
+    use super::*;
+    use websock_tokio::{MaybeTlsStream, WebSocket, WebSocketReceiver, WebSocketSender};
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio_handle().block_on(f)
+    }
+
+    pub(super) struct Stream(pub(super) websock_tokio::WebSocketStream<MaybeTlsStream>);
+
+    impl Conn for Stream {
+        fn send(&mut self, message: Message) -> Result<(), Error> {
+            block_on(self.0.send(message))
+        }
+        fn recv(&mut self) -> Option<Result<Message, Error>> {
+            block_on(self.0.recv())
+        }
+        fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+            block_on(self.0.recv_incoming())
+        }
+        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+            block_on(self.0.close(code, reason))
+        }
+        fn close_event(&self) -> Option<CloseEvent> {
+            self.0.close_event()
+        }
+        fn split(self: Box<Self>) -> (Box<dyn SendHalf>, Box<dyn RecvHalf>) {
+            let (tx, rx) = self.0.split();
+            (Box::new(Sender(tx)), Box::new(Receiver(rx)))
+        }
+    }
+
+    struct Sender(WebSocketSender);
+
+    impl SendHalf for Sender {
+        fn send(&mut self, message: Message) -> Result<(), Error> {
+            block_on(self.0.send(message))
+        }
+        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
+            block_on(self.0.close(code, reason)).map(drop)
+        }
+    }
+
+    struct Receiver(WebSocketReceiver);
+
+    impl RecvHalf for Receiver {
+        fn recv(&mut self) -> Option<Result<Message, Error>> {
+            block_on(self.0.recv())
+        }
+        fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+            block_on(self.0.recv_incoming())
+        }
+        fn close_event(&self) -> Option<CloseEvent> {
+            self.0.close_event()
+        }
+    }
+
+    pub(super) struct Browser(pub(super) WebSocket);
+
+    impl super::Browser for Browser {
+        fn send(&self, data: MessageData) -> Result<(), ApiError> {
+            self.0.send(data)
+        }
+        fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
+            self.0.close(code, reason)
+        }
+        fn ready_state(&self) -> ReadyState {
+            self.0.ready_state()
+        }
+        fn next_event(&self, timeout: Duration) -> Option<BrowserEvent> {
+            // The timer is created inside the runtime's context.
+            block_on(async { tokio::time::timeout(timeout, self.0.next_event()).await })
+                .ok()
+                .flatten()
+        }
+        fn on_message(&self, mut handler: Box<dyn FnMut(MessageData) + Send>) {
+            self.0.on_message(move |_, data| handler(data));
+        }
+    }
+}
+
+mod smol_face {
+    use super::*;
+    use websock_smol::{MaybeTlsStream, WebSocket, WebSocketReceiver, WebSocketSender};
+
+    /// `f`'s output, or `None` after `timeout`.
+    fn within<T>(timeout: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
+        smol::block_on(futures_lite::future::or(async { Some(f.await) }, async {
+            async_io::Timer::after(timeout).await;
+            None
+        }))
+    }
+
+    pub(super) struct Stream(pub(super) websock_smol::WebSocketStream<MaybeTlsStream>);
+
+    impl Conn for Stream {
+        fn send(&mut self, message: Message) -> Result<(), Error> {
+            smol::block_on(self.0.send(message))
+        }
+        fn recv(&mut self) -> Option<Result<Message, Error>> {
+            smol::block_on(self.0.recv())
+        }
+        fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+            smol::block_on(self.0.recv_incoming())
+        }
+        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+            smol::block_on(self.0.close(code, reason))
+        }
+        fn close_event(&self) -> Option<CloseEvent> {
+            self.0.close_event()
+        }
+        fn split(self: Box<Self>) -> (Box<dyn SendHalf>, Box<dyn RecvHalf>) {
+            let (tx, rx) = self.0.split();
+            (Box::new(Sender(tx)), Box::new(Receiver(rx)))
+        }
+    }
+
+    struct Sender(WebSocketSender<MaybeTlsStream>);
+
+    impl SendHalf for Sender {
+        fn send(&mut self, message: Message) -> Result<(), Error> {
+            smol::block_on(self.0.send(message))
+        }
+        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
+            smol::block_on(self.0.close(code, reason))
+        }
+    }
+
+    struct Receiver(WebSocketReceiver<MaybeTlsStream>);
+
+    impl RecvHalf for Receiver {
+        fn recv(&mut self) -> Option<Result<Message, Error>> {
+            smol::block_on(self.0.recv())
+        }
+        fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+            smol::block_on(self.0.recv_incoming())
+        }
+        fn close_event(&self) -> Option<CloseEvent> {
+            self.0.close_event()
+        }
+    }
+
+    pub(super) struct Browser(pub(super) WebSocket);
+
+    impl super::Browser for Browser {
+        fn send(&self, data: MessageData) -> Result<(), ApiError> {
+            self.0.send(data)
+        }
+        fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
+            self.0.close(code, reason)
+        }
+        fn ready_state(&self) -> ReadyState {
+            self.0.ready_state()
+        }
+        fn next_event(&self, timeout: Duration) -> Option<BrowserEvent> {
+            within(timeout, self.0.next_event()).flatten()
+        }
+        fn on_message(&self, mut handler: Box<dyn FnMut(MessageData) + Send>) {
+            self.0.on_message(move |_, data| handler(data));
+        }
+    }
+}
+
+mod std_face {
+    use super::*;
+    use websock_std::{MaybeTlsStream, WebSocket, WebSocketReceiver, WebSocketSender};
+
+    pub(super) struct Stream(pub(super) websock_std::WebSocketStream<MaybeTlsStream>);
+
+    impl Conn for Stream {
+        fn send(&mut self, message: Message) -> Result<(), Error> {
+            self.0.send(message)
+        }
+        fn recv(&mut self) -> Option<Result<Message, Error>> {
+            self.0.recv()
+        }
+        fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+            self.0.recv_incoming()
+        }
+        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+            self.0.close(code, reason)
+        }
+        fn close_event(&self) -> Option<CloseEvent> {
+            self.0.close_event()
+        }
+        fn split(self: Box<Self>) -> (Box<dyn SendHalf>, Box<dyn RecvHalf>) {
+            let (tx, rx) = self.0.split();
+            (Box::new(Sender(tx)), Box::new(Receiver(rx)))
+        }
+    }
+
+    struct Sender(WebSocketSender<MaybeTlsStream>);
+
+    impl SendHalf for Sender {
+        fn send(&mut self, message: Message) -> Result<(), Error> {
+            self.0.send(message)
+        }
+        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
+            self.0.close(code, reason).map(drop)
+        }
+    }
+
+    struct Receiver(WebSocketReceiver<MaybeTlsStream>);
+
+    impl RecvHalf for Receiver {
+        fn recv(&mut self) -> Option<Result<Message, Error>> {
+            self.0.recv()
+        }
+        fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+            self.0.recv_incoming()
+        }
+        fn close_event(&self) -> Option<CloseEvent> {
+            self.0.close_event()
+        }
+    }
+
+    pub(super) struct Browser(pub(super) WebSocket);
+
+    impl super::Browser for Browser {
+        fn send(&self, data: MessageData) -> Result<(), ApiError> {
+            self.0.send(data)
+        }
+        fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
+            self.0.close(code, reason)
+        }
+        fn ready_state(&self) -> ReadyState {
+            self.0.ready_state()
+        }
+        fn next_event(&self, timeout: Duration) -> Option<BrowserEvent> {
+            self.0.next_event_timeout(timeout)
+        }
+        fn on_message(&self, mut handler: Box<dyn FnMut(MessageData) + Send>) {
+            self.0.on_message(move |_, data| handler(data));
+        }
+    }
+}
+
+/// How long a raw peer waits for any one read or write.
+pub const RAW_IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long [`RawPeer::finish`] waits for the client to close its TCP side.
+pub const EOF_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A listener on `127.0.0.1:0` for a [`RawPeer`].
+#[derive(Debug)]
+pub struct RawListener {
+    listener: TcpListener,
+    addr: SocketAddr,
+}
+
+impl RawListener {
+    /// Binds `127.0.0.1:0`.
+    pub fn bind() -> RawListener {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking listener");
+        let addr = listener.local_addr().expect("local addr");
+        RawListener { listener, addr }
+    }
+
+    /// `ws://127.0.0.1:PORT/`.
+    pub fn url(&self) -> String {
+        format!("ws://{}/", self.addr)
+    }
+
+    /// Accepts one TCP connection within [`RAW_IO_TIMEOUT`]; the stream is blocking,
+    /// with read and write timeouts of [`RAW_IO_TIMEOUT`].
+    pub fn accept_tcp(&self) -> io::Result<TcpStream> {
+        let deadline = Instant::now() + RAW_IO_TIMEOUT;
+        loop {
+            match self.listener.accept() {
+                Ok((tcp, _)) => {
+                    tcp.set_nonblocking(false)?;
+                    tcp.set_read_timeout(Some(RAW_IO_TIMEOUT))?;
+                    tcp.set_write_timeout(Some(RAW_IO_TIMEOUT))?;
+                    tcp.set_nodelay(true)?;
+                    return Ok(tcp);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if Instant::now() > deadline {
+                        return Err(io::Error::new(io::ErrorKind::TimedOut, "no client came"));
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Accepts one connection and reads its upgrade request; answers `101` (no
+    /// subprotocol, no extension).
+    pub fn accept(&self) -> io::Result<RawPeer> {
+        let mut tcp = self.accept_tcp()?;
+        let head = read_head(&mut tcp)?;
+        let key = head
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case("sec-websocket-key")
+                    .then(|| value.trim().to_owned())
+            })
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no key"))?;
+        let accept = websock_core::handshake::accept_key(key.as_bytes());
+        let response = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+        );
+        tcp.write_all(response.as_bytes())?;
+        Ok(RawPeer { tcp })
+    }
+
+    /// Accepts one connection, reads its upgrade request and answers with an HTTP
+    /// `status` (and an empty body), then closes.
+    pub fn reject(&self, status: u16) -> io::Result<()> {
+        let mut tcp = self.accept_tcp()?;
+        read_head(&mut tcp)?;
+        let response =
+            format!("HTTP/1.1 {status} Nope\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        tcp.write_all(response.as_bytes())?;
+        let _ = tcp.shutdown(Shutdown::Write);
+        drain(&mut tcp);
+        Ok(())
+    }
+}
+
+/// Reads an HTTP head, up to and including its blank line.
+fn read_head(tcp: &mut TcpStream) -> io::Result<String> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if tcp.read(&mut byte)? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        head.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// Reads until end of stream, an error, or [`RAW_IO_TIMEOUT`].
+fn drain(tcp: &mut TcpStream) {
+    let deadline = Instant::now() + RAW_IO_TIMEOUT;
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        match tcp.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Opcodes of RFC 6455.
+pub mod opcode {
+    /// Text frame.
+    pub const TEXT: u8 = 0x1;
+    /// Binary frame.
+    pub const BINARY: u8 = 0x2;
+    /// Close frame.
+    pub const CLOSE: u8 = 0x8;
+    /// Ping frame.
+    pub const PING: u8 = 0x9;
+    /// Pong frame.
+    pub const PONG: u8 = 0xA;
+}
+
+/// A frame a [`RawPeer`] read (unmasked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// FIN bit.
+    pub fin: bool,
+    /// The opcode (see [`opcode`]).
+    pub opcode: u8,
+    /// The payload, unmasked.
+    pub payload: Vec<u8>,
+}
+
+impl Frame {
+    /// A Close frame's code, if it is one and has a code.
+    pub fn close_code(&self) -> Option<u16> {
+        (self.opcode == opcode::CLOSE && self.payload.len() >= 2)
+            .then(|| u16::from_be_bytes([self.payload[0], self.payload[1]]))
+    }
+}
+
+/// The encoding of one unmasked (server) frame with FIN set.
+pub fn encode_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x80 | opcode];
+    match payload.len() {
+        n if n < 126 => out.push(n as u8),
+        n if n <= 0xFFFF => {
+            out.push(126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The server side of an upgraded connection, written by hand: frames out unmasked,
+/// frames in unmasked here. Every read and write is bounded by [`RAW_IO_TIMEOUT`]
+/// (or the timeouts set on [`RawPeer::tcp`]).
+#[derive(Debug)]
+pub struct RawPeer {
+    /// The TCP stream (blocking, with timeouts).
+    pub tcp: TcpStream,
+}
+
+impl RawPeer {
+    /// Writes one frame with FIN set.
+    pub fn send_frame(&mut self, opcode: u8, payload: &[u8]) -> io::Result<()> {
+        self.tcp.write_all(&encode_frame(opcode, payload))
+    }
+
+    /// Writes a text frame.
+    pub fn send_text(&mut self, text: &str) -> io::Result<()> {
+        self.send_frame(opcode::TEXT, text.as_bytes())
+    }
+
+    /// Writes a Close frame with `code` and no reason.
+    pub fn send_close(&mut self, code: u16) -> io::Result<()> {
+        self.send_frame(opcode::CLOSE, &code.to_be_bytes())
+    }
+
+    /// Reads one frame.
+    pub fn read_frame(&mut self) -> io::Result<Frame> {
+        let mut head = [0u8; 2];
+        self.tcp.read_exact(&mut head)?;
+        let fin = head[0] & 0x80 != 0;
+        let opcode = head[0] & 0x0F;
+        let masked = head[1] & 0x80 != 0;
+        let len = match head[1] & 0x7F {
+            126 => {
+                let mut b = [0u8; 2];
+                self.tcp.read_exact(&mut b)?;
+                u64::from(u16::from_be_bytes(b))
+            }
+            127 => {
+                let mut b = [0u8; 8];
+                self.tcp.read_exact(&mut b)?;
+                u64::from_be_bytes(b)
+            }
+            n => u64::from(n),
+        };
+        let mut mask = [0u8; 4];
+        if masked {
+            self.tcp.read_exact(&mut mask)?;
+        }
+        let len = usize::try_from(len)
+            .ok()
+            .filter(|&n| n <= 16 << 20)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "frame too large"))?;
+        let mut payload = vec![0u8; len];
+        self.tcp.read_exact(&mut payload)?;
+        if masked {
+            for (i, b) in payload.iter_mut().enumerate() {
+                *b ^= mask[i % 4];
+            }
+        }
+        Ok(Frame {
+            fin,
+            opcode,
+            payload,
+        })
+    }
+
+    /// Reads frames until a Close frame, returning the frames before it and the Close.
+    pub fn read_until_close(&mut self) -> io::Result<(Vec<Frame>, Frame)> {
+        let mut before = Vec::new();
+        loop {
+            let frame = self.read_frame()?;
+            if frame.opcode == opcode::CLOSE {
+                return Ok((before, frame));
+            }
+            before.push(frame);
+        }
+    }
+
+    /// Ends the connection as a server should: shuts the write side down, then reads
+    /// (discarding) until the client closes its side too, then drops the stream.
+    ///
+    /// # Errors
+    ///
+    /// `TimedOut` if the client did not close its side (end of stream or reset) within
+    /// [`EOF_TIMEOUT`]; another read error.
+    pub fn finish(mut self) -> io::Result<()> {
+        let _ = self.tcp.shutdown(Shutdown::Write);
+        self.tcp.set_read_timeout(Some(EOF_TIMEOUT))?;
+        let deadline = Instant::now() + EOF_TIMEOUT;
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.tcp.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
+                Ok(_) if Instant::now() < deadline => {}
+                Ok(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "no EOF")),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!(
+                            "the client did not close its TCP side within {EOF_TIMEOUT:?} \
+                             of the server's"
+                        ),
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
