@@ -145,6 +145,8 @@ pub mod dom;
 pub mod error;
 pub mod event;
 pub mod frame;
+#[cfg(feature = "handles")]
+pub mod handle;
 pub mod handshake;
 pub mod mask;
 pub mod message;

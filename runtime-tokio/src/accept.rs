@@ -1,20 +1,13 @@
 //! The server: [`accept`], [`accept_with`] (a callback decides on each request), and
 //! [`from_upgraded`] for a connection whose HTTP upgrade was done elsewhere (hyper).
 
-use std::time::Duration;
-
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::Instant;
+use websock_core::handle;
 use websock_core::handshake::Request;
-use websock_core::session::{Agreed, Opening};
-use websock_core::Decision;
-use websock_core::{Config, Connection, Role};
 
-use crate::driver;
 use crate::options::ServerOptions;
-use crate::shared::{Handle, Shared};
-use crate::websocket::{opening, WebSocketStream};
-use crate::Error;
+use crate::runtime::{Io, Tokio};
+use crate::{Config, Decision, Error, Role, WebSocketStream};
 
 /// Accepts a WebSocket connection on `stream` (a `TcpStream`, a TLS stream, ...) with
 /// the default [`ServerOptions`], whatever the request's path, Origin or subprotocols.
@@ -27,6 +20,7 @@ where
 
 /// Reads the upgrade request from `stream`, lets `callback` inspect it (path, headers,
 /// [`Request::origin`], [`Request::protocols`]) and decide, and completes the handshake.
+/// Must be called inside a tokio runtime (the driver task is spawned here).
 ///
 /// An invalid request is answered by the engine (400, 405, 426, ...) and reported as
 /// [`Error::Handshake`]; a [`Decision::Reject`] as
@@ -43,35 +37,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     F: FnOnce(&Request) -> Decision,
 {
-    let epoch = Instant::now();
-    let shared = Shared::new(Connection::server(options.config(), Duration::ZERO), epoch);
-    let handle = Handle::new(&shared);
-    tokio::spawn(driver::run(shared, stream));
-    let Opening::Request(request) = opening(&handle).await? else {
-        return Err(Error::Closed);
-    };
-    answer(&handle, callback(&request))?;
-    WebSocketStream::opened(handle).await
-}
-
-/// Carries out the application's decision on the waiting request.
-fn answer(handle: &Handle, decision: Decision) -> Result<(), Error> {
-    let mut st = handle.lock();
-    let status = match &decision {
-        Decision::Reject { status, .. } => Some(*status),
-        Decision::Accept { .. } => None,
-    };
-    let outcome = match st.conn.decide(decision) {
-        Err(e) => Err(Error::Api(e)),
-        Ok(()) => match status {
-            Some(status) => Err(Error::Handshake(websock_core::HandshakeError::Rejected(
-                status,
-            ))),
-            None => Ok(()),
-        },
-    };
-    st.wake_driver();
-    outcome
+    handle::accept_with::<Tokio, S, _, _>(Io(stream), options, callback).await
 }
 
 /// Wraps a stream whose HTTP upgrade was completed elsewhere (for example hyper's
@@ -87,14 +53,5 @@ pub fn from_upgraded<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let epoch = Instant::now();
-    let conn = Connection::upgraded(role, protocol, config, Duration::ZERO);
-    let shared = Shared::new(conn, epoch);
-    let handle = Handle::new(&shared);
-    let agreed = match handle.lock().open() {
-        Some(Opening::Open(agreed)) => agreed,
-        _ => Agreed::default(),
-    };
-    tokio::spawn(driver::run(shared, stream));
-    WebSocketStream::new(handle, agreed)
+    handle::from_upgraded::<Tokio, S, _>(Io(stream), role, protocol, config)
 }

@@ -112,9 +112,8 @@
 mod accept;
 mod browser;
 mod connect;
-mod driver;
 mod options;
-mod shared;
+mod runtime;
 mod stream;
 #[cfg(feature = "tls")]
 pub mod tls;
@@ -124,6 +123,7 @@ pub use accept::{accept, accept_with, from_upgraded};
 pub use browser::{Events, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
 pub use options::{ClientOptions, ServerOptions};
+pub use runtime::{Io, Tokio, TokioTimer};
 pub use stream::MaybeTlsStream;
 pub use websocket::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 

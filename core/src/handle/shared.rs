@@ -1,4 +1,4 @@
-//! The state a connection's handles share with its background driver task.
+//! The state a connection's handles share with its driver task.
 //!
 //! There is one source of truth: the core [`Connection`], behind a `std::sync::Mutex`
 //! that is only ever held for non-blocking work (never across an `.await`, never while
@@ -10,13 +10,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Waker};
 use std::time::Duration;
 
-use tokio::time::Instant;
-use websock_core::browser::BrowserSocket;
-use websock_core::dom::{BrowserEvent, ReadyState};
-use websock_core::session::{Opening, Received, Session};
-use websock_core::{CloseEvent, Connection};
+use std::time::Instant;
 
-use crate::Error;
+use crate::browser::BrowserSocket;
+use crate::dom::{BrowserEvent, ReadyState};
+use crate::session::{Error, Opening, Received, Session};
+use crate::{CloseEvent, Connection};
 
 /// Everything behind the lock.
 #[derive(Debug)]
@@ -25,6 +24,8 @@ pub(crate) struct State {
     pub(crate) conn: Connection,
     /// Time zero for the engine (the connection's creation).
     pub(crate) epoch: Instant,
+    /// The runtime's clock.
+    pub(crate) clock: fn() -> Instant,
     /// What the idiomatic API keeps beside the engine (websock-core's session): the
     /// failure reported once, the close event, a `Sink`'s parked message.
     pub(crate) session: Session,
@@ -43,7 +44,7 @@ pub(crate) struct State {
 impl State {
     /// The engine's notion of now: time since the epoch.
     pub(crate) fn now(&self) -> Duration {
-        Instant::now().saturating_duration_since(self.epoch)
+        (self.clock)().saturating_duration_since(self.epoch)
     }
 
     /// The application took engine events: the engine processes held-back input as
@@ -103,7 +104,7 @@ impl State {
 
     /// The error for a failure the engine reported: core's rule, given the transport
     /// error the driver kept (taken: it is reported once).
-    pub(crate) fn failure(&mut self, e: websock_core::Error) -> Error {
+    pub(crate) fn failure(&mut self, e: crate::Error) -> Error {
         Error::from_failure(e, self.transport_error.take())
     }
 
@@ -119,7 +120,7 @@ impl State {
         self.session.advance_to_close(&mut self.conn);
     }
 
-    /// Whether the engine will take more data without [`websock_core::SendError::Full`]
+    /// Whether the engine will take more data without [`crate::SendError::Full`]
     /// for a small message.
     pub(crate) fn has_send_room(&self) -> bool {
         self.conn.send_queue_len() < self.conn.limits().max_send_queue
@@ -169,11 +170,12 @@ fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
 pub(crate) struct Shared(Arc<Mutex<State>>);
 
 impl Shared {
-    /// Wraps a fresh connection created at `epoch`.
-    pub(crate) fn new(conn: Connection, epoch: Instant) -> Shared {
+    /// Wraps a fresh connection created now, by `clock`.
+    pub(crate) fn new(conn: Connection, clock: fn() -> Instant) -> Shared {
         Shared(Arc::new(Mutex::new(State {
             conn,
-            epoch,
+            epoch: clock(),
+            clock,
             session: Session::new(),
             transport_error: None,
             driver_done: false,

@@ -1,5 +1,6 @@
-//! The driver: the only code that touches I/O. It runs as one background task per
-//! connection, owns the transport, and carries out what the engine asks for.
+//! The driver: the only code that touches the transport. It runs as one task per
+//! connection (spawned with [`Runtime::spawn`](super::Runtime::spawn)), owns the
+//! transport, and carries out what the engine asks for.
 //!
 //! Each time it is woken (readable or writable transport, a timer, a command from a
 //! handle) it loops until nothing more can be done without waiting:
@@ -26,21 +27,20 @@
 //! Time is the [`Duration`] since the `Instant` at which the connection was created,
 //! so the handshake deadline also covers DNS, TCP and TLS setup.
 
-use std::future::{poll_fn, Future};
+use core::future::{poll_fn, Future};
+use core::pin::{pin, Pin};
+use core::task::{Context, Poll};
+use core::time::Duration;
 use std::io::{self, IoSlice};
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::Instant;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
-use tokio::time::{Instant, Sleep};
-use websock_core::browser::BrowserSocket;
-
-use crate::shared::{Shared, State};
+use super::shared::{Shared, State};
+use super::{Runtime, Timer, Transport};
+use crate::browser::BrowserSocket;
 #[cfg(doc)]
-use crate::Error;
+use crate::session::Error;
 #[cfg(doc)]
-use websock_core::Connection;
+use crate::Connection;
 
 /// Slices offered to one vectored write.
 const MAX_SLICES: usize = 32;
@@ -48,50 +48,48 @@ const MAX_SLICES: usize = 32;
 const BUDGET: usize = 64;
 
 /// Drives `shared`'s connection over `stream` until the connection is finished.
-pub(crate) async fn run<S>(shared: Shared, stream: S)
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    Driver::new(shared, stream).await
+pub(crate) async fn run<R: Runtime, T: Transport>(shared: Shared, stream: T) {
+    Driver::<R, T>::new(shared, stream).await
 }
 
 /// Sets the transport up with `establish` (DNS, TCP, TLS), bounded by the engine's
 /// handshake deadline and cancelled if the connection is closed or abandoned meanwhile,
 /// then drives the connection over it. A failure is reported by the engine as an error
 /// and a close with 1006; the error itself is kept for [`Error::from_failure`].
-pub(crate) async fn establish_then_run<S, F>(shared: Shared, establish: F)
+pub(crate) async fn establish_then_run<R, T, F>(shared: Shared, establish: F)
 where
-    S: AsyncRead + AsyncWrite + Unpin,
-    F: Future<Output = io::Result<S>>,
+    R: Runtime,
+    T: Transport,
+    F: Future<Output = io::Result<T>>,
 {
     let deadline = {
         let st = shared.lock();
         st.conn.poll_timeout().map(|d| (st.epoch + d, d))
     };
-    let expired = async {
-        match deadline {
-            Some((at, _)) => tokio::time::sleep_until(at).await,
-            None => std::future::pending().await,
+    let mut timer = R::timer();
+    let mut establish = pin!(establish);
+    let outcome = poll_fn(|cx| {
+        if let Poll::Ready(r) = establish.as_mut().poll(cx) {
+            return Poll::Ready(Some(Some(r)));
         }
-    };
-    let abandoned = poll_fn(|cx| {
+        if let Some((at, _)) = deadline {
+            if timer.poll_until(cx, at).is_ready() {
+                return Poll::Ready(Some(None));
+            }
+        }
         let mut st = shared.lock();
         if st.conn.is_finished() || st.handles == 0 {
-            Poll::Ready(())
-        } else {
-            st.register_driver(cx);
-            Poll::Pending
+            return Poll::Ready(None);
         }
-    });
-    let outcome = tokio::select! {
-        r = establish => Some(r),
-        () = expired => None,
-        () = abandoned => return finish_early(&shared, None),
-    };
+        st.register_driver(cx);
+        Poll::Pending
+    })
+    .await;
     match outcome {
-        Some(Ok(stream)) => run(shared, stream).await,
-        Some(Err(e)) => finish_early(&shared, Some(e)),
-        None => {
+        None => finish_early(&shared, None),
+        Some(Some(Ok(stream))) => run::<R, T>(shared, stream).await,
+        Some(Some(Err(e))) => finish_early(&shared, Some(e)),
+        Some(None) => {
             let mut st = shared.lock();
             let now = st.now().max(deadline.map_or(Duration::ZERO, |(_, d)| d));
             st.conn.handle_timeout(now);
@@ -132,25 +130,20 @@ fn finished(st: &mut State) {
 }
 
 /// The driver future: see the [module docs](self).
-struct Driver<S> {
+struct Driver<R: Runtime, T> {
     shared: Shared,
-    stream: S,
-    sleep: Pin<Box<Sleep>>,
-    sleep_at: Option<Instant>,
+    stream: T,
+    timer: R::Timer,
     need_flush: bool,
     shutdown_done: bool,
 }
 
-impl<S> Driver<S>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    fn new(shared: Shared, stream: S) -> Self {
+impl<R: Runtime, T: Transport> Driver<R, T> {
+    fn new(shared: Shared, stream: T) -> Self {
         Driver {
             shared,
             stream,
-            sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
-            sleep_at: None,
+            timer: R::timer(),
             need_flush: false,
             shutdown_done: false,
         }
@@ -181,8 +174,8 @@ where
                     break;
                 }
                 let iov: [IoSlice<'_>; MAX_SLICES] =
-                    std::array::from_fn(|i| IoSlice::new(slices[i]));
-                Pin::new(&mut self.stream).poll_write_vectored(cx, &iov[..n])
+                    core::array::from_fn(|i| IoSlice::new(slices[i]));
+                self.stream.poll_write_vectored(cx, &iov[..n])
             };
             match result {
                 Poll::Ready(Ok(0)) => {
@@ -205,7 +198,7 @@ where
             st.wake_writer();
         }
         if self.need_flush {
-            match Pin::new(&mut self.stream).poll_flush(cx) {
+            match self.stream.poll_flush(cx) {
                 Poll::Ready(Ok(())) => self.need_flush = false,
                 Poll::Ready(Err(e)) => {
                     self.transport_failed(st, e);
@@ -226,7 +219,7 @@ where
         {
             return false;
         }
-        match Pin::new(&mut self.stream).poll_shutdown(cx) {
+        match self.stream.poll_shutdown(cx) {
             // A failed shutdown changes nothing: keep reading until the end of stream.
             Poll::Ready(_) => {
                 self.shutdown_done = true;
@@ -241,11 +234,7 @@ where
         if !st.conn.wants_read() {
             return false;
         }
-        let result = {
-            let read = self.stream.read_buf(st.conn.receive_buffer());
-            tokio::pin!(read);
-            read.poll(cx)
-        };
+        let result = self.stream.poll_read_buf(cx, st.conn.receive_buffer());
         let now = st.now();
         match result {
             Poll::Ready(Ok(0)) => st.conn.handle_eof(now),
@@ -262,15 +251,9 @@ where
         let Some(deadline) = st.conn.poll_timeout() else {
             return false;
         };
-        let at = st.epoch + deadline;
-        if Instant::now() < at {
-            if self.sleep_at != Some(at) {
-                self.sleep.as_mut().reset(at);
-                self.sleep_at = Some(at);
-            }
-            if self.sleep.as_mut().poll(cx).is_pending() {
-                return false;
-            }
+        let at: Instant = st.epoch + deadline;
+        if self.timer.poll_until(cx, at).is_pending() {
+            return false;
         }
         let now = st.now().max(deadline);
         st.conn.handle_timeout(now);
@@ -279,10 +262,7 @@ where
     }
 }
 
-impl<S> Future for Driver<S>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+impl<R: Runtime, T: Transport> Future for Driver<R, T> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {

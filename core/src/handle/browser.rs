@@ -1,0 +1,389 @@
+//! The browser's face: [`WebSocket`], with the browser's constructor, attributes,
+//! methods, exceptions and events.
+//!
+//! `WebSocket::new` checks its arguments synchronously and returns at once; a driver
+//! task ([`Runtime::spawn`]) connects (DNS, TCP, TLS, handshake) and drives the
+//! connection (it owns the transport), and a dispatcher task hands out the events. The engine's
+//! `Connection` is shared by that task and the handles behind one mutex, so
+//! `readyState`, `bufferedAmount`, `protocol` and `extensions` are read straight from it.
+//!
+//! The browser's rules are websock-core's ([`crate::browser`]): `send`, `close`
+//! and the last handle going away ([`BrowserSocket`]), the queue of events no handler
+//! took, bounded by count and bytes so that a slow reader stops the reading
+//! ([`EventQueue`]), and the handlers, called outside every lock with a panic contained
+//! and all dropped after the close event ([`Handlers`]).
+
+use core::marker::PhantomData;
+use std::fmt;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use crate::browser::{BrowserSocket, EventQueue, Handlers};
+use crate::dom::{BinaryType, ReadyState};
+use crate::{ApiError, CloseEvent};
+use futures_core::Stream;
+
+use super::driver;
+use super::shared::{Handle, Shared};
+use super::Runtime;
+use crate::settings::ClientSettings;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub use crate::dom::{BrowserEvent, MessageData};
+
+/// The browser socket's state besides the engine. When both are needed (the
+/// dispatcher), this lock is taken before the connection's.
+struct Dom<R> {
+    /// `url`, `binaryType`, and the rules.
+    socket: BrowserSocket,
+    /// `onopen`, `onmessage`, `onerror`, `onclose`.
+    handlers: Handlers<WebSocket<R>>,
+    /// Events no handler took, for `next_event`.
+    queue: EventQueue,
+    /// A task waiting in `next_event`.
+    reader: Option<Waker>,
+    /// The dispatcher, waiting for room in the queue.
+    dispatcher: Option<Waker>,
+}
+
+/// What the handles and the tasks share besides the engine.
+struct Browser<R> {
+    /// The socket's `url`, kept outside the lock so that [`WebSocket::url`] can lend it.
+    url: String,
+    dom: Mutex<Dom<R>>,
+}
+
+/// The browser's `WebSocket`.
+///
+/// Cloning gives another handle to the same connection (like copying an object
+/// reference in a script). When the last handle is dropped while the connection is
+/// CONNECTING or OPEN, it is closed (1001, "going away"); the driver task finishes
+/// the closing handshake and runs the close handler. Handlers receive the socket as
+/// their first argument (the event's `target`); that handle does not keep the
+/// connection open.
+///
+/// Events go to their handler if one is set (`on_open`, `on_message`, `on_error`,
+/// `on_close`), otherwise to [`next_event`](Self::next_event) (the `WebSocket` is also a
+/// [`Stream`] of them). Created where runtime `R` can spawn its tasks.
+pub struct WebSocket<R> {
+    shared: Shared,
+    browser: Arc<Browser<R>>,
+    /// Shared by the user's handles; `None` for the handle given to handlers.
+    _owner: Option<Arc<Owner>>,
+    _runtime: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for WebSocket<R> {
+    fn clone(&self) -> Self {
+        WebSocket {
+            shared: self.shared.clone(),
+            browser: self.browser.clone(),
+            _owner: self._owner.clone(),
+            _runtime: PhantomData,
+        }
+    }
+}
+
+/// Closes the connection (1001, "going away") when the last user handle goes away.
+struct Owner {
+    shared: Shared,
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        let mut st = self.shared.lock();
+        let now = st.now();
+        BrowserSocket::last_handle_dropped(&mut st.conn, now);
+        st.wake_driver();
+    }
+}
+
+impl<R: Runtime> fmt::Debug for WebSocket<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("url", &self.url())
+            .field("ready_state", &self.ready_state())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> WebSocket<R> {
+    /// `new WebSocket(url, protocols)`: checks the arguments, then connects in the
+    /// background (readyState is CONNECTING until the `Open` event). Pass `&[]` for no
+    /// subprotocols.
+    ///
+    /// # Errors
+    ///
+    /// `SyntaxError` for a URL that does not parse, a scheme other than
+    /// ws/wss/http/https, a fragment, or a bad protocol list (not tokens, or duplicates
+    /// ignoring case); `SecurityError` for a blocked port.
+    pub fn new(url: &str, protocols: &[&str]) -> Result<Self, ApiError> {
+        Self::with_options(
+            url,
+            ClientSettings::new().protocols(protocols.iter().copied()),
+        )
+    }
+
+    /// Like [`new`](Self::new), with the client options (subprotocols, extra headers,
+    /// limits, timeouts, TLS configuration, the bad-port check).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new); `SyntaxError` also for an extra header that would
+    /// corrupt the request, and for a `wss://` URL without the `tls` feature.
+    pub fn with_options(url: &str, options: ClientSettings<R::Tls>) -> Result<Self, ApiError> {
+        let url = options.parse_browser_url(url)?;
+        if url.is_secure() && !R::supports_tls() {
+            return Err(ApiError::Syntax);
+        }
+        let conn = options.browser_connection(&url, Duration::ZERO)?;
+        let shared = Shared::new(conn, R::now);
+        let browser = Arc::new(Browser {
+            url: url.as_str().to_owned(),
+            dom: Mutex::new(Dom {
+                socket: BrowserSocket::new(url.as_str()),
+                handlers: Handlers::default(),
+                queue: EventQueue::default(),
+                reader: None,
+                dispatcher: None,
+            }),
+        });
+        let target = WebSocket {
+            shared: shared.clone(),
+            browser: browser.clone(),
+            _owner: None,
+            _runtime: PhantomData,
+        };
+        let consumer = Handle::new(&shared);
+        R::spawn(driver::establish_then_run::<R, _, _>(
+            shared.clone(),
+            R::establish(url, options.tls),
+        ));
+        R::spawn(dispatch(consumer, target));
+        Ok(WebSocket {
+            _owner: Some(Arc::new(Owner {
+                shared: shared.clone(),
+            })),
+            shared,
+            browser,
+            _runtime: PhantomData,
+        })
+    }
+
+    /// `url`: the parsed, absolute URL (e.g. `"ws://localhost:8080/"`).
+    pub fn url(&self) -> &str {
+        &self.browser.url
+    }
+
+    /// `readyState`: CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3). It advances
+    /// with event dispatch, as in the browser: OPEN once the open event is dispatched,
+    /// CLOSING from `close()` (or the closing handshake) on, CLOSED once the close event
+    /// is dispatched.
+    pub fn ready_state(&self) -> ReadyState {
+        let dom = lock(&self.browser.dom);
+        let engine = self.shared.lock().conn.ready_state();
+        dom.socket.ready_state(engine)
+    }
+
+    /// `bufferedAmount`: payload bytes passed to `send` and not yet handed to the
+    /// transport, plus every byte sent once closing (it never resets).
+    pub fn buffered_amount(&self) -> usize {
+        self.shared.lock().conn.buffered_amount()
+    }
+
+    /// `protocol`: the subprotocol the server selected (empty until open, or if none).
+    pub fn protocol(&self) -> String {
+        self.shared.lock().conn.protocol().unwrap_or("").to_owned()
+    }
+
+    /// `extensions`: the negotiated extensions (empty until open, or if none).
+    pub fn extensions(&self) -> String {
+        self.shared.lock().conn.extensions().to_owned()
+    }
+
+    /// `binaryType`: how binary messages are delivered (`Blob` by default).
+    pub fn binary_type(&self) -> BinaryType {
+        lock(&self.browser.dom).socket.binary_type()
+    }
+
+    /// Sets `binaryType`; it applies to messages delivered from now on.
+    pub fn set_binary_type(&self, binary_type: BinaryType) {
+        lock(&self.browser.dom).socket.set_binary_type(binary_type);
+    }
+
+    /// `send(data)`: text for strings, binary for bytes. Once the connection is
+    /// CLOSING or CLOSED, the data is dropped and its length added to
+    /// `bufferedAmount`, without an error (as in the browser). If the send buffer
+    /// ([`Limits::max_send_queue`](crate::Limits::max_send_queue)) would
+    /// overflow, the connection fails (`Error`, then `Close` with 1006).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidStateError` while CONNECTING.
+    pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
+        let mut st = self.shared.lock();
+        BrowserSocket::send(&mut st.conn, data)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    /// `close(code, reason)`: starts the closing handshake (or fails a connection that
+    /// is still CONNECTING); does nothing if already CLOSING or CLOSED. A reason without
+    /// a code is sent with code 1000.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidAccessError` for a code other than 1000 or 3000-4999; `SyntaxError` for
+    /// a reason longer than 123 UTF-8 bytes.
+    pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
+        let mut dom = lock(&self.browser.dom);
+        let mut st = self.shared.lock();
+        let now = st.now();
+        dom.socket.begin_close(&mut st.conn, now, code, reason)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    /// The next event not taken by a handler; `None` after the `Close` event.
+    pub async fn next_event(&self) -> Option<BrowserEvent> {
+        poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
+        let dom = &mut *lock(&self.browser.dom);
+        if let Some(event) = dom.socket.pop_event(&mut dom.queue) {
+            if let Some(w) = dom.dispatcher.take() {
+                w.wake();
+            }
+            return Poll::Ready(Some(event));
+        }
+        if dom.queue.is_over() {
+            return Poll::Ready(None);
+        }
+        dom.reader = Some(cx.waker().clone());
+        Poll::Pending
+    }
+
+    /// `onopen`: called by the dispatcher task when the connection opens.
+    ///
+    /// A handler runs outside every lock (it may use the socket); a panic in it is
+    /// contained, as an exception in a browser's listener is. Handlers set after the
+    /// close event are dropped.
+    pub fn on_open(&self, handler: impl FnMut(&WebSocket<R>) + Send + 'static) {
+        lock(&self.browser.dom).handlers.set_open(handler);
+    }
+
+    /// `onmessage`: called for each message.
+    pub fn on_message(&self, handler: impl FnMut(&WebSocket<R>, MessageData) + Send + 'static) {
+        lock(&self.browser.dom).handlers.set_message(handler);
+    }
+
+    /// `onerror`: called when the connection fails (a close event follows).
+    pub fn on_error(&self, handler: impl FnMut(&WebSocket<R>) + Send + 'static) {
+        lock(&self.browser.dom).handlers.set_error(handler);
+    }
+
+    /// `onclose`: called once, last, when the connection is closed; every handler is
+    /// dropped afterwards (closures that hold the socket release it).
+    pub fn on_close(&self, handler: impl FnMut(&WebSocket<R>, CloseEvent) + Send + 'static) {
+        lock(&self.browser.dom).handlers.set_close(handler);
+    }
+
+    /// The events no handler took, as a [`Stream`] ending after the close event (the
+    /// `WebSocket` itself is that stream too).
+    pub fn events(&self) -> Events<'_, R> {
+        Events { ws: self }
+    }
+}
+
+/// The stream of events from [`WebSocket::events`].
+pub struct Events<'a, R> {
+    ws: &'a WebSocket<R>,
+}
+
+impl<R: Runtime> fmt::Debug for Events<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Events").field("ws", self.ws).finish()
+    }
+}
+
+impl<R: Runtime> Stream for Events<'_, R> {
+    type Item = BrowserEvent;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
+        self.ws.poll_event(cx)
+    }
+}
+
+impl<R: Runtime> Stream for WebSocket<R> {
+    type Item = BrowserEvent;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {
+        self.poll_event(cx)
+    }
+}
+
+/// The dispatcher task's loop: takes the engine's events one at a time, while
+/// the queue has room (so a slow `next_event` reader stops the reading, and a handler's
+/// answer to a message goes out before later frames are acted on), shaped as the
+/// browser's, and hands each to its handler or the queue.
+async fn dispatch<R: Runtime>(consumer: Handle, target: WebSocket<R>) {
+    loop {
+        let event = poll_fn(|cx| {
+            let mut dom = lock(&target.browser.dom);
+            if !dom.queue.has_room() {
+                dom.dispatcher = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            let mut st = consumer.lock();
+            match st.next_browser_event(&dom.socket) {
+                Some(event) => Poll::Ready(Some(event)),
+                None if st.driver_done => Poll::Ready(None),
+                None => {
+                    st.register_reader(cx);
+                    Poll::Pending
+                }
+            }
+        })
+        .await;
+        let Some(event) = event else { break };
+        let last = event.is_close();
+        deliver(&target, event);
+        if last {
+            break;
+        }
+    }
+    let mut dom = lock(&target.browser.dom);
+    dom.queue.finish();
+    if let Some(w) = dom.reader.take() {
+        w.wake();
+    }
+}
+
+/// Calls the event's handler (outside every lock, so it may use the socket), or queues
+/// the event if there is none.
+fn deliver<R: Runtime>(target: &WebSocket<R>, event: BrowserEvent) {
+    let taken = {
+        let dom = &mut *lock(&target.browser.dom);
+        dom.socket.take_handler(&mut dom.handlers, event)
+    };
+    match taken {
+        Ok(mut call) => {
+            call.run(target);
+            lock(&target.browser.dom).handlers.restore(call);
+        }
+        Err(event) => {
+            let mut dom = lock(&target.browser.dom);
+            dom.queue.push(event);
+            if let Some(w) = dom.reader.take() {
+                w.wake();
+            }
+        }
+    }
+}

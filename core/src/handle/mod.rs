@@ -1,0 +1,116 @@
+//! The async handles every async runtime shares: the idiomatic [`WebSocketStream`] (with
+//! its [`split`](WebSocketStream::split) halves, `futures` `Stream` and `Sink`), the
+//! browser's [`WebSocket`], and the driver task that keeps a connection going, written
+//! once over a [`Runtime`] (spawn, a clock, a timer, TCP/TLS setup) and a [`Transport`]
+//! (poll read, vectored write, flush, shutdown).
+//!
+//! A runtime adapter (websock-tokio, websock-smol) implements these two traits in
+//! about a hundred lines and names the types: everything else (what `recv` yields,
+//! which error wins, backpressure both ways, the close handshake, the browser's event
+//! order and readyState) is decided here and in the layers below, so the async runtimes
+//! behave as one.
+//!
+//! Model: each connection has one driver task (spawned with [`Runtime::spawn`]) that
+//! owns the transport and keeps the connection driven whether or not anyone receives:
+//! pongs, close echoes, timers, keepalive. Handles share the engine behind one mutex,
+//! never held across an `.await` or a callback; tasks wake each other through wakers
+//! registered under that lock, so no wake-up is lost. The driver batches: it writes
+//! everything queued with one vectored write, and reads as long as the engine wants.
+//!
+//! This module uses no clock and spawns nothing itself: time and tasks come from the
+//! [`Runtime`].
+
+mod browser;
+mod driver;
+mod open;
+mod shared;
+mod stream;
+
+use core::future::Future;
+use core::task::{Context, Poll};
+use std::io::{self, IoSlice};
+use std::time::Instant;
+
+use bytes::BytesMut;
+
+pub use browser::{Events, WebSocket};
+pub use open::{accept, accept_with, client_handshake, connect, connect_with, from_upgraded};
+pub use stream::{WebSocketReceiver, WebSocketSender, WebSocketStream};
+
+use crate::dom::WsUrl;
+
+/// What an async runtime gives the handles: tasks, a clock and a timer, and the
+/// transport for a URL (DNS, TCP, TLS).
+pub trait Runtime: Send + Sync + 'static {
+    /// The runtime's timer.
+    type Timer: Timer;
+    /// The client options' TLS configuration (`ClientSettings<Self::Tls>`).
+    type Tls: Clone + Default + Send + Sync + 'static;
+    /// The stream [`establish`](Self::establish) sets up, as the application sees it
+    /// (the `S` of `WebSocketStream<S>`).
+    type Stream;
+    /// That stream as the driver's transport.
+    type Transport: Transport;
+    /// Runs `future` to completion in the background.
+    fn spawn<F: Future<Output = ()> + Send + 'static>(future: F);
+    /// The runtime's clock (the one its timers follow).
+    fn now() -> Instant;
+    /// A timer that is not armed.
+    fn timer() -> Self::Timer;
+    /// DNS, TCP (with `TCP_NODELAY`) and TLS for `wss://`, for `url`.
+    fn establish(
+        url: WsUrl,
+        tls: Self::Tls,
+    ) -> impl Future<Output = io::Result<Self::Transport>> + Send;
+    /// Whether `wss://` is supported (the TLS feature is on).
+    fn supports_tls() -> bool;
+}
+
+/// A runtime's timer.
+pub trait Timer: Send + Unpin + 'static {
+    /// Ready once `at` has passed; otherwise registers `cx` to be woken then.
+    fn poll_until(&mut self, cx: &mut Context<'_>, at: Instant) -> Poll<()>;
+}
+
+/// A byte stream the driver polls: the runtime's socket or TLS stream, wrapped.
+pub trait Transport: Send + Unpin + 'static {
+    /// Reads into the spare capacity of `buf` (appending); `Ok(0)` is the end of stream.
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut BytesMut,
+    ) -> Poll<io::Result<usize>>;
+    /// Writes from `bufs`, in order, as one vectored write.
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>;
+    /// Flushes buffered bytes (TLS records).
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Shuts the write side down (TCP FIN, TLS `close_notify`).
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut BytesMut,
+    ) -> Poll<io::Result<usize>> {
+        (**self).poll_read_buf(cx, buf)
+    }
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        (**self).poll_write_vectored(cx, bufs)
+    }
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        (**self).poll_flush(cx)
+    }
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        (**self).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,595 @@
+//! The idiomatic API: [`WebSocketStream`], and its halves [`WebSocketSender`] and
+//! [`WebSocketReceiver`].
+//!
+//! The connection's driver task owns the transport and keeps the
+//! connection driven whether or not anyone is receiving: pings are answered, a close is
+//! echoed, timers fire, keepalive pings go out. The handles here only queue commands in
+//! the engine and take what it received.
+//!
+//! Flow control both ways:
+//!
+//! * sending: [`send`](WebSocketStream::send) waits while the engine's send queue is over
+//!   [`Limits::max_send_queue`](crate::Limits::max_send_queue) (a peer that stops
+//!   reading cannot make memory grow without bound); [`try_send`](WebSocketStream::try_send)
+//!   reports [`SendError::Full`] instead of waiting;
+//! * receiving: the driver reads no more until the application has taken what was
+//!   received, so the peer's sends slow down instead of piling up. Keep receiving (for
+//!   example in a task of its own after [`split`](WebSocketStream::split)) to keep the
+//!   connection responsive: a connection nobody receives from stops reading, so pings
+//!   and a peer's Close wait.
+//!
+//! Dropping every handle of an open connection closes it with 1001 (going away).
+
+use core::future::poll_fn;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::dom::ReadyState;
+use crate::handshake::{Request, Response};
+use crate::session::{Agreed, Incoming, Opening, Received};
+use crate::{CloseEvent, Message, MessageKind, SendError, TrySendError};
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_sink::Sink;
+
+use super::shared::Handle;
+use crate::session::Error;
+
+/// A WebSocket connection over a transport of type `S` (driven by its driver task).
+///
+/// * receive with [`recv`](Self::recv) or as a [`Stream`] of `Result<Message, Error>`;
+/// * send with [`send`](Self::send) (waits for room), [`try_send`](Self::try_send), or as a
+///   [`Sink<Message>`]; [`send_fragment`](Self::send_fragment) for a message in pieces;
+/// * [`ping`](Self::ping), [`close`](Self::close) with a code and reason;
+/// * [`split`](Self::split) into halves for two tasks.
+///
+/// `recv` ends (`None`) once the connection is closed; a failure (protocol violation,
+/// transport error, keepalive timeout, ...) is reported once as `Some(Err(..))` first.
+/// The close code and reason are then in [`close_event`](Self::close_event).
+///
+/// Sending and receiving take `&mut self`: each half owns the waker slot it registers
+/// with the driver task (one for
+/// receiving, one for sending, including the wait for room after a
+/// [`Sink::start_send`] parked a message), so one handle is polled by one task at a
+/// time. For a sender and a receiver in two tasks, [`split`](Self::split).
+///
+/// What `recv` yields ([`Incoming`]), the failure reported once, the close event, what
+/// the handshake agreed and the `Sink`'s parked message are websock-core's session
+/// ([`crate::session`]), the same in every runtime crate.
+#[derive(Debug)]
+pub struct WebSocketStream<S> {
+    sender: WebSocketSender,
+    receiver: WebSocketReceiver,
+    _transport: PhantomData<fn() -> S>,
+}
+
+/// The sending half of a [`WebSocketStream`]: `send`, `try_send`, `ping`, `close`, and
+/// [`Sink<Message>`].
+#[derive(Debug)]
+pub struct WebSocketSender {
+    handle: Handle,
+    agreed: Arc<Agreed>,
+}
+
+/// The receiving half of a [`WebSocketStream`]: `recv`, and [`Stream`] of messages.
+#[derive(Debug)]
+pub struct WebSocketReceiver {
+    handle: Handle,
+    agreed: Arc<Agreed>,
+}
+
+impl<S> WebSocketStream<S> {
+    /// Wraps a handle whose connection is open, with what its handshake agreed.
+    pub(crate) fn new(handle: Handle, agreed: Agreed) -> Self {
+        let agreed = Arc::new(agreed);
+        let receiver = WebSocketReceiver {
+            handle: Handle::new(&handle.shared),
+            agreed: agreed.clone(),
+        };
+        WebSocketStream {
+            sender: WebSocketSender { handle, agreed },
+            receiver,
+            _transport: PhantomData,
+        }
+    }
+
+    /// Waits for the handshake's outcome: open, or the failure.
+    pub(crate) async fn opened(handle: Handle) -> Result<Self, Error> {
+        match opening(&handle).await? {
+            Opening::Open(agreed) => Ok(Self::new(handle, agreed)),
+            _ => Err(Error::Closed),
+        }
+    }
+
+    /// Splits into a sender and a receiver, usable from two tasks.
+    pub fn split(self) -> (WebSocketSender, WebSocketReceiver) {
+        (self.sender, self.receiver)
+    }
+
+    /// Receives the next data message, answering pings and closes meanwhile.
+    ///
+    /// `None` once the connection is closed; a failure is reported once as
+    /// `Some(Err(..))` before that.
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        self.receiver.recv().await
+    }
+
+    /// Receives the next message, ping or pong.
+    pub async fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+        self.receiver.recv_incoming().await
+    }
+
+    /// Queues a message, first waiting while the send queue is full. Returns once the
+    /// engine has taken it (not once it is written: see [`flush`](Self::flush)).
+    ///
+    /// Errors: [`Error::Closed`] once the connection is closing or closed.
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        self.sender.send(message).await
+    }
+
+    /// Queues a message without waiting: [`Error::Send`]`(`[`SendError::Full`]`)` if the
+    /// send queue is full (nothing was queued), [`Error::Closed`] once closing.
+    pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        self.sender.try_send(message)
+    }
+
+    /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
+    /// sent uncompressed even when permessage-deflate is agreed: for data that is already
+    /// compressed (see [`Connection::send_with`](crate::Connection::send_with)).
+    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.sender.send_uncompressed(message).await
+    }
+
+    /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
+    /// uncompressed even when permessage-deflate is agreed.
+    pub fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.sender.try_send_uncompressed(message)
+    }
+
+    /// Queues one fragment of a message (see
+    /// [`Connection::send_fragment`](crate::Connection::send_fragment)): the first
+    /// starts a message of `kind`, `fin` ends it. Waits while the send queue is full.
+    pub async fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        fin: bool,
+    ) -> Result<(), Error> {
+        self.sender.send_fragment(kind, data, fin).await
+    }
+
+    /// Waits until everything queued has been handed to the transport (or the connection
+    /// is over).
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        self.sender.flush().await
+    }
+
+    /// Queues a ping (payload up to 125 bytes); its pong is reported by
+    /// [`recv_incoming`](Self::recv_incoming).
+    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        self.sender.ping(payload)
+    }
+
+    /// Starts the closing handshake with `code` and `reason` (see
+    /// [`WebSocketSender::close`]) and waits until the connection is closed.
+    pub async fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+        self.sender.close(code, reason).await
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.sender.protocol()
+    }
+
+    /// The negotiated extensions (`Sec-WebSocket-Extensions` text, empty when none).
+    pub fn extensions(&self) -> &str {
+        &self.sender.agreed.extensions
+    }
+
+    /// Client side: the server's `101` response, with its headers.
+    pub fn response(&self) -> Option<&Response> {
+        self.sender.agreed.response.as_ref()
+    }
+
+    /// Server side: the client's upgrade request (path, headers, Origin, ...).
+    pub fn request(&self) -> Option<&Request> {
+        self.sender.agreed.request.as_ref()
+    }
+
+    /// The connection's readyState (OPEN, CLOSING, CLOSED).
+    pub fn ready_state(&self) -> ReadyState {
+        self.sender.handle.lock().conn.ready_state()
+    }
+
+    /// Payload bytes queued and not yet handed to the transport (the browser's
+    /// `bufferedAmount`).
+    pub fn buffered_amount(&self) -> usize {
+        self.sender.handle.lock().conn.buffered_amount()
+    }
+
+    /// Wire bytes queued and not yet written (compare with
+    /// [`Limits::max_send_queue`](crate::Limits::max_send_queue)).
+    pub fn send_queue_len(&self) -> usize {
+        self.sender.send_queue_len()
+    }
+
+    /// The close code, reason and cleanliness, once the connection is closed.
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.sender.close_event()
+    }
+}
+
+/// Waits for the handshake's outcome ([`Session::open`](crate::session::Session::open)):
+/// the request waiting for a server's decision, or the connection open; its failure
+/// ([`Error::from_failure`]) or end ([`Error::Closed`]) as an error.
+pub(crate) async fn opening(handle: &Handle) -> Result<Opening, Error> {
+    poll_fn(|cx| {
+        let mut st = handle.lock();
+        Poll::Ready(match st.open() {
+            Some(Opening::Failed(e)) => Err(st.failure(e)),
+            Some(Opening::Closed) => Err(Error::Closed),
+            Some(opening) => Ok(opening),
+            None if st.driver_done => Err(Error::Closed),
+            None => {
+                st.register_reader(cx);
+                return Poll::Pending;
+            }
+        })
+    })
+    .await
+}
+
+impl WebSocketReceiver {
+    fn poll_incoming(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Incoming, Error>>> {
+        let mut st = self.handle.lock();
+        Poll::Ready(match st.poll_received() {
+            Some(Received::Incoming(incoming)) => Some(Ok(incoming)),
+            Some(Received::Failed(e)) => Some(Err(st.failure(e))),
+            Some(Received::End) => None,
+            None if st.driver_done => None,
+            None => {
+                st.register_reader(cx);
+                return Poll::Pending;
+            }
+        })
+    }
+
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            return match self.poll_incoming(cx) {
+                Poll::Ready(Some(Ok(Incoming::Message(m)))) => Poll::Ready(Some(Ok(m))),
+                Poll::Ready(Some(Ok(_))) => continue,
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            };
+        }
+    }
+
+    /// Receives the next data message; see [`WebSocketStream::recv`].
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        poll_fn(|cx| self.poll_message(cx)).await
+    }
+
+    /// Receives the next message, ping or pong.
+    pub async fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+        poll_fn(|cx| self.poll_incoming(cx)).await
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.agreed.protocol.as_deref()
+    }
+
+    /// The close event, once the connection is closed.
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.handle.lock().closed_event()
+    }
+
+    /// The connection's readyState (OPEN, CLOSING, CLOSED).
+    pub fn ready_state(&self) -> ReadyState {
+        self.handle.lock().conn.ready_state()
+    }
+}
+
+impl Stream for WebSocketReceiver {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_message(cx)
+    }
+}
+
+impl WebSocketSender {
+    /// Tries to queue the message in `slot` (compressed if `compress` and deflate is
+    /// agreed); `Pending` (waker registered, the message handed back into `slot`) while
+    /// the queue is full.
+    fn poll_send_message(
+        &mut self,
+        cx: &mut Context<'_>,
+        slot: &mut Option<Message>,
+        compress: bool,
+    ) -> Poll<Result<(), Error>> {
+        let Some(message) = slot.take() else {
+            return Poll::Ready(Ok(()));
+        };
+        let mut st = self.handle.lock();
+        match st.conn.try_send(message, compress) {
+            Ok(()) => {
+                st.wake_driver();
+                Poll::Ready(Ok(()))
+            }
+            Err(TrySendError {
+                error: SendError::Full,
+                message,
+            }) if !st.driver_done => {
+                *slot = Some(message);
+                st.register_writer(cx);
+                Poll::Pending
+            }
+            Err(TrySendError {
+                error: SendError::Full,
+                ..
+            }) => Poll::Ready(Err(Error::Closed)),
+            Err(e) => Poll::Ready(Err(Error::from_send(e.error))),
+        }
+    }
+
+    /// Queues a message, first waiting while the send queue is full; see
+    /// [`WebSocketStream::send`].
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        self.send_with(message, true).await
+    }
+
+    /// Queues a message without waiting; see [`WebSocketStream::try_send`].
+    pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
+        self.try_send_with(message, true)
+    }
+
+    /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
+    /// sent uncompressed even when permessage-deflate is agreed: for data that is already
+    /// compressed (see [`Connection::send_with`](crate::Connection::send_with)).
+    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.send_with(message, false).await
+    }
+
+    /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
+    /// uncompressed even when permessage-deflate is agreed.
+    pub fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+        self.try_send_with(message, false)
+    }
+
+    /// The send path of `send` and `send_uncompressed`.
+    async fn send_with(&mut self, message: Message, compress: bool) -> Result<(), Error> {
+        let mut slot = Some(message);
+        poll_fn(|cx| self.poll_send_message(cx, &mut slot, compress)).await
+    }
+
+    /// The send path of `try_send` and `try_send_uncompressed`.
+    fn try_send_with(&mut self, message: Message, compress: bool) -> Result<(), Error> {
+        let mut st = self.handle.lock();
+        st.conn
+            .send_with(message, compress)
+            .map_err(Error::from_send)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    /// Queues one fragment of a message; see [`WebSocketStream::send_fragment`].
+    pub async fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        fin: bool,
+    ) -> Result<(), Error> {
+        poll_fn(|cx| {
+            let mut st = self.handle.lock();
+            match st.conn.send_fragment(kind, data.clone(), fin) {
+                Ok(()) => {
+                    st.wake_driver();
+                    Poll::Ready(Ok(()))
+                }
+                Err(SendError::Full) if !st.driver_done => {
+                    st.register_writer(cx);
+                    Poll::Pending
+                }
+                Err(SendError::Full) => Poll::Ready(Err(Error::Closed)),
+                Err(e) => Poll::Ready(Err(Error::from_send(e))),
+            }
+        })
+        .await
+    }
+
+    /// Queues the message a `Sink` parked ([`Session::unpark`](crate::session::Session::unpark)):
+    /// `Ready(Ok)` once nothing is parked, `Pending` (waker registered) while the
+    /// queue is still full.
+    fn poll_unparked(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut st = self.handle.lock();
+        let st = &mut *st;
+        match st.session.unpark(&mut st.conn) {
+            Ok(true) => {
+                st.wake_driver();
+                Poll::Ready(Ok(()))
+            }
+            Ok(false) if !st.driver_done => {
+                st.register_writer(cx);
+                Poll::Pending
+            }
+            Ok(false) => Poll::Ready(Err(Error::Closed)),
+            Err(e) => Poll::Ready(Err(Error::from_send(e))),
+        }
+    }
+
+    fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.poll_unparked(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        let mut st = self.handle.lock();
+        if st.conn.send_queue_len() == 0 || st.driver_done || st.conn.is_finished() {
+            Poll::Ready(Ok(()))
+        } else {
+            st.register_writer(cx);
+            Poll::Pending
+        }
+    }
+
+    /// Waits until everything queued has been handed to the transport.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_flushed(cx)).await
+    }
+
+    /// Queues a ping (payload up to 125 bytes, else [`Error::Send`]).
+    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        let mut st = self.handle.lock();
+        st.conn.ping(payload.into()).map_err(Error::from_send)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    fn start_close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
+        let mut st = self.handle.lock();
+        let now = st.now();
+        st.conn.close(now, code, reason).map_err(Error::Api)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<Result<CloseEvent, Error>> {
+        let mut st = self.handle.lock();
+        match st.advance_to_close() {
+            Some(event) => Poll::Ready(Ok(event)),
+            None if st.driver_done => Poll::Ready(Err(Error::Closed)),
+            None => {
+                st.register_writer(cx);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Starts the closing handshake and waits until the connection is closed, returning
+    /// the close event (the peer's code and reason, and whether it was clean).
+    ///
+    /// `code` must be valid on the wire (1000-1003, 1007-1014, 3000-4999) and `reason`
+    /// at most 123 bytes, with a code; otherwise [`Error::Api`] and nothing happens.
+    /// No code sends an empty Close body. Closing an already closed connection returns
+    /// its close event. The wait is bounded by the close timeout.
+    pub async fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+        self.start_close(code, reason)?;
+        poll_fn(|cx| self.poll_closed(cx)).await
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.agreed.protocol.as_deref()
+    }
+
+    /// The close event, once the connection is closed.
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.handle.lock().closed_event()
+    }
+
+    /// Payload bytes queued and not yet handed to the transport.
+    pub fn buffered_amount(&self) -> usize {
+        self.handle.lock().conn.buffered_amount()
+    }
+
+    /// Wire bytes queued and not yet written (compare with
+    /// [`Limits::max_send_queue`](crate::Limits::max_send_queue)).
+    pub fn send_queue_len(&self) -> usize {
+        self.handle.lock().conn.send_queue_len()
+    }
+
+    /// The connection's readyState (OPEN, CLOSING, CLOSED).
+    pub fn ready_state(&self) -> ReadyState {
+        self.handle.lock().conn.ready_state()
+    }
+}
+
+impl Sink<Message> for WebSocketSender {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if this.poll_unparked(cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        let mut st = this.handle.lock();
+        if st.conn.ready_state() != ReadyState::Open || st.driver_done {
+            Poll::Ready(Err(Error::Closed))
+        } else if st.has_send_room() {
+            Poll::Ready(Ok(()))
+        } else {
+            st.register_writer(cx);
+            Poll::Pending
+        }
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+        let mut st = self.handle.lock();
+        match st.conn.try_send(message, true) {
+            Ok(()) => {
+                st.wake_driver();
+                Ok(())
+            }
+            // Too big for the room left: park it until the queue drains.
+            Err(TrySendError {
+                error: SendError::Full,
+                message,
+            }) => {
+                st.session.park(message, true);
+                Ok(())
+            }
+            Err(e) => Err(Error::from_send(e.error)),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.get_mut().poll_flushed(cx)
+    }
+
+    /// Flushes, starts the closing handshake with 1000 (normal closure) if it has not
+    /// started, and waits until the connection is closed.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        let parked = this.handle.lock().session.has_parked();
+        if parked {
+            match this.poll_flushed(cx) {
+                Poll::Ready(Ok(())) | Poll::Ready(Err(Error::Closed)) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        this.start_close(Some(crate::close::NORMAL), "")?;
+        this.poll_closed(cx).map_ok(|_| ())
+    }
+}
+
+impl<S> Stream for WebSocketStream<S> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().receiver.poll_message(cx)
+    }
+}
+
+impl<S> Sink<Message> for WebSocketStream<S> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.get_mut().sender).poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+        Pin::new(&mut self.get_mut().sender).start_send(message)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.get_mut().sender).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.get_mut().sender).poll_close(cx)
+    }
+}

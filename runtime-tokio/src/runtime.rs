@@ -1,0 +1,136 @@
+//! tokio as websock-core's [`Runtime`]: `tokio::spawn`, tokio's clock and timer, and
+//! DNS/TCP/TLS with tokio's sockets; [`Io`], any tokio `AsyncRead + AsyncWrite` as the
+//! driver's [`Transport`].
+
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::time::Sleep;
+use websock_core::dom::WsUrl;
+use websock_core::handle::{Runtime, Timer, Transport};
+
+use crate::stream::MaybeTlsStream;
+
+/// The tokio runtime, for websock-core's handles. Functions that start a connection
+/// must run inside a tokio runtime (they spawn its driver task).
+#[derive(Debug, Clone, Copy)]
+pub struct Tokio;
+
+impl Runtime for Tokio {
+    type Timer = TokioTimer;
+    #[cfg(feature = "tls")]
+    type Tls = Option<std::sync::Arc<rustls::ClientConfig>>;
+    #[cfg(not(feature = "tls"))]
+    type Tls = ();
+    type Stream = MaybeTlsStream;
+    type Transport = Io<MaybeTlsStream>;
+
+    fn spawn<F: Future<Output = ()> + Send + 'static>(future: F) {
+        tokio::spawn(future);
+    }
+
+    fn now() -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+
+    fn timer() -> TokioTimer {
+        TokioTimer(None)
+    }
+
+    async fn establish(url: WsUrl, tls: Self::Tls) -> io::Result<Io<MaybeTlsStream>> {
+        let host = url.host().trim_start_matches('[').trim_end_matches(']');
+        let mut last_error = None;
+        for addr in tokio::net::lookup_host((host, url.port())).await? {
+            match TcpStream::connect(addr).await {
+                Ok(tcp) => {
+                    tcp.set_nodelay(true)?;
+                    if !url.is_secure() {
+                        return Ok(Io(MaybeTlsStream::Plain(tcp)));
+                    }
+                    return secure(tcp, &url, tls).await.map(Io);
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, format!("no address for {host}"))
+        }))
+    }
+
+    fn supports_tls() -> bool {
+        cfg!(feature = "tls")
+    }
+}
+
+#[cfg(feature = "tls")]
+async fn secure(
+    tcp: TcpStream,
+    url: &WsUrl,
+    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+) -> io::Result<MaybeTlsStream> {
+    let config = tls.unwrap_or_else(crate::tls::default_client_config);
+    crate::tls::connect_tls(tcp, url.host(), config).await
+}
+
+#[cfg(not(feature = "tls"))]
+async fn secure(_: TcpStream, _: &WsUrl, _: ()) -> io::Result<MaybeTlsStream> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+/// tokio's timer (a `Sleep`, reset to each new deadline).
+#[derive(Debug)]
+pub struct TokioTimer(Option<(Instant, Pin<Box<Sleep>>)>);
+
+impl Timer for TokioTimer {
+    fn poll_until(&mut self, cx: &mut Context<'_>, at: Instant) -> Poll<()> {
+        match &mut self.0 {
+            Some((armed, sleep)) if *armed == at => sleep.as_mut().poll(cx),
+            slot => {
+                let mut sleep = Box::pin(tokio::time::sleep_until(at.into()));
+                let poll = sleep.as_mut().poll(cx);
+                *slot = Some((at, sleep));
+                poll
+            }
+        }
+    }
+}
+
+/// A tokio `AsyncRead + AsyncWrite` stream as the driver's [`Transport`].
+#[derive(Debug)]
+pub struct Io<S>(pub S);
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for Io<S> {
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut BytesMut,
+    ) -> Poll<io::Result<usize>> {
+        // `read_buf` reads into the spare capacity without zero-filling it; the future
+        // holds no state of its own, so polling a fresh one each time is sound.
+        let read = self.0.read_buf(buf);
+        tokio::pin!(read);
+        read.poll(cx)
+    }
+
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
