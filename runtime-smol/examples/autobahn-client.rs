@@ -21,7 +21,7 @@ fn options() -> ClientOptions {
 
 /// Echoes every message until the connection ends.
 async fn echo(url: &str) -> Result<(), websock_smol::Error> {
-    let ws = connect_with(url, options()).await?;
+    let mut ws = connect_with(url, options()).await?;
     while let Some(message) = ws.recv().await {
         ws.send(message?).await?;
     }
@@ -29,7 +29,7 @@ async fn echo(url: &str) -> Result<(), websock_smol::Error> {
 }
 
 async fn case_count(base: &str) -> Result<u32, Box<dyn std::error::Error>> {
-    let ws = connect_with(&format!("{base}/getCaseCount"), options()).await?;
+    let mut ws = connect_with(&format!("{base}/getCaseCount"), options()).await?;
     let mut count = None;
     while let Some(message) = ws.recv().await {
         if let Message::Text(t) = message? {
@@ -61,7 +61,7 @@ fn main() {
         }
         let url = format!("{base}/updateReports?agent={agent}");
         match connect_with(&url, options()).await {
-            Ok(ws) => while ws.recv().await.is_some() {},
+            Ok(mut ws) => while ws.recv().await.is_some() {},
             Err(e) => eprintln!("updateReports: {e}"),
         }
         println!("done");

@@ -14,8 +14,8 @@ fn main() {
         .unwrap_or_else(|| "ws://127.0.0.1:9001".into());
     smol::block_on(async {
         let options = ClientOptions::default().check_bad_ports(false);
-        let ws = match connect_with(&url, options).await {
-            Ok(ws) => ws,
+        let (mut tx, mut rx) = match connect_with(&url, options).await {
+            Ok(ws) => ws.split(),
             Err(e) => {
                 eprintln!("connect {url}: {e}");
                 std::process::exit(1);
@@ -26,26 +26,24 @@ fn main() {
             let mut lines =
                 futures_lite::io::BufReader::new(smol::Unblock::new(std::io::stdin())).lines();
             while let Some(Ok(line)) = lines.next().await {
-                if ws.send(Message::text(line)).await.is_err() {
+                if tx.send(Message::text(line)).await.is_err() {
                     break;
                 }
             }
-            // Messages arriving after our Close are not delivered: give replies in
-            // flight a moment first.
-            async_io::Timer::after(std::time::Duration::from_millis(300)).await;
-            let _ = ws.close(Some(1000), "bye").await;
-            // Keep receiving until the peer answers.
+            // Replies still in flight after our Close are received: close at once,
+            // and keep receiving until the peer answers.
+            let _ = tx.close(Some(1000), "bye").await;
             std::future::pending::<()>().await;
         };
         let output = async {
-            while let Some(message) = ws.recv().await {
+            while let Some(message) = rx.recv().await {
                 match message {
                     Ok(Message::Text(t)) => println!("{t}"),
                     Ok(Message::Binary(b)) => println!("<{} bytes>", b.len()),
                     Err(e) => eprintln!("error: {e}"),
                 }
             }
-            if let Some(close) = ws.close_event() {
+            if let Some(close) = rx.close_event() {
                 eprintln!(
                     "closed: {} {:?} clean={}",
                     close.code, close.reason, close.was_clean

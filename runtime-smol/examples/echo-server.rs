@@ -41,7 +41,7 @@ fn main() -> std::io::Result<()> {
             };
             let _ = tcp.set_nodelay(true);
             smol::spawn(async move {
-                let ws = match accept_with(tcp, options(), |_| Decision::accept()).await {
+                let mut ws = match accept_with(tcp, options(), |_| Decision::accept()).await {
                     Ok(ws) => ws,
                     Err(e) => return eprintln!("{peer}: handshake: {e}"),
                 };

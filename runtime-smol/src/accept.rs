@@ -1,59 +1,48 @@
-//! Server side: accept a WebSocket over any stream, deciding on each request.
-
-use std::time::{Duration, Instant};
+//! The server: [`accept`], [`accept_with`] (a callback decides on each request), and
+//! [`from_upgraded`] for a connection whose HTTP upgrade was done elsewhere (hyper).
 
 use futures_io::{AsyncRead, AsyncWrite};
+use websock_core::handle;
 use websock_core::handshake::Request;
-use websock_core::session::{Agreed, Opening, Session};
-use websock_core::Decision;
-use websock_core::{Config, Connection, Role};
 
-use crate::driver::Driver;
 use crate::options::ServerOptions;
-use crate::websocket::WebSocketStream;
-use crate::{Error, Result};
+use crate::runtime::{Io, Smol};
+use crate::{Config, Decision, Error, Role, WebSocketStream};
 
-/// Accepts a WebSocket over `stream` (a TCP connection, a TLS stream from
-/// [`crate::tls::accept_tls`], ...) with default limits and timeouts, accepting every
-/// valid request without a subprotocol.
-///
-/// # Errors
-///
-/// See [`accept_with`].
-pub async fn accept<S>(stream: S) -> Result<WebSocketStream<S>>
+/// Accepts a WebSocket connection on `stream` (a `TcpStream`, a TLS stream, ...) with
+/// the default [`ServerOptions`], whatever the request's path, Origin or subprotocols.
+pub async fn accept<S>(stream: S) -> Result<WebSocketStream<S>, Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     accept_with(stream, ServerOptions::default(), |_| Decision::accept()).await
 }
 
-/// Accepts a WebSocket over `stream`: reads the upgrade request, answers an invalid one
-/// with the right HTTP error, and lets `decide` accept or reject a valid one. The whole
-/// handshake must finish within [`Timeouts::handshake`](websock_core::Timeouts::handshake).
+/// Reads the upgrade request from `stream`, lets `callback` inspect it (path, headers,
+/// [`Request::origin`], [`Request::protocols`]) and decide, and completes the handshake.
+/// The connection's driver task is spawned with `smol::spawn`.
 ///
-/// # Errors
-///
-/// [`Error::Handshake`] for an invalid request or a rejection
-/// ([`HandshakeError::Rejected`](websock_core::HandshakeError::Rejected), after the
-/// response was written), [`Error::Protocol`] for the handshake timeout, [`Error::Io`],
-/// and [`Error::Api`] if the decision could not be encoded (a subprotocol the client did
-/// not offer, a malformed header): the client then gets a 500.
+/// An invalid request is answered by the engine (400, 405, 426, ...) and reported as
+/// [`Error::Handshake`]; a [`Decision::Reject`] as
+/// [`Error::Handshake`]`(HandshakeError::Rejected(status))` once the response is queued;
+/// a [`Decision::Accept`] the engine refuses (a subprotocol the client did not offer, a
+/// bad header) as [`Error::Api`], after answering 500. The whole handshake is bounded by
+/// the handshake timeout.
 pub async fn accept_with<S, F>(
     stream: S,
     options: ServerOptions,
-    decide: F,
-) -> Result<WebSocketStream<S>>
+    callback: F,
+) -> Result<WebSocketStream<S>, Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     F: FnOnce(&Request) -> Decision,
 {
-    let epoch = Instant::now();
-    let conn = Connection::server(options.config(), Duration::ZERO);
-    handshake(conn, Driver::new(stream, epoch), Some(decide)).await
+    handle::accept_with::<Smol, S, _, _>(Io(stream), options, callback).await
 }
 
-/// Wraps a stream whose HTTP upgrade was done elsewhere (for example by hyper, with the
-/// upgraded connection adapted to futures-io), as `role`, with the agreed `protocol`.
+/// Wraps a stream whose HTTP upgrade was completed elsewhere: the connection starts
+/// OPEN as `role`, with `protocol` as the agreed subprotocol. The driver task is
+/// spawned with `smol::spawn`.
 pub fn from_upgraded<S>(
     stream: S,
     role: Role,
@@ -61,67 +50,7 @@ pub fn from_upgraded<S>(
     config: Config,
 ) -> WebSocketStream<S>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let epoch = Instant::now();
-    let mut conn = Connection::upgraded(role, protocol.clone(), config, Duration::ZERO);
-    // The first event is the Open that `upgraded` reports.
-    let mut session = Session::new();
-    let agreed = match session.open(&mut conn) {
-        Some(Opening::Open(agreed)) => agreed,
-        _ => Agreed {
-            protocol,
-            ..Agreed::default()
-        },
-    };
-    WebSocketStream::from_parts(conn, Driver::new(stream, epoch), session, agreed)
-}
-
-/// Drives the opening handshake (either role) until the connection is OPEN or failed.
-pub(crate) async fn handshake<S, F>(
-    mut conn: Connection,
-    mut driver: Driver<S>,
-    mut decide: Option<F>,
-) -> Result<WebSocketStream<S>>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-    F: FnOnce(&Request) -> Decision,
-{
-    let mut session = Session::new();
-    let mut failure = None;
-    let mut closed = false;
-    let mut opened = None;
-    let agreed = std::future::poll_fn(|cx| loop {
-        while opened.is_none() && !closed {
-            match session.open(&mut conn) {
-                None => break,
-                Some(Opening::Request(request)) => {
-                    let decision = decide
-                        .take()
-                        .map_or_else(|| Decision::reject(500), |f| f(&request));
-                    if let Err(e) = conn.decide(decision) {
-                        failure.get_or_insert(Error::Api(e));
-                    }
-                }
-                // Later events (early messages) stay queued for the stream.
-                Some(Opening::Open(agreed)) => opened = Some(agreed),
-                Some(Opening::Failed(e)) => {
-                    failure.get_or_insert(Error::from_failure(e, driver.take_io_error()));
-                }
-                Some(Opening::Closed) => closed = true,
-            }
-        }
-        // The server's 101 is written before the stream is handed over.
-        if opened.is_some() && driver.is_flushed(&conn) {
-            return std::task::Poll::Ready(Ok(opened.take().unwrap_or_default()));
-        }
-        if closed && (conn.is_finished() || driver.is_shut_down()) {
-            return std::task::Poll::Ready(Err(failure.take().unwrap_or(Error::Closed)));
-        }
-        if driver.poll_drive(cx, &mut conn).is_pending() {
-            return std::task::Poll::Pending;
-        }
-    })
-    .await?;
-    Ok(WebSocketStream::from_parts(conn, driver, session, agreed))
+    handle::from_upgraded::<Smol, S, _>(Io(stream), role, protocol, config)
 }

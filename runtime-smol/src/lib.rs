@@ -1,8 +1,10 @@
 //! websock for smol: WebSocket (RFC 6455) clients and servers over futures-io streams
 //! (`async-net`, `async-io` timers, rustls for `wss://`).
 //!
-//! Every protocol decision is made by [`websock_core`]'s sans-IO engine; this crate moves
-//! bytes and time (`driver.rs` is the only code that touches I/O) and offers two faces:
+//! Every protocol decision is made by [`websock_core`]: its sans-IO engine, and its async
+//! handles and driver task ([`websock_core::handle`]), shared with websock-tokio. This
+//! crate is smol's [`Runtime`](websock_core::handle::Runtime) ([`Smol`]: `smol::spawn`,
+//! async-io timers, async-net sockets, futures-rustls), and offers two faces:
 //!
 //! * the **idiomatic API**: [`connect`] / [`accept`] give a [`WebSocketStream`], a
 //!   [`Stream`](futures_core::Stream) of `Result<Message, Error>` and a
@@ -10,10 +12,11 @@
 //!   [`send`](WebSocketStream::send) / [`recv`](WebSocketStream::recv),
 //!   [`try_send`](WebSocketStream::try_send) (backpressure without waiting),
 //!   [`ping`](WebSocketStream::ping), [`close`](WebSocketStream::close), and
-//!   [`split`](WebSocketStream::split) into halves for two tasks or threads. There is no
-//!   background task: whoever polls drives the connection.
+//!   [`split`](WebSocketStream::split) into halves for two tasks or threads. Each
+//!   connection has a driver task (`smol::spawn`) that owns the transport and keeps it
+//!   driven (pongs, close echoes, timers) whether or not anyone receives.
 //! * the **browser's face**: [`WebSocket`], the WHATWG `WebSocket` interface, connecting
-//!   and driving in a detached `smol::spawn` task.
+//!   and driving in the same kind of task, with a dispatcher task for its events.
 //!
 //! # The browser's example, ported
 //!
@@ -25,7 +28,7 @@
 //! socket.addEventListener("message", (event) => { console.log("Message from server ", event.data); });
 //! ```
 //!
-//! With handlers (they run on the connection's background task):
+//! With handlers (they run on the connection's dispatcher task):
 //!
 //! ```no_run
 //! use websock_smol::WebSocket;
@@ -89,7 +92,7 @@
 //! use websock_smol::{connect, Message};
 //!
 //! smol::block_on(async {
-//!     let ws = connect("ws://localhost:8080/chat").await?;
+//!     let mut ws = connect("ws://localhost:8080/chat").await?;
 //!     ws.send(Message::text("hello")).await?;
 //!     while let Some(message) = ws.recv().await {
 //!         println!("{:?}", message?);
@@ -113,7 +116,7 @@
 //!     loop {
 //!         let (tcp, _) = listener.accept().await?;
 //!         smol::spawn(async move {
-//!             let ws = accept_with(tcp, ServerOptions::default(), |req| {
+//!             let mut ws = accept_with(tcp, ServerOptions::default(), |req| {
 //!                 match req.origin() {
 //!                     Some("https://example.com") => Decision::accept(),
 //!                     _ => Decision::reject(403),
@@ -143,8 +146,8 @@
 mod accept;
 mod browser;
 mod connect;
-mod driver;
 mod options;
+mod runtime;
 mod stream;
 #[cfg(feature = "tls")]
 pub mod tls;
@@ -154,6 +157,7 @@ pub use accept::{accept, accept_with, from_upgraded};
 pub use browser::{Events, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
 pub use options::{ClientOptions, ServerOptions};
+pub use runtime::{Io, Smol, SmolTimer};
 pub use stream::MaybeTlsStream;
 pub use websocket::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 

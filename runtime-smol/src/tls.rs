@@ -26,11 +26,21 @@ pub async fn connect_tls(
     host: &str,
     config: Arc<rustls::ClientConfig>,
 ) -> Result<MaybeTlsStream> {
+    handshake_client(tcp, host, config)
+        .await
+        .map_err(crate::Error::from_io)
+}
+
+/// [`connect_tls`], with the transport's own error (a rustls error inside it).
+pub(crate) async fn handshake_client(
+    tcp: TcpStream,
+    host: &str,
+    config: Arc<rustls::ClientConfig>,
+) -> std::io::Result<MaybeTlsStream> {
     let name = server_name(host)?;
     let stream = futures_rustls::TlsConnector::from(config)
         .connect(name, tcp)
-        .await
-        .map_err(crate::Error::from_io)?;
+        .await?;
     Ok(MaybeTlsStream::ClientTls(Box::new(stream)))
 }
 

@@ -144,12 +144,12 @@ fn ready_state_goes_0_1_2_3_with_events_in_order() {
 fn buffered_amount_counts_unsent_bytes_and_keeps_growing_after_close() {
     run(async {
         let (listener, addr) = listen().await;
-        // A server that never reads.
+        // A server that never reads (after a hand-made 101).
         let server = smol::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let ws = accept(tcp).await.unwrap();
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            upgrade_by_hand(&mut tcp).await;
             std::future::pending::<()>().await;
-            drop(ws);
+            drop(tcp);
         });
         let options = client_options().timeouts(Timeouts {
             close: Some(Duration::from_millis(200)),
@@ -233,10 +233,12 @@ fn a_missing_subprotocol_fails_the_connection() {
 fn a_server_killed_mid_connection_gives_close_1006() {
     run(async {
         let (listener, addr) = listen().await;
+        // The server's process dies: its TCP connection is dropped, no Close frame.
         let server = smol::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let ws = accept(tcp).await.unwrap();
-            while ws.recv().await.is_some() {}
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            upgrade_by_hand(&mut tcp).await;
+            std::future::pending::<()>().await;
+            drop(tcp);
         });
         let ws = browser(&ws_url(addr, "/"), &[]);
         assert_eq!(next(&ws).await, Some(BrowserEvent::Open));
@@ -256,7 +258,15 @@ fn a_server_killed_mid_connection_gives_close_1006() {
 #[test]
 fn handlers_run_the_mdn_example() {
     run(async {
-        let addr = echo_server(ServerOptions::default()).await;
+        let (listener, addr) = listen().await;
+        // The server answers once the handlers are set (a script sets them before its
+        // first event can be dispatched; here the tasks run on other threads).
+        let (go, gate) = smol::channel::bounded::<()>(1);
+        let _server = smol::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let _ = gate.recv().await;
+            echo(accept(tcp).await.unwrap()).await;
+        });
         let (tx, rx) = smol::channel::unbounded::<String>();
         let socket = browser(&ws_url(addr, "/"), &[]);
         let log = tx.clone();
@@ -275,6 +285,7 @@ fn handlers_run_the_mdn_example() {
             tx.try_send(format!("close {} {}", ev.code, ev.was_clean))
                 .unwrap()
         });
+        go.send(()).await.unwrap();
         let mut seen = Vec::new();
         while let Ok(line) = within(Duration::from_secs(10), rx.recv()).await {
             seen.push(line);
@@ -298,7 +309,7 @@ fn dropping_the_last_handle_closes_with_1001() {
         let (listener, addr) = listen().await;
         let server = smol::spawn(async move {
             let (tcp, _) = listener.accept().await.unwrap();
-            let ws = accept(tcp).await.unwrap();
+            let mut ws = accept(tcp).await.unwrap();
             while ws.recv().await.is_some() {}
             ws.close_event().unwrap()
         });

@@ -26,7 +26,7 @@ fn a_peer_that_stops_reading_blocks_the_sender_and_bounds_memory() {
             max_send_queue: limit,
             ..Limits::default()
         });
-        let ws = connect_with(&ws_url(addr, "/"), options).await.unwrap();
+        let mut ws = connect_with(&ws_url(addr, "/"), options).await.unwrap();
         let chunk = incompressible(64 << 10);
         // Sending blocks once the socket buffers are full (well before 256 MiB).
         let mut blocked = false;
@@ -69,7 +69,7 @@ fn keepalive_detects_a_silent_peer() {
             keepalive_timeout: Duration::from_millis(200),
             ..Timeouts::default()
         });
-        let ws = connect_with(&ws_url(addr, "/"), options).await.unwrap();
+        let mut ws = connect_with(&ws_url(addr, "/"), options).await.unwrap();
         let started = std::time::Instant::now();
         let got = within(Duration::from_secs(5), ws.recv()).await;
         assert!(
@@ -97,7 +97,7 @@ fn keepalive_keeps_a_live_connection_open() {
             keepalive_timeout: Duration::from_millis(100),
             ..Timeouts::default()
         });
-        let ws = connect_with(&ws_url(addr, "/"), options).await.unwrap();
+        let mut ws = connect_with(&ws_url(addr, "/"), options).await.unwrap();
         // Several keepalive rounds pass without anything to receive.
         assert!(try_within(Duration::from_millis(500), ws.recv())
             .await
@@ -160,13 +160,13 @@ fn an_oversized_message_fails_the_connection_with_1009() {
                 max_message_size: 1000,
                 ..Limits::default()
             });
-            let ws = accept_with(tcp, options, |_| websock_smol::Decision::accept())
+            let mut ws = accept_with(tcp, options, |_| websock_smol::Decision::accept())
                 .await
                 .unwrap();
             let got = ws.recv().await;
             assert!(matches!(got, Some(Err(Error::Protocol(_)))), "{got:?}");
         });
-        let ws = connect_with(&ws_url(addr, "/"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         ws.send(Message::binary(vec![0u8; 1001])).await.unwrap();

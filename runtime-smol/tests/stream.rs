@@ -15,7 +15,7 @@ use websock_smol::{
 fn text_and_binary_of_many_sizes_round_trip() {
     run(async {
         let addr = echo_server(ServerOptions::default()).await;
-        let ws = connect_with(&ws_url(addr, "/echo"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/echo"), client_options())
             .await
             .unwrap();
         ws.send(Message::text("hello, wörld")).await.unwrap();
@@ -37,13 +37,13 @@ fn text_and_binary_of_many_sizes_round_trip() {
 fn fragments_are_reassembled_with_a_ping_between() {
     run(async {
         let addr = echo_server(ServerOptions::default()).await;
-        let ws = connect_with(&ws_url(addr, "/"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         ws.send_fragment(MessageKind::Text, Bytes::from_static(b"frag"), false)
             .await
             .unwrap();
-        ws.ping(Bytes::from_static(b"between")).await.unwrap();
+        ws.ping(Bytes::from_static(b"between")).unwrap();
         ws.send_fragment(MessageKind::Text, Bytes::from_static(b"men"), false)
             .await
             .unwrap();
@@ -66,14 +66,14 @@ fn fragments_are_reassembled_with_a_ping_between() {
 fn ping_payload_over_125_bytes_is_refused() {
     run(async {
         let addr = echo_server(ServerOptions::default()).await;
-        let ws = connect_with(&ws_url(addr, "/"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         assert!(matches!(
-            ws.ping(vec![0u8; 126]).await,
+            ws.ping(vec![0u8; 126]),
             Err(Error::Send(SendError::ControlFrameTooLong))
         ));
-        ws.ping(vec![7u8; 125]).await.unwrap();
+        ws.ping(vec![7u8; 125]).unwrap();
         ws.send(Message::text("still open")).await.unwrap();
         assert_eq!(
             ws.recv().await.unwrap().unwrap(),
@@ -88,11 +88,11 @@ fn client_closes_with_code_and_reason() {
         let (listener, addr) = listen().await;
         let server = smol::spawn(async move {
             let (tcp, _) = listener.accept().await.unwrap();
-            let ws = accept(tcp).await.unwrap();
+            let mut ws = accept(tcp).await.unwrap();
             assert!(ws.recv().await.is_none());
             ws.close_event().unwrap()
         });
-        let ws = connect_with(&ws_url(addr, "/"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         ws.close(Some(4000), "bye now").await.unwrap();
@@ -123,12 +123,12 @@ fn server_closes_with_code_and_reason() {
         let (listener, addr) = listen().await;
         let server = smol::spawn(async move {
             let (tcp, _) = listener.accept().await.unwrap();
-            let ws = accept(tcp).await.unwrap();
+            let mut ws = accept(tcp).await.unwrap();
             ws.close(Some(4001), "server says bye").await.unwrap();
             assert!(ws.recv().await.is_none());
             ws.close_event().unwrap()
         });
-        let ws = connect_with(&ws_url(addr, "/"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         assert!(ws.recv().await.is_none());
@@ -145,7 +145,7 @@ fn server_closes_with_code_and_reason() {
 fn invalid_close_arguments_are_refused() {
     run(async {
         let addr = echo_server(ServerOptions::default()).await;
-        let ws = connect_with(&ws_url(addr, "/"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         assert!(matches!(
@@ -189,7 +189,7 @@ fn server_sees_the_request_and_picks_a_protocol() {
             .protocols(["chat.v2", "chat.v1"])
             .header("Origin", "https://example.test")
             .header("Authorization", "Bearer t");
-        let ws = connect_with(&ws_url(addr, "/chat?room=1"), options)
+        let mut ws = connect_with(&ws_url(addr, "/chat?room=1"), options)
             .await
             .unwrap();
         assert_eq!(ws.protocol(), Some("chat.v1"));
@@ -279,7 +279,7 @@ fn split_halves_work_from_two_threads() {
         let ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
-        let (tx, rx) = ws.split();
+        let (mut tx, mut rx) = ws.split();
         let n = 2000;
         let sender = std::thread::spawn(move || {
             smol::block_on(async {
@@ -298,8 +298,8 @@ fn split_halves_work_from_two_threads() {
                 rx
             })
         });
-        let tx = smol::unblock(move || sender.join().unwrap()).await;
-        let rx = smol::unblock(move || receiver.join().unwrap()).await;
+        let mut tx = smol::unblock(move || sender.join().unwrap()).await;
+        let mut rx = smol::unblock(move || receiver.join().unwrap()).await;
         tx.close(Some(1000), "done").await.unwrap();
         assert!(rx.recv().await.is_none());
         assert!(rx.close_event().unwrap().was_clean);
@@ -311,7 +311,7 @@ fn handshake_over_a_stream_the_caller_opened() {
     run(async {
         let addr = echo_server(ServerOptions::default()).await;
         let tcp = async_net::TcpStream::connect(addr).await.unwrap();
-        let ws = client_handshake(tcp, "ws://example.test/custom", client_options())
+        let mut ws = client_handshake(tcp, "ws://example.test/custom", client_options())
             .await
             .unwrap();
         ws.send(Message::text("over my stream")).await.unwrap();
@@ -337,7 +337,7 @@ fn from_upgraded_streams_talk_to_each_other() {
             echo(ws).await;
         });
         let tcp = async_net::TcpStream::connect(addr).await.unwrap();
-        let ws = websock_smol::from_upgraded(
+        let mut ws = websock_smol::from_upgraded(
             tcp,
             websock_smol::Role::Client,
             Some("p".into()),
@@ -427,12 +427,14 @@ fn the_server_dying_mid_connection_is_reported() {
     run(async {
         let (listener, addr) = listen().await;
         let server = smol::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let ws = accept(tcp).await.unwrap();
-            // Wait forever; the test drops this task to kill the server abruptly.
-            while ws.recv().await.is_some() {}
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            upgrade_by_hand(&mut tcp).await;
+            // Wait forever; the test drops this task to kill the server abruptly (its
+            // TCP connection goes with it, without a Close frame).
+            std::future::pending::<()>().await;
+            drop(tcp);
         });
-        let ws = connect_with(&ws_url(addr, "/"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         ws.send(Message::text("hi")).await.unwrap();
@@ -455,8 +457,8 @@ fn a_ping_from_the_peer_and_the_pong_answer_are_seen_by_recv_incoming() {
         let (listener, addr) = listen().await;
         let server = smol::spawn(async move {
             let (tcp, _) = listener.accept().await.unwrap();
-            let ws = accept(tcp).await.unwrap();
-            ws.ping(Bytes::from_static(b"are you there")).await.unwrap();
+            let mut ws = accept(tcp).await.unwrap();
+            ws.ping(Bytes::from_static(b"are you there")).unwrap();
             // The client's automatic pong is reported, then its message.
             let pong = within(Duration::from_secs(5), ws.recv_incoming()).await;
             assert_eq!(
@@ -469,7 +471,7 @@ fn a_ping_from_the_peer_and_the_pong_answer_are_seen_by_recv_incoming() {
                 Incoming::Message(Message::text("after the ping"))
             );
         });
-        let ws = connect_with(&ws_url(addr, "/"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         let ping = within(Duration::from_secs(5), ws.recv_incoming()).await;
@@ -486,7 +488,7 @@ fn a_ping_from_the_peer_and_the_pong_answer_are_seen_by_recv_incoming() {
 fn permessage_deflate_is_negotiated_by_default_and_can_be_declined() {
     run(async {
         let addr = echo_server(ServerOptions::default()).await;
-        let ws = connect_with(&ws_url(addr, "/"), client_options())
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         assert!(
@@ -506,7 +508,7 @@ fn permessage_deflate_is_negotiated_by_default_and_can_be_declined() {
             enabled: false,
             ..Default::default()
         };
-        let ws = connect_with(&ws_url(addr, "/"), client_options().deflate(off))
+        let mut ws = connect_with(&ws_url(addr, "/"), client_options().deflate(off))
             .await
             .unwrap();
         assert_eq!(ws.extensions(), "");
@@ -574,7 +576,7 @@ fn send_uncompressed_skips_permessage_deflate() {
             inner: tcp,
             written: written.clone(),
         };
-        let ws = client_handshake(stream, &ws_url(addr, "/"), client_options())
+        let mut ws = client_handshake(stream, &ws_url(addr, "/"), client_options())
             .await
             .unwrap();
         assert!(
@@ -604,7 +606,7 @@ fn send_uncompressed_skips_permessage_deflate() {
         assert_eq!(within(five, ws.recv()).await.unwrap().unwrap(), message);
         assert!(written.load(SeqCst) - before > 64 * 1024);
 
-        let (tx, rx) = ws.split();
+        let (mut tx, mut rx) = ws.split();
         let before = written.load(SeqCst);
         tx.send_uncompressed(message.clone()).await.unwrap();
         tx.try_send_uncompressed(message.clone()).unwrap();

@@ -51,7 +51,7 @@ fn wss_round_trip_and_clean_close() {
         let cert = test_cert();
         let port = tls_echo_server(cert.server.clone()).await;
         let options = client_options().tls_config(client_config_trusting([cert.cert]).unwrap());
-        let ws = connect_with(&format!("wss://localhost:{port}/secure"), options)
+        let mut ws = connect_with(&format!("wss://localhost:{port}/secure"), options)
             .await
             .unwrap();
         ws.send(Message::text("secret")).await.unwrap();

@@ -209,15 +209,15 @@ mod smol_client {
             if script.pings() {
                 let stream = transport(url, tls).await?;
                 let (tap, watch) = Tap::new(stream);
-                let ws = client_handshake(tap, url, options)
+                let mut ws = client_handshake(tap, url, options)
                     .await
                     .map_err(|e| format!("client_handshake: {e}"))?;
-                run_steps(&ws, script, Some(&watch)).await
+                run_steps(&mut ws, script, Some(&watch)).await
             } else {
-                let ws = connect_with(url, options)
+                let mut ws = connect_with(url, options)
                     .await
                     .map_err(|e| format!("connect: {e}"))?;
-                run_steps(&ws, script, None).await
+                run_steps(&mut ws, script, None).await
             }
         })
     }
@@ -238,7 +238,7 @@ mod smol_client {
     }
 
     async fn run_steps<S>(
-        ws: &websock_smol::WebSocketStream<S>,
+        ws: &mut websock_smol::WebSocketStream<S>,
         script: &Script,
         watch: Option<&Arc<PongWatch>>,
     ) -> Result<Report, String>
@@ -276,7 +276,6 @@ mod smol_client {
                 Step::Ping(payload) => {
                     let watch = watch.expect("a tapped transport for pings");
                     ws.ping(payload.clone())
-                        .await
                         .map_err(|e| step_error(step, "ping", e))?;
                     ws.send(Message::text(AFTER_PING)).await.map_err(send_err)?;
                     match ws.recv().await {

@@ -309,18 +309,18 @@ mod smol_face {
         }
     }
 
-    struct Sender(WebSocketSender<MaybeTlsStream>);
+    struct Sender(WebSocketSender);
 
     impl SendHalf for Sender {
         fn send(&mut self, message: Message) -> Result<(), Error> {
             smol::block_on(self.0.send(message))
         }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
-            smol::block_on(self.0.close(code, reason))
+            smol::block_on(self.0.close(code, reason)).map(drop)
         }
     }
 
-    struct Receiver(WebSocketReceiver<MaybeTlsStream>);
+    struct Receiver(WebSocketReceiver);
 
     impl RecvHalf for Receiver {
         fn recv(&mut self) -> Option<Result<Message, Error>> {

@@ -374,7 +374,7 @@ mod smol_server {
 
     async fn serve<S>(stream: S) -> ConnRecord
     where
-        S: AsyncRead + AsyncWrite + Unpin,
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let mut rec = ConnRecord::default();
         let accepted = accept_with(stream, ServerOptions::new(), |request| {
@@ -384,7 +384,7 @@ mod smol_server {
             }
         })
         .await;
-        let ws = match accepted {
+        let mut ws = match accepted {
             Ok(ws) => ws,
             Err(e) => {
                 rec.note_error("accept", e);

@@ -47,7 +47,7 @@ pub fn client_options() -> ClientOptions {
 }
 
 /// Echoes every message until the connection ends.
-pub async fn echo<S>(ws: WebSocketStream<S>)
+pub async fn echo<S>(mut ws: WebSocketStream<S>)
 where
     S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
 {
@@ -144,4 +144,22 @@ pub fn incompressible(n: usize) -> Vec<u8> {
             (x >> 32) as u8
         })
         .collect()
+}
+
+/// Reads the upgrade request on an accepted TCP connection and answers 101 by hand (no
+/// subprotocol, no extension): a peer whose WebSocket side the test controls itself.
+pub async fn upgrade_by_hand(tcp: &mut TcpStream) {
+    let mut reader = websock_core::handshake::HeadReader::new(16 << 10, 64);
+    let mut buf = [0u8; 1024];
+    loop {
+        let n = tcp.read(&mut buf).await.unwrap();
+        assert!(n > 0, "client left during the handshake");
+        if reader.feed(&buf[..n]).unwrap().is_some() {
+            break;
+        }
+    }
+    let request = reader.parse_request().unwrap();
+    let mut out = Vec::new();
+    websock_core::handshake::encode_accept(&request, None, None, &[], &mut out).unwrap();
+    tcp.write_all(&out).await.unwrap();
 }
