@@ -12,8 +12,6 @@ pub use websock_core::tls::{
 use crate::stream::MaybeTlsStream;
 use crate::Result;
 
-pub use rustls;
-
 /// Runs the client side of a TLS handshake over `tcp` for the server name `host` (a DNS
 /// name or an IP address; brackets around IPv6 are removed).
 ///

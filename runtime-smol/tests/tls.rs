@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use websock_smol::tls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use websock_smol::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use websock_smol::tls::{accept_tls, client_config_trusting, server_config};
 use websock_smol::{accept, connect_with, BrowserEvent, Error, Message, MessageData, WebSocket};
 
 struct TestCert {
     cert: CertificateDer<'static>,
-    server: Arc<websock_smol::tls::rustls::ServerConfig>,
+    server: Arc<websock_smol::rustls::ServerConfig>,
 }
 
 fn test_cert() -> TestCert {
@@ -25,7 +25,7 @@ fn test_cert() -> TestCert {
 }
 
 /// A wss echo server; returns its port.
-async fn tls_echo_server(config: Arc<websock_smol::tls::rustls::ServerConfig>) -> u16 {
+async fn tls_echo_server(config: Arc<websock_smol::rustls::ServerConfig>) -> u16 {
     let (listener, addr) = listen().await;
     smol::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {

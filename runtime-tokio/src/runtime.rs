@@ -75,7 +75,7 @@ async fn secure(
     tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 ) -> io::Result<MaybeTlsStream> {
     let config = tls.unwrap_or_else(crate::tls::default_client_config);
-    crate::tls::connect_tls(tcp, url.host(), config).await
+    crate::tls::handshake_client(tcp, url.host(), config).await
 }
 
 #[cfg(not(feature = "tls"))]

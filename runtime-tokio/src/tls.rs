@@ -13,10 +13,25 @@ pub use websock_core::tls::{
 use crate::stream::MaybeTlsStream;
 use crate::Error;
 
-/// The TLS client handshake over `tcp` for `host` (a domain, or an IP address, IPv6 in
-/// brackets or not). A bad server name or a failed handshake is an I/O error (the
-/// transport could not be set up), reported as [`Error::Io`] by the connection.
-pub(crate) async fn connect_tls(
+/// Runs the client side of a TLS handshake over `tcp` for the server name `host` (a DNS
+/// name or an IP address; brackets around IPv6 are removed).
+///
+/// # Errors
+///
+/// [`Error::Io`] (`InvalidInput`) for a host that is not a valid server name,
+/// [`Error::Tls`] or [`Error::Io`] if the handshake fails.
+pub async fn connect_tls(
+    tcp: TcpStream,
+    host: &str,
+    config: Arc<ClientConfig>,
+) -> Result<MaybeTlsStream, Error> {
+    handshake_client(tcp, host, config)
+        .await
+        .map_err(Error::from_io)
+}
+
+/// [`connect_tls`], with the transport's own error (a rustls error inside it).
+pub(crate) async fn handshake_client(
     tcp: TcpStream,
     host: &str,
     config: Arc<ClientConfig>,

@@ -14,8 +14,8 @@
 //! How each runtime is driven from blocking code: tokio on one background
 //! current-thread runtime (a thread blocked in `Runtime::block_on` drives I/O, timers
 //! and the driver tasks; callers wait with `Handle::block_on`), smol with
-//! `smol::block_on` (its connections are driven by whoever polls; its browser socket
-//! runs on smol's global executor), std directly.
+//! `smol::block_on` (its driver and dispatcher tasks run on smol's global executor),
+//! std directly.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};

@@ -39,7 +39,7 @@ pub const SERVER_RECORD_TIMEOUT: Duration = Duration::from_secs(20);
 pub enum Runtime {
     /// `websock-tokio`: a driver task per connection on a tokio runtime.
     Tokio,
-    /// `websock-smol`: driven by whoever polls, on a smol executor.
+    /// `websock-smol`: a driver task per connection, on smol's global executor.
     Smol,
     /// `websock-std`: blocking I/O on std threads.
     Std,
