@@ -137,25 +137,25 @@ extern crate alloc;
 pub mod api;
 pub mod browser;
 pub mod close;
-pub mod config;
-pub mod connection;
+mod config;
+mod connection;
 #[cfg(feature = "deflate")]
 pub mod deflate;
 pub mod dom;
-pub mod error;
-pub mod event;
+mod error;
+mod event;
 pub mod frame;
 #[cfg(feature = "handles")]
 pub mod handle;
 pub mod handshake;
 pub mod mask;
-pub mod message;
+mod message;
 pub mod rng;
 mod role;
 pub mod session;
 #[cfg(feature = "rustls")]
 pub mod tls;
-pub mod settings;
+mod settings;
 pub mod utf8;
 
 pub use bytes::{Bytes, BytesMut};

@@ -25,9 +25,11 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     }
 }
 
-/// The byte-by-byte reference implementation, kept for tests and differential fuzzing.
+/// The byte-by-byte reference implementation, kept for tests and differential fuzzing
+/// (hidden from the documented API).
 ///
 /// Any `offset` is accepted, as by [`apply_mask`]: only its remainder modulo 4 matters.
+#[doc(hidden)]
 pub fn apply_mask_reference(buf: &mut [u8], key: [u8; 4], offset: usize) {
     for (i, b) in buf.iter_mut().enumerate() {
         // Wrapping: 2^64 is a multiple of 4, so the key position is still right.

@@ -41,7 +41,9 @@ impl Rng for OsSeededRng {
 
 /// A deterministic, **insecure** generator (xorshift64*) for tests and fuzzing.
 ///
-/// Never use it for a real connection: its mask keys are predictable.
+/// Never use it for a real connection: its mask keys are predictable. Hidden from the
+/// documented API: it exists for tests and fuzzing.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct DeterministicRng(u64);
 
