@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the Autobahn testsuite against all six websock agents, all cases ("*"):
-#   fuzzingclient -> the echo-server example of each runtime (3 server agents)
+# Runs the Autobahn testsuite against all seven websock agents, all cases ("*"):
+#   fuzzingclient -> the echo-server example of each runtime (3 server agents),
+#                    and core's mio_echo example, the reference custom driver (server-mio)
 #   fuzzingserver <- the autobahn-client example of each runtime (3 client agents)
-# Each agent runs in its own wstest process, all six at once (sections 12 and 13,
+# Each agent runs in its own wstest process, all seven at once (sections 12 and 13,
 # permessage-deflate, dominate the time; wstest is single-threaded Python).
 # Then validates every reports/autobahn/*/index.json (each case OK or INFORMATIONAL;
 # NON-STRICT, FAILED and UNIMPLEMENTED are failures) and prints the summary table,
@@ -10,7 +11,8 @@
 # (ignored by git).
 #
 # Env: AUTOBAHN_CASES (default "*", comma-separated case patterns),
-#      AUTOBAHN_RUNTIMES (default "tokio smol std"),
+#      AUTOBAHN_RUNTIMES (default "tokio smol std mio"; "mio" is websock-core's
+#        mio_echo example, a server only),
 #      AUTOBAHN_SIDES (default "server client": which agents of each runtime to test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,14 +21,20 @@ root=$PWD
 tests/peers/install-autobahn.sh >/dev/null
 wstest="${WEBSOCK_PEERS_DIR:-$HOME/.cache/websock-peers}/autobahn-venv/bin/wstest"
 cases="${AUTOBAHN_CASES:-*}"
-runtimes="${AUTOBAHN_RUNTIMES:-tokio smol std}"
+runtimes="${AUTOBAHN_RUNTIMES:-tokio smol std mio}"
 sides="${AUTOBAHN_SIDES:-server client}"
+
+# Whether runtime $1 has an agent on side $2 selected (mio: server only).
+selected() {
+  [[ " $sides " == *" $2 "* ]] && { [ "$1" != mio ] || [ "$2" = server ]; }
+}
 
 out="$root/reports/autobahn"
 mkdir -p "$out"
 dirs=()
 for rt in $runtimes; do
   for side in $sides; do
+    selected "$rt" "$side" || continue
     rm -rf "$out/$side-$rt"
     dirs+=("$out/$side-$rt")
   done
@@ -36,6 +44,11 @@ done
 bin="$out/bin"
 mkdir -p "$bin"
 for rt in $runtimes; do
+  if [ "$rt" = mio ]; then
+    cargo build -q --release -p websock-core --example mio_echo
+    cp target/release/examples/mio_echo "$bin/echo-server-mio"
+    continue
+  fi
   for ex in echo-server autobahn-client; do
     cargo build -q --release -p "websock-$rt" --example "$ex"
     cp "target/release/examples/$ex" "$bin/$ex-$rt"
@@ -62,7 +75,7 @@ start=$SECONDS
 i=0
 for rt in $runtimes; do
   # Our server, Autobahn as the client.
-  if [[ " $sides " == *" server "* ]]; then
+  if selected "$rt" server; then
   sport=$((9101 + i)); dir="$out/server-$rt"; mkdir -p "$dir"
   "$bin/echo-server-$rt" "127.0.0.1:$sport" >"$dir/echo-server.log" 2>&1 &
   pids+=($!)
@@ -76,7 +89,7 @@ JSON
   fi
 
   # Our client, Autobahn as the server.
-  if [[ " $sides " == *" client "* ]]; then
+  if selected "$rt" client; then
   cport=$((9201 + i)); dir="$out/client-$rt"; mkdir -p "$dir"
   cat >"$dir/spec.json" <<JSON
 {"url": "ws://127.0.0.1:$cport", "outdir": "$dir", "cases": [$(json_cases)],

@@ -1,0 +1,150 @@
+//! The reference custom driver: a single-threaded echo server for many connections, built
+//! on `websock-core` and `mio` alone. `cargo run --release -p websock-core --example
+//! mio_echo -- 127.0.0.1:9001` prints `listening on ADDR` once bound (port 0 picks one).
+//!
+//! The engine ([`Connection`]) makes every protocol decision; the driver moves bytes and time:
+//!
+//! 1. **A connection is driven by one loop until nothing progresses** ([`Conn::drive`]):
+//!    write while `wants_write()`; hand out `poll_event()`s (accept the handshake, echo
+//!    messages); shut the write side down once `should_shutdown()`; drop it once
+//!    `is_finished()`; read while `wants_read()` (`read_from` and `write_to` report end
+//!    of stream and transport errors to the engine themselves).
+//! 2. **Readiness** is edge-triggered: reads and writes go on until `WouldBlock`. Interest
+//!    is READABLE, plus WRITABLE while bytes wait to be written.
+//! 3. **Backpressure**: `try_send` hands back a message refused with `SendError::Full`. It
+//!    is parked, and nothing more is read until it is queued after the socket took more.
+//! 4. **Time** is a [`Duration`] since one `Instant` shared by all connections. The poll
+//!    sleeps until the earliest `poll_timeout()`; once it passes, `handle_timeout(now)`.
+use std::collections::HashMap;
+use std::io::{self, ErrorKind, Write};
+use std::net::Shutdown;
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Registry, Token};
+use websock_core::{Config, Connection, Event, Message, SendError};
+
+const LISTENER: Token = Token(0);
+
+/// One client: its socket, its engine, and the message to echo next if it is parked.
+struct Conn {
+    stream: TcpStream,
+    ws: Connection,
+    parked: Option<Message>,
+    shut_down: bool,
+    interest: Interest,
+}
+
+impl Conn {
+    /// The driver loop, then the readiness it waits for. False once the connection is over.
+    fn drive(&mut self, now: Duration, registry: &Registry, token: Token) -> io::Result<bool> {
+        let mut progress = true;
+        while progress {
+            progress = false;
+            if self.ws.wants_write() {
+                match self.ws.write_to(&mut self.stream) {
+                    Ok(n) => progress |= n > 0,
+                    Err(e) => progress |= e.kind() != ErrorKind::WouldBlock, // transport failed
+                }
+            }
+            loop {
+                if let Some(message) = self.parked.take() {
+                    match self.ws.try_send(message, true) {
+                        Err(refused) if refused.error == SendError::Full => {
+                            self.parked = Some(refused.message);
+                            break; // retried once the socket took more bytes
+                        }
+                        _ => progress = true, // queued, or dropped while closing
+                    }
+                }
+                match self.ws.poll_event() {
+                    Some(Event::Request(_)) => _ = self.ws.accept(None, &[]),
+                    Some(Event::Message(message)) => self.parked = Some(message),
+                    Some(_) => {} // Open, Ping, Pong, Error, Close: nothing to do for an echo
+                    None => break,
+                }
+                progress = true;
+            }
+            if self.ws.should_shutdown() && !self.shut_down {
+                self.shut_down = true;
+                let _ = self.stream.shutdown(Shutdown::Write);
+            }
+            if self.ws.is_finished() {
+                return Ok(false);
+            }
+            if self.parked.is_none() && self.ws.wants_read() {
+                match self.ws.read_from(now, &mut self.stream) {
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                    _ => progress = true, // bytes, end of stream, or a failed transport
+                }
+            }
+        }
+        let mut interest = Interest::READABLE;
+        if self.ws.wants_write() {
+            interest = interest.add(Interest::WRITABLE);
+        }
+        if interest != self.interest {
+            self.interest = interest;
+            registry.reregister(&mut self.stream, token, interest)?;
+        }
+        Ok(true)
+    }
+}
+
+fn main() -> io::Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or("127.0.0.1:9001".into());
+    let mut listener = TcpListener::bind(addr.parse().expect("ADDR must be IP:PORT"))?;
+    println!("listening on {}", listener.local_addr()?);
+    io::stdout().flush()?;
+    let mut poll = Poll::new()?;
+    let registry = poll.registry().try_clone()?;
+    registry.register(&mut listener, LISTENER, Interest::READABLE)?;
+    let mut events = Events::with_capacity(1024);
+    let mut conns: HashMap<Token, Conn> = HashMap::new();
+    let (epoch, mut next_token, mut ready) = (Instant::now(), 1, Vec::new());
+    loop {
+        // Sleep until a socket is ready or the earliest deadline passes.
+        let deadline = conns.values().filter_map(|c| c.ws.poll_timeout()).min();
+        let timeout = deadline.map(|d| d.saturating_sub(epoch.elapsed()));
+        match poll.poll(&mut events, timeout) {
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            result => result?,
+        }
+        let now = epoch.elapsed();
+        ready.extend(events.iter().map(|event| event.token())); // LISTENER has no Conn
+        if events.iter().any(|event| event.token() == LISTENER) {
+            while let Ok((mut stream, _)) = listener.accept() {
+                let _ = stream.set_nodelay(true);
+                let token = Token(next_token);
+                next_token += 1;
+                registry.register(&mut stream, token, Interest::READABLE)?;
+                let ws = Connection::server(Config::default(), now);
+                let (parked, shut_down, interest) = (None, false, Interest::READABLE);
+                let conn = Conn {
+                    stream,
+                    ws,
+                    parked,
+                    shut_down,
+                    interest,
+                };
+                conns.insert(token, conn);
+                ready.push(token);
+            }
+        }
+        // Connections whose deadline passed: the engine fires its timers.
+        for (token, conn) in conns.iter_mut() {
+            if conn.ws.poll_timeout().is_some_and(|d| d <= now) {
+                conn.ws.handle_timeout(now);
+                ready.push(*token);
+            }
+        }
+        for token in ready.drain(..) {
+            if let Some(conn) = conns.get_mut(&token) {
+                if !conn.drive(now, &registry, token)? {
+                    registry.deregister(&mut conn.stream)?;
+                    conns.remove(&token);
+                }
+            }
+        }
+    }
+}
