@@ -153,9 +153,9 @@ mod message;
 pub mod rng;
 mod role;
 pub mod session;
+mod settings;
 #[cfg(feature = "rustls")]
 pub mod tls;
-mod settings;
 pub mod utf8;
 
 pub use bytes::{Bytes, BytesMut};

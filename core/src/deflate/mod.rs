@@ -126,9 +126,9 @@ pub use params::{
     EXTENSION_NAME, MAX_WINDOW_BITS, MIN_WINDOW_BITS,
 };
 
-use crate::role::Role;
 use crate::error::ProtocolError;
 use crate::frame::OpCode;
+use crate::role::Role;
 
 /// RSV1 in [`FrameHeader::rsv`](crate::frame::FrameHeader::rsv): the "compressed"
 /// bit of permessage-deflate.

@@ -30,8 +30,8 @@
 use alloc::string::ToString;
 
 use super::error::DeflateNegotiationError;
-use crate::role::Role;
 use crate::handshake::ExtensionOffer;
+use crate::role::Role;
 
 /// The extension's registered name.
 pub const EXTENSION_NAME: &str = "permessage-deflate";
