@@ -72,7 +72,9 @@ impl Opts {
         let mut map = HashMap::new();
         let mut it = args.iter();
         while let Some(a) = it.next() {
-            let Some(key) = a.strip_prefix("--") else { usage() };
+            let Some(key) = a.strip_prefix("--") else {
+                usage()
+            };
             if key == "deflate" {
                 map.insert(key.to_string(), "1".to_string());
             } else {
@@ -197,7 +199,12 @@ impl FrameReader {
     fn new(s: TcpStream, leftover: Vec<u8>) -> FrameReader {
         let mut buf = vec![0u8; 256 * 1024];
         buf[..leftover.len()].copy_from_slice(&leftover);
-        FrameReader { s, buf, pos: 0, len: leftover.len() }
+        FrameReader {
+            s,
+            buf,
+            pos: 0,
+            len: leftover.len(),
+        }
     }
 
     /// Makes at least `n` bytes available at `pos` (n <= 14).
@@ -314,7 +321,9 @@ fn run_echo(o: &Opts) -> io::Result<()> {
     let mut streams = Vec::with_capacity(conns);
     for i in 0..conns {
         if Instant::now() > deadline {
-            return Err(bad(&format!("connect phase took over 30 s ({i} of {conns} open)")));
+            return Err(bad(&format!(
+                "connect phase took over 30 s ({i} of {conns} open)"
+            )));
         }
         let (s, leftover, _) = connect(addr, false)
             .map_err(|e| io::Error::new(e.kind(), format!("connection {i}: {e}")))?;
@@ -324,7 +333,9 @@ fn run_echo(o: &Opts) -> io::Result<()> {
         let mut got = Vec::with_capacity(size);
         let n = r.message(Some(&mut got))?;
         if n as usize != size || got != data {
-            return Err(bad(&format!("connection {i}: echo mismatch ({n} bytes back)")));
+            return Err(bad(&format!(
+                "connection {i}: echo mismatch ({n} bytes back)"
+            )));
         }
         streams.push(r);
     }
@@ -412,7 +423,12 @@ fn run_echo(o: &Opts) -> io::Result<()> {
     }
     drop(done_tx);
 
-    let total = || counters.iter().map(|c| c.load(Ordering::Relaxed)).sum::<u64>();
+    let total = || {
+        counters
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum::<u64>()
+    };
     thread::sleep(Duration::from_secs_f64(warmup));
     shared.measuring.store(true, Ordering::Relaxed);
     let (c0, t0) = (total(), Instant::now());
@@ -432,7 +448,10 @@ fn run_echo(o: &Opts) -> io::Result<()> {
         }
     }
     if finished < threads_expected {
-        eprintln!("loadgen: {} threads still blocked at exit", threads_expected - finished);
+        eprintln!(
+            "loadgen: {} threads still blocked at exit",
+            threads_expected - finished
+        );
     }
 
     let secs = (t1 - t0).as_secs_f64();
