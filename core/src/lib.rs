@@ -125,9 +125,15 @@
 //!
 //! # Features
 //!
-//! * `std` (default): the OS-seeded CSPRNG default and `std::error::Error` impls.
-//!   Without it the crate is `#![no_std]` + `alloc`; pass a random source in
-//!   [`Config::rng`].
+//! * `std` (default): the OS-seeded CSPRNG default, `std::error::Error` impls, the
+//!   `std::io` driver helpers ([`Connection::read_from`], [`Connection::write_to`]) and
+//!   the adapters' [`session::Error`]. Without it the crate is `#![no_std]` + `alloc`;
+//!   pass a random source in [`Config::rng`] (a server never needs one).
+//! * `deflate` (default): permessage-deflate (RFC 7692).
+//! * `rustls`: `tls`, the rustls configurations the runtimes share.
+//! * `handles`: `handle`, the async handles (`WebSocketStream`, the browser `WebSocket`)
+//!   and the driver task, over a runtime's `Runtime` and `Transport` traits; what
+//!   websock-tokio and websock-smol are built on.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
