@@ -26,6 +26,12 @@ impl Text {
         crate::utf8::validate(&self.0).unwrap_or_default()
     }
 
+    /// Bytes taken from a `Text` by [`into_bytes`](Self::into_bytes), wrapped again
+    /// without validating (they were valid UTF-8 when taken).
+    pub(crate) fn from_taken_bytes(bytes: Bytes) -> Text {
+        Text(bytes)
+    }
+
     /// The UTF-8 bytes, shared without copying.
     pub fn into_bytes(self) -> Bytes {
         self.0

@@ -68,11 +68,8 @@ impl Connection {
     /// Queue a message as one frame; `compress: false` sends it uncompressed even when
     /// permessage-deflate is agreed (for data that is already compressed).
     pub fn send_with(&mut self, message: Message, compress: bool) -> Result<(), SendError> {
-        if self.sending_fragmented.is_some() {
-            return Err(SendError::FragmentOrder);
-        }
-        let kind = message.kind();
-        self.send_fragment_with(kind, message.into_bytes(), true, compress)
+        self.try_send(message, compress)
+            .map_err(|refused| refused.error)
     }
 
     /// Queue a text message (copies `text`).
@@ -111,6 +108,20 @@ impl Connection {
         compress: bool,
     ) -> Result<(), SendError> {
         self.check_can_send(data.len())?;
+        self.queue_fragment(kind, data, fin, compress)
+            .map_err(|_| SendError::Closed)
+    }
+
+    /// Queues one data frame, the checks of [`check_can_send`](Self::check_can_send)
+    /// passed. If compressing it fails, the connection fails (1011) and `data` comes
+    /// back.
+    pub(super) fn queue_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        fin: bool,
+        compress: bool,
+    ) -> Result<(), Bytes> {
         let len = data.len();
         let (opcode, rsv) = match self.sending_fragmented {
             Some(_) => (OpCode::Continuation, 0),
@@ -129,7 +140,7 @@ impl Connection {
                 Ok(p) => p,
                 Err(_) => {
                     self.fail(Error::CompressionFailed, Some((1011, "compression failed")));
-                    return Err(SendError::Closed);
+                    return Err(data);
                 }
             }
         } else {

@@ -10,7 +10,7 @@ use core::time::Duration;
 use super::{Connection, SendError};
 use crate::dom::ReadyState;
 use crate::error::Error;
-use crate::message::Message;
+use crate::message::{Message, MessageKind, Text};
 
 /// A send the engine refused, with the message handed back (see
 /// [`Connection::try_send`]).
@@ -89,19 +89,23 @@ impl Connection {
     /// Like [`send_with`](Self::send_with), but a refused message is handed back (so a
     /// driver that retries after [`SendError::Full`] never clones it).
     pub fn try_send(&mut self, message: Message, compress: bool) -> Result<(), TrySendError> {
-        if self.sending_fragmented.is_some() {
-            return Err(TrySendError {
-                error: SendError::FragmentOrder,
-                message,
-            });
-        }
-        if let Err(error) = self.check_can_send(message.len()) {
+        let checked = match self.sending_fragmented {
+            Some(_) => Err(SendError::FragmentOrder),
+            None => self.check_can_send(message.len()),
+        };
+        if let Err(error) = checked {
             return Err(TrySendError { error, message });
         }
-        self.send_with(message, compress)
-            .map_err(|error| TrySendError {
-                error,
-                message: Message::Binary(Bytes::new()),
+        let kind = message.kind();
+        self.queue_fragment(kind, message.into_bytes(), true, compress)
+            .map_err(|bytes| TrySendError {
+                // Compressing failed (the connection failed with 1011): the payload
+                // comes back as the message it was.
+                error: SendError::Closed,
+                message: match kind {
+                    MessageKind::Text => Message::Text(Text::from_taken_bytes(bytes)),
+                    MessageKind::Binary => Message::Binary(bytes),
+                },
             })
     }
 
