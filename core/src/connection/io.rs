@@ -12,6 +12,20 @@ const MAX_SLICES: usize = 32;
 
 /// `std::io` driver helpers.
 impl Connection {
+    /// Hands the next batch to write (what [`poll_transmit`](Self::poll_transmit)
+    /// offers, up to 32 slices) to `write` as `IoSlice`s, for one vectored write, and
+    /// returns its result; `None` when nothing waits. Report what the transport took
+    /// with [`advance_transmit`](Self::advance_transmit).
+    pub fn with_transmit<R>(&mut self, write: impl FnOnce(&[IoSlice<'_>]) -> R) -> Option<R> {
+        let mut slices: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
+        let n = self.poll_transmit(&mut slices);
+        if n == 0 {
+            return None;
+        }
+        let iov: [IoSlice<'_>; MAX_SLICES] = core::array::from_fn(|i| IoSlice::new(slices[i]));
+        Some(write(&iov[..n]))
+    }
+
     /// Reads once from `reader` straight into the engine's receive buffer and processes
     /// what arrived (as [`handle_received`](Self::handle_received)).
     ///
@@ -69,15 +83,8 @@ impl Connection {
     pub fn write_to<W: Write + ?Sized>(&mut self, writer: &mut W) -> io::Result<usize> {
         let mut total = 0;
         loop {
-            let result = {
-                let mut slices: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
-                let n = self.poll_transmit(&mut slices);
-                if n == 0 {
-                    return Ok(total);
-                }
-                let iov: [IoSlice<'_>; MAX_SLICES] =
-                    core::array::from_fn(|i| IoSlice::new(slices[i]));
-                writer.write_vectored(&iov[..n])
+            let Some(result) = self.with_transmit(|iov| writer.write_vectored(iov)) else {
+                return Ok(total);
             };
             match result {
                 Ok(0) => {

@@ -82,7 +82,8 @@ const RECV_CHUNK: usize = 8 << 10;
 ///   [`reject`](Self::reject)), [`abort`](Self::abort);
 /// * **outputs**: [`poll_event`](Self::poll_event), [`wants_read`](Self::wants_read),
 ///   [`wants_write`](Self::wants_write), [`poll_transmit`](Self::poll_transmit) with
-///   [`advance_transmit`](Self::advance_transmit) (or [`write_to`](Self::write_to), or
+///   [`advance_transmit`](Self::advance_transmit) (or [`with_transmit`](Self::with_transmit)
+///   for one vectored write, [`write_to`](Self::write_to), or
 ///   [`poll_transmit_owned`](Self::poll_transmit_owned)), [`transmit_len`](Self::transmit_len),
 ///   [`poll_timeout`](Self::poll_timeout), [`should_shutdown`](Self::should_shutdown),
 ///   [`is_finished`](Self::is_finished);

@@ -31,7 +31,7 @@ use core::future::{poll_fn, Future};
 use core::pin::{pin, Pin};
 use core::task::{Context, Poll};
 use core::time::Duration;
-use std::io::{self, IoSlice};
+use std::io;
 use std::time::Instant;
 
 use super::shared::{Shared, State};
@@ -42,8 +42,6 @@ use crate::session::Error;
 #[cfg(doc)]
 use crate::Connection;
 
-/// Slices offered to one vectored write.
-const MAX_SLICES: usize = 32;
 /// Rounds of work per wake-up before yielding to other tasks.
 const BUDGET: usize = 64;
 
@@ -167,15 +165,12 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
         }
         let mut progressed = false;
         while st.conn.wants_write() {
-            let result = {
-                let mut slices: [&[u8]; MAX_SLICES] = [&[]; MAX_SLICES];
-                let n = st.conn.poll_transmit(&mut slices);
-                if n == 0 {
-                    break;
-                }
-                let iov: [IoSlice<'_>; MAX_SLICES] =
-                    core::array::from_fn(|i| IoSlice::new(slices[i]));
-                self.stream.poll_write_vectored(cx, &iov[..n])
+            let stream = &mut self.stream;
+            let Some(result) = st
+                .conn
+                .with_transmit(|iov| stream.poll_write_vectored(cx, iov))
+            else {
+                break;
             };
             match result {
                 Poll::Ready(Ok(0)) => {
