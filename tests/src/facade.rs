@@ -18,6 +18,7 @@
 //! std directly.
 
 use std::io::{self, Read, Write};
+use std::marker::PhantomData;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -144,12 +145,12 @@ pub fn connect(rt: Runtime, url: &str, options: &Options) -> Result<Box<dyn Conn
         Runtime::Tokio => {
             let options: websock_tokio::ClientOptions = convert(options);
             let ws = tokio_handle().block_on(websock_tokio::connect_with(url, options))?;
-            Box::new(tokio_face::Stream(ws))
+            Box::new(async_face::Stream::<_, TokioBlocking>(ws, PhantomData))
         }
         Runtime::Smol => {
             let options: websock_smol::ClientOptions = convert(options);
             let ws = smol::block_on(websock_smol::connect_with(url, options))?;
-            Box::new(smol_face::Stream(ws))
+            Box::new(async_face::Stream::<_, SmolBlocking>(ws, PhantomData))
         }
         Runtime::Std => {
             let options: websock_std::ClientOptions = convert(options);
@@ -179,164 +180,124 @@ pub fn browser(rt: Runtime, url: &str, protocols: &[&str]) -> Result<Box<dyn Bro
         Runtime::Tokio => {
             // Must be created inside the runtime (it spawns its driver task).
             let _entered = tokio_handle().enter();
-            Box::new(tokio_face::Browser(websock_tokio::WebSocket::new(
-                url, protocols,
-            )?))
+            Box::new(async_face::Browser::<_, TokioBlocking>(
+                websock_tokio::WebSocket::new(url, protocols)?,
+                PhantomData,
+            ))
         }
-        Runtime::Smol => Box::new(smol_face::Browser(websock_smol::WebSocket::new(
-            url, protocols,
-        )?)),
+        Runtime::Smol => Box::new(async_face::Browser::<_, SmolBlocking>(
+            websock_smol::WebSocket::new(url, protocols)?,
+            PhantomData,
+        )),
         Runtime::Std => Box::new(std_face::Browser(websock_std::WebSocket::new(
             url, protocols,
         )?)),
     })
 }
 
-mod tokio_face {
-    use super::*;
-    use websock_tokio::{MaybeTlsStream, WebSocket, WebSocketReceiver, WebSocketSender};
+/// How the test thread waits for an async runtime's futures.
+trait Blocking: Send + Sync + 'static {
+    /// Runs `f` to completion.
+    fn block_on<F: std::future::Future>(f: F) -> F::Output;
+    /// `f`'s output, or `None` after `timeout`.
+    fn within<T>(timeout: Duration, f: impl std::future::Future<Output = T>) -> Option<T>;
+}
 
+/// tokio: on the one background runtime (timers are created inside its context).
+struct TokioBlocking;
+
+impl Blocking for TokioBlocking {
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio_handle().block_on(f)
     }
-
-    pub(super) struct Stream(pub(super) websock_tokio::WebSocketStream<MaybeTlsStream>);
-
-    impl Conn for Stream {
-        fn send(&mut self, message: Message) -> Result<(), Error> {
-            block_on(self.0.send(message))
-        }
-        fn recv(&mut self) -> Option<Result<Message, Error>> {
-            block_on(self.0.recv())
-        }
-        fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-            block_on(self.0.recv_incoming())
-        }
-        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
-            block_on(self.0.close(code, reason))
-        }
-        fn close_event(&self) -> Option<CloseEvent> {
-            self.0.close_event()
-        }
-        fn split(self: Box<Self>) -> (Box<dyn SendHalf>, Box<dyn RecvHalf>) {
-            let (tx, rx) = self.0.split();
-            (Box::new(Sender(tx)), Box::new(Receiver(rx)))
-        }
-    }
-
-    struct Sender(WebSocketSender);
-
-    impl SendHalf for Sender {
-        fn send(&mut self, message: Message) -> Result<(), Error> {
-            block_on(self.0.send(message))
-        }
-        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
-            block_on(self.0.close(code, reason)).map(drop)
-        }
-    }
-
-    struct Receiver(WebSocketReceiver);
-
-    impl RecvHalf for Receiver {
-        fn recv(&mut self) -> Option<Result<Message, Error>> {
-            block_on(self.0.recv())
-        }
-        fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-            block_on(self.0.recv_incoming())
-        }
-        fn close_event(&self) -> Option<CloseEvent> {
-            self.0.close_event()
-        }
-    }
-
-    pub(super) struct Browser(pub(super) WebSocket);
-
-    impl super::Browser for Browser {
-        fn send(&self, data: MessageData) -> Result<(), ApiError> {
-            self.0.send(data)
-        }
-        fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
-            self.0.close(code, reason)
-        }
-        fn ready_state(&self) -> ReadyState {
-            self.0.ready_state()
-        }
-        fn next_event(&self, timeout: Duration) -> Option<BrowserEvent> {
-            // The timer is created inside the runtime's context.
-            block_on(async { tokio::time::timeout(timeout, self.0.next_event()).await })
-                .ok()
-                .flatten()
-        }
-        fn on_message(&self, mut handler: Box<dyn FnMut(MessageData) + Send>) {
-            self.0.on_message(move |_, data| handler(data));
-        }
+    fn within<T>(timeout: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
+        tokio_handle()
+            .block_on(async { tokio::time::timeout(timeout, f).await })
+            .ok()
     }
 }
 
-mod smol_face {
-    use super::*;
-    use websock_smol::{MaybeTlsStream, WebSocket, WebSocketReceiver, WebSocketSender};
+/// smol: `smol::block_on`, with async-io's timer.
+struct SmolBlocking;
 
-    /// `f`'s output, or `None` after `timeout`.
+impl Blocking for SmolBlocking {
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        smol::block_on(f)
+    }
     fn within<T>(timeout: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
         smol::block_on(futures_lite::future::or(async { Some(f.await) }, async {
             async_io::Timer::after(timeout).await;
             None
         }))
     }
+}
 
-    pub(super) struct Stream(pub(super) websock_smol::WebSocketStream<MaybeTlsStream>);
+/// tokio and smol: both crates' handles are websock-core's async handles, so one face
+/// serves both, told how to block by `B`.
+mod async_face {
+    use std::marker::PhantomData;
 
-    impl Conn for Stream {
+    use super::*;
+    use websock_core::handle::{self, Runtime, WebSocketReceiver, WebSocketSender};
+
+    pub(super) struct Stream<S, B>(
+        pub(super) handle::WebSocketStream<S>,
+        pub(super) PhantomData<B>,
+    );
+
+    impl<S: 'static, B: Blocking> Conn for Stream<S, B> {
         fn send(&mut self, message: Message) -> Result<(), Error> {
-            smol::block_on(self.0.send(message))
+            B::block_on(self.0.send(message))
         }
         fn recv(&mut self) -> Option<Result<Message, Error>> {
-            smol::block_on(self.0.recv())
+            B::block_on(self.0.recv())
         }
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-            smol::block_on(self.0.recv_incoming())
+            B::block_on(self.0.recv_incoming())
         }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
-            smol::block_on(self.0.close(code, reason))
+            B::block_on(self.0.close(code, reason))
         }
         fn close_event(&self) -> Option<CloseEvent> {
             self.0.close_event()
         }
         fn split(self: Box<Self>) -> (Box<dyn SendHalf>, Box<dyn RecvHalf>) {
             let (tx, rx) = self.0.split();
-            (Box::new(Sender(tx)), Box::new(Receiver(rx)))
+            (
+                Box::new(Sender::<B>(tx, PhantomData)),
+                Box::new(Receiver::<B>(rx, PhantomData)),
+            )
         }
     }
 
-    struct Sender(WebSocketSender);
+    struct Sender<B>(WebSocketSender, PhantomData<B>);
 
-    impl SendHalf for Sender {
+    impl<B: Blocking> SendHalf for Sender<B> {
         fn send(&mut self, message: Message) -> Result<(), Error> {
-            smol::block_on(self.0.send(message))
+            B::block_on(self.0.send(message))
         }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
-            smol::block_on(self.0.close(code, reason)).map(drop)
+            B::block_on(self.0.close(code, reason)).map(drop)
         }
     }
 
-    struct Receiver(WebSocketReceiver);
+    struct Receiver<B>(WebSocketReceiver, PhantomData<B>);
 
-    impl RecvHalf for Receiver {
+    impl<B: Blocking> RecvHalf for Receiver<B> {
         fn recv(&mut self) -> Option<Result<Message, Error>> {
-            smol::block_on(self.0.recv())
+            B::block_on(self.0.recv())
         }
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-            smol::block_on(self.0.recv_incoming())
+            B::block_on(self.0.recv_incoming())
         }
         fn close_event(&self) -> Option<CloseEvent> {
             self.0.close_event()
         }
     }
 
-    pub(super) struct Browser(pub(super) WebSocket);
+    pub(super) struct Browser<R, B>(pub(super) handle::WebSocket<R>, pub(super) PhantomData<B>);
 
-    impl super::Browser for Browser {
+    impl<R: Runtime, B: Blocking> super::Browser for Browser<R, B> {
         fn send(&self, data: MessageData) -> Result<(), ApiError> {
             self.0.send(data)
         }
@@ -347,7 +308,7 @@ mod smol_face {
             self.0.ready_state()
         }
         fn next_event(&self, timeout: Duration) -> Option<BrowserEvent> {
-            within(timeout, self.0.next_event()).flatten()
+            B::within(timeout, self.0.next_event()).flatten()
         }
         fn on_message(&self, mut handler: Box<dyn FnMut(MessageData) + Send>) {
             self.0.on_message(move |_, data| handler(data));
