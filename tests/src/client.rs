@@ -3,9 +3,8 @@
 //!
 //! [`run`] is blocking and bounded by [`CLIENT_TIMEOUT`]: tokio runs on a current-thread
 //! runtime, smol under `smol::block_on`, std directly, each on a thread of its own.
-//! A smol client whose script pings connects through `client_handshake` over a
-//! [`Tap`](crate::tap::Tap) (smol does not report pongs); other smol clients use
-//! `connect_with`.
+//! tokio's and smol's clients run the same steps (both crates' streams are
+//! websock-core's async handles).
 
 use std::sync::Arc;
 
@@ -55,65 +54,34 @@ fn check_pong(step: &Step, payload: &Bytes, pongs: &[Bytes]) -> Result<(), Strin
     }
 }
 
-/// `(is_tls, host, port)` of a `ws://` / `wss://` URL.
-fn host_port(url: &str) -> Result<(bool, String, u16), String> {
-    let (tls, rest) = if let Some(rest) = url.strip_prefix("wss://") {
-        (true, rest)
-    } else if let Some(rest) = url.strip_prefix("ws://") {
-        (false, rest)
-    } else {
-        return Err(format!("not a ws:// or wss:// URL: {url}"));
-    };
-    let authority = rest.split('/').next().unwrap_or_default();
-    let (host, port) = authority
-        .rsplit_once(':')
-        .ok_or_else(|| format!("no port in {url}"))?;
-    let port = port.parse().map_err(|e| format!("port in {url}: {e}"))?;
-    Ok((tls, host.to_owned(), port))
-}
-
-mod tokio_client {
+/// The script steps of the async clients: websock-tokio's and websock-smol's streams are
+/// both websock-core's async handles.
+mod async_steps {
     use super::*;
-    use tokio::io::{AsyncRead, AsyncWrite};
-    use websock_tokio::{connect_with, ClientOptions, Incoming, WebSocketStream};
+    use websock_core::handle::WebSocketStream;
+    use websock_core::session::Incoming;
 
-    pub(super) fn run(
-        url: &str,
+    /// Runs every step of `script` over an open `ws`.
+    pub(super) async fn run_steps<S>(
+        ws: &mut WebSocketStream<S>,
         script: &Script,
-        tls: Arc<ClientConfig>,
     ) -> Result<Report, String> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("tokio runtime: {e}"))?;
-        rt.block_on(async {
-            let options = ClientOptions::new()
-                .protocols(script.protocols.clone())
-                .check_bad_ports(false)
-                .tls_config(tls);
-            let mut ws = connect_with(url, options)
-                .await
-                .map_err(|e| format!("connect: {e}"))?;
-            let mut report = Report {
-                protocol: ws.protocol().map(str::to_owned),
-                extensions: ws.extensions().to_owned(),
-                ..Report::default()
-            };
-            for step in &script.steps {
-                run_step(&mut ws, step, &mut report).await?;
-            }
-            Ok(report)
-        })
+        let mut report = Report {
+            protocol: ws.protocol().map(str::to_owned),
+            extensions: ws.extensions().to_owned(),
+            ..Report::default()
+        };
+        for step in &script.steps {
+            run_step(ws, step, &mut report).await?;
+        }
+        Ok(report)
     }
 
     async fn next_message<S>(
         ws: &mut WebSocketStream<S>,
         step: &Step,
         report: &mut Report,
-    ) -> Result<Message, String>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
+    ) -> Result<Message, String> {
         loop {
             match ws.recv_incoming().await {
                 Some(Ok(Incoming::Message(m))) => return Ok(m),
@@ -129,10 +97,7 @@ mod tokio_client {
         ws: &mut WebSocketStream<S>,
         step: &Step,
         report: &mut Report,
-    ) -> Result<(), String>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
+    ) -> Result<(), String> {
         let send_err = |e| step_error(step, "send", e);
         match step {
             Step::Text(_) | Step::Binary(_) | Step::Noise(_) | Step::Fragments(..) => {
@@ -189,12 +154,35 @@ mod tokio_client {
     }
 }
 
+mod tokio_client {
+    use super::*;
+    use websock_tokio::{connect_with, ClientOptions};
+
+    pub(super) fn run(
+        url: &str,
+        script: &Script,
+        tls: Arc<ClientConfig>,
+    ) -> Result<Report, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("tokio runtime: {e}"))?;
+        rt.block_on(async {
+            let options = ClientOptions::new()
+                .protocols(script.protocols.clone())
+                .check_bad_ports(false)
+                .tls_config(tls);
+            let mut ws = connect_with(url, options)
+                .await
+                .map_err(|e| format!("connect: {e}"))?;
+            async_steps::run_steps(&mut ws, script).await
+        })
+    }
+}
+
 mod smol_client {
     use super::*;
-    use futures_io::{AsyncRead, AsyncWrite};
-    use websock_smol::{client_handshake, connect_with, ClientOptions, MaybeTlsStream};
-
-    use crate::tap::{PongWatch, Tap};
+    use websock_smol::{connect_with, ClientOptions};
 
     pub(super) fn run(
         url: &str,
@@ -205,120 +193,12 @@ mod smol_client {
             let options = ClientOptions::new()
                 .protocols(script.protocols.clone())
                 .check_bad_ports(false)
-                .tls_config(tls.clone());
-            if script.pings() {
-                let stream = transport(url, tls).await?;
-                let (tap, watch) = Tap::new(stream);
-                let mut ws = client_handshake(tap, url, options)
-                    .await
-                    .map_err(|e| format!("client_handshake: {e}"))?;
-                run_steps(&mut ws, script, Some(&watch)).await
-            } else {
-                let mut ws = connect_with(url, options)
-                    .await
-                    .map_err(|e| format!("connect: {e}"))?;
-                run_steps(&mut ws, script, None).await
-            }
+                .tls_config(tls);
+            let mut ws = connect_with(url, options)
+                .await
+                .map_err(|e| format!("connect: {e}"))?;
+            async_steps::run_steps(&mut ws, script).await
         })
-    }
-
-    /// TCP, and TLS for `wss://` (with smol's own `tls::connect_tls`).
-    async fn transport(url: &str, tls: Arc<ClientConfig>) -> Result<MaybeTlsStream, String> {
-        let (secure, host, port) = host_port(url)?;
-        let tcp = async_net::TcpStream::connect((host.as_str(), port))
-            .await
-            .map_err(|e| format!("TCP connect: {e}"))?;
-        tcp.set_nodelay(true).map_err(|e| format!("nodelay: {e}"))?;
-        if !secure {
-            return Ok(MaybeTlsStream::Plain(tcp));
-        }
-        websock_smol::tls::connect_tls(tcp, &host, tls)
-            .await
-            .map_err(|e| format!("TLS connect: {e}"))
-    }
-
-    async fn run_steps<S>(
-        ws: &mut websock_smol::WebSocketStream<S>,
-        script: &Script,
-        watch: Option<&Arc<PongWatch>>,
-    ) -> Result<Report, String>
-    where
-        S: AsyncRead + AsyncWrite + Unpin,
-    {
-        let mut report = Report {
-            protocol: ws.protocol().map(str::to_owned),
-            extensions: ws.extensions().to_owned(),
-            ..Report::default()
-        };
-        for step in &script.steps {
-            let send_err = |e| step_error(step, "send", e);
-            match step {
-                Step::Text(_) | Step::Binary(_) | Step::Noise(_) | Step::Fragments(..) => {
-                    if let Step::Fragments(kind, pieces) = step {
-                        for (i, piece) in pieces.iter().enumerate() {
-                            let fin = i + 1 == pieces.len();
-                            ws.send_fragment(*kind, piece.clone(), fin)
-                                .await
-                                .map_err(send_err)?;
-                        }
-                    } else {
-                        let message = step.echo_message().expect("an echo step");
-                        ws.send(message).await.map_err(send_err)?;
-                    }
-                    let got = match ws.recv().await {
-                        Some(Ok(m)) => m,
-                        Some(Err(e)) => return Err(step_error(step, "recv", e)),
-                        None => return Err(closed_early(step, ws.close_event())),
-                    };
-                    Script::check_echo(step, &got)?;
-                    report.echoes += 1;
-                }
-                Step::Ping(payload) => {
-                    let watch = watch.expect("a tapped transport for pings");
-                    ws.ping(payload.clone())
-                        .map_err(|e| step_error(step, "ping", e))?;
-                    ws.send(Message::text(AFTER_PING)).await.map_err(send_err)?;
-                    match ws.recv().await {
-                        Some(Ok(m)) if m == Message::text(AFTER_PING) => {}
-                        Some(Ok(m)) => return Err(step_error(step, "after the ping", m.len())),
-                        Some(Err(e)) => return Err(step_error(step, "recv", e)),
-                        None => return Err(closed_early(step, ws.close_event())),
-                    }
-                    report.pongs = watch.pongs();
-                    check_pong(step, payload, &report.pongs)?;
-                }
-                Step::ServerClose(code, reason) => {
-                    let command = format!("close:{code}:{reason}");
-                    ws.send(Message::text(command)).await.map_err(send_err)?;
-                    // Nothing more may arrive: the server's Close ends the stream.
-                    match ws.recv().await {
-                        None => {}
-                        Some(Ok(m)) => return Err(step_error(step, "unexpected message", m.len())),
-                        Some(Err(e)) => return Err(step_error(step, "recv", e)),
-                    }
-                    report.close = ws.close_event();
-                    Script::check_close(step, report.close.as_ref())?;
-                }
-                Step::ClientClose(code, reason) => {
-                    ws.close(Some(*code), reason)
-                        .await
-                        .map_err(|e| step_error(step, "close", e))?;
-                    // smol's close returns once the Close frame is written: receive
-                    // until the server's Close ends the connection.
-                    while let Some(received) = ws.recv().await {
-                        if let Err(e) = received {
-                            return Err(step_error(step, "recv after close", e));
-                        }
-                    }
-                    report.close = ws.close_event();
-                    Script::check_close(step, report.close.as_ref())?;
-                }
-            }
-        }
-        if let Some(watch) = watch {
-            report.pongs = watch.pongs();
-        }
-        Ok(report)
     }
 }
 

@@ -25,7 +25,6 @@ pub mod interop;
 pub mod peers;
 pub mod script;
 pub mod server;
-pub mod tap;
 pub mod tls;
 
 /// The longest a client script may take (connecting, the whole conversation, closing).

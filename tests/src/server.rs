@@ -209,10 +209,49 @@ fn receive_addr(rx: mpsc::Receiver<SocketAddr>, runtime: Runtime) -> SocketAddr 
         .unwrap_or_else(|e| panic!("{runtime} server did not start listening: {e}"))
 }
 
+/// The conversation of the async servers after the handshake: websock-tokio's and
+/// websock-smol's streams are both websock-core's async handles.
+mod async_conversation {
+    use super::*;
+    use websock_core::handle::WebSocketStream;
+    use websock_core::session::Incoming;
+
+    /// Echoes and obeys commands on an accepted `ws` until it is closed, into `rec`.
+    pub(super) async fn converse<S>(mut ws: WebSocketStream<S>, mut rec: ConnRecord) -> ConnRecord {
+        rec.protocol = ws.protocol().map(str::to_owned);
+        rec.extensions = ws.extensions().to_owned();
+        while let Some(incoming) = ws.recv_incoming().await {
+            match incoming {
+                Ok(Incoming::Message(message)) => {
+                    rec.messages += 1;
+                    if let Some((code, reason)) = command(&message) {
+                        rec.server_closed = Some((code, reason.clone()));
+                        match ws.close(Some(code), &reason).await {
+                            Ok(event) => rec.close = Some(event),
+                            Err(e) => rec.note_error("close", e),
+                        }
+                        break;
+                    }
+                    if let Err(e) = ws.send(message).await {
+                        rec.note_error("send", e);
+                    }
+                }
+                Ok(Incoming::Ping(payload)) => rec.pings.push(payload),
+                Ok(Incoming::Pong(_)) => {}
+                Err(e) => rec.note_error("recv", e),
+            }
+        }
+        if rec.close.is_none() {
+            rec.close = ws.close_event();
+        }
+        rec
+    }
+}
+
 mod tokio_server {
     use super::*;
     use tokio::io::{AsyncRead, AsyncWrite};
-    use websock_tokio::{accept_with, Decision, Incoming, ServerOptions};
+    use websock_tokio::{accept_with, Decision, ServerOptions};
 
     pub(super) fn start(tls: Option<Arc<ServerConfig>>, log: Arc<Log>) -> Started {
         let (addr_tx, addr_rx) = mpsc::channel();
@@ -277,40 +316,14 @@ mod tokio_server {
             }
         })
         .await;
-        let mut ws = match accepted {
+        let ws = match accepted {
             Ok(ws) => ws,
             Err(e) => {
                 rec.note_error("accept", e);
                 return rec;
             }
         };
-        rec.protocol = ws.protocol().map(str::to_owned);
-        rec.extensions = ws.extensions().to_owned();
-        while let Some(incoming) = ws.recv_incoming().await {
-            match incoming {
-                Ok(Incoming::Message(message)) => {
-                    rec.messages += 1;
-                    if let Some((code, reason)) = command(&message) {
-                        rec.server_closed = Some((code, reason.clone()));
-                        match ws.close(Some(code), &reason).await {
-                            Ok(event) => rec.close = Some(event),
-                            Err(e) => rec.note_error("close", e),
-                        }
-                        break;
-                    }
-                    if let Err(e) = ws.send(message).await {
-                        rec.note_error("send", e);
-                    }
-                }
-                Ok(Incoming::Ping(payload)) => rec.pings.push(payload),
-                Ok(Incoming::Pong(_)) => {}
-                Err(e) => rec.note_error("recv", e),
-            }
-        }
-        if rec.close.is_none() {
-            rec.close = ws.close_event();
-        }
-        rec
+        async_conversation::converse(ws, rec).await
     }
 }
 
@@ -318,7 +331,7 @@ mod smol_server {
     use super::*;
     use futures_io::{AsyncRead, AsyncWrite};
     use futures_lite::future;
-    use websock_smol::{accept_with, Decision, Incoming, ServerOptions};
+    use websock_smol::{accept_with, Decision, ServerOptions};
 
     pub(super) fn start(tls: Option<Arc<ServerConfig>>, log: Arc<Log>) -> Started {
         let (addr_tx, addr_rx) = mpsc::channel();
@@ -384,38 +397,14 @@ mod smol_server {
             }
         })
         .await;
-        let mut ws = match accepted {
+        let ws = match accepted {
             Ok(ws) => ws,
             Err(e) => {
                 rec.note_error("accept", e);
                 return rec;
             }
         };
-        rec.protocol = ws.protocol().map(str::to_owned);
-        rec.extensions = ws.extensions().to_owned();
-        while let Some(incoming) = ws.recv_incoming().await {
-            match incoming {
-                Ok(Incoming::Message(message)) => {
-                    rec.messages += 1;
-                    if let Some((code, reason)) = command(&message) {
-                        rec.server_closed = Some((code, reason.clone()));
-                        if let Err(e) = ws.close(Some(code), &reason).await {
-                            rec.note_error("close", e);
-                        }
-                        // Receive until the client's Close completes the handshake.
-                        continue;
-                    }
-                    if let Err(e) = ws.send(message).await {
-                        rec.note_error("send", e);
-                    }
-                }
-                Ok(Incoming::Ping(payload)) => rec.pings.push(payload),
-                Ok(Incoming::Pong(_)) => {}
-                Err(e) => rec.note_error("recv", e),
-            }
-        }
-        rec.close = ws.close_event();
-        rec
+        async_conversation::converse(ws, rec).await
     }
 }
 
