@@ -502,12 +502,13 @@ fn browser_send_rules() {
 #[test]
 fn browser_close_rules_and_the_last_handle() {
     let mut server = open_server();
+    let mut socket = BrowserSocket::new("ws://x/");
     assert_eq!(
-        BrowserSocket::close(&mut server, T0, Some(1001), None),
+        socket.close(&mut server, T0, Some(1001), None),
         Err(websock_core::ApiError::InvalidAccess)
     );
     assert_eq!(
-        BrowserSocket::close(&mut server, T0, Some(1000), Some(&"x".repeat(124))),
+        socket.close(&mut server, T0, Some(1000), Some(&"x".repeat(124))),
         Err(websock_core::ApiError::Syntax)
     );
     assert_eq!(server.ready_state(), ReadyState::Open);
@@ -610,9 +611,7 @@ fn ready_state_advances_with_event_dispatch() {
     assert_eq!(socket.ready_state(server.ready_state()), Connecting);
     socket.dispatched(&BrowserEvent::Open);
     assert_eq!(socket.ready_state(server.ready_state()), Open);
-    socket
-        .begin_close(&mut server, T0, Some(1000), None)
-        .unwrap();
+    socket.close(&mut server, T0, Some(1000), None).unwrap();
     assert_eq!(socket.ready_state(server.ready_state()), Closing);
     // The peer's Close arrives: the engine is CLOSED, the socket CLOSING until the
     // close event is dispatched.
@@ -631,7 +630,7 @@ fn ready_state_advances_with_event_dispatch() {
     )
     .unwrap();
     let mut socket = BrowserSocket::new("ws://x/");
-    socket.begin_close(&mut client, T0, None, None).unwrap();
+    socket.close(&mut client, T0, None, None).unwrap();
     assert_eq!(client.ready_state(), Closed);
     assert_eq!(socket.ready_state(client.ready_state()), Closing);
     // A server-initiated close after open: CLOSING until dispatched.

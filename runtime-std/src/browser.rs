@@ -206,7 +206,7 @@ impl WebSocket {
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
         let mut st = self.inner.shared.lock();
         let now = st.now();
-        lock(&self.inner.socket).begin_close(&mut st.conn, now, code, reason)?;
+        lock(&self.inner.socket).close(&mut st.conn, now, code, reason)?;
         drop(st);
         self.inner.shared.changed.notify_all();
         Ok(())

@@ -139,38 +139,24 @@ impl BrowserSocket {
         Some(event)
     }
 
-    /// `close(code, reason)` on this socket: the rules of [`close`](Self::close), and
-    /// `readyState` becomes CLOSING (from CONNECTING too) until the close event.
-    ///
-    /// # Errors
-    ///
-    /// As [`close`](Self::close).
-    pub fn begin_close(
+    /// `close(code, reason)`: `InvalidAccessError` for a code other than 1000 or
+    /// 3000-4999, `SyntaxError` for a reason over 123 UTF-8 bytes. Starts the closing
+    /// handshake (a reason without a code is sent with 1000), fails a connection still
+    /// CONNECTING, and does nothing once CLOSING or CLOSED. `readyState` becomes
+    /// CLOSING (from CONNECTING too) until the close event is dispatched.
+    pub fn close(
         &mut self,
         conn: &mut Connection,
         now: Duration,
         code: Option<u16>,
         reason: Option<&str>,
     ) -> Result<(), ApiError> {
-        Self::close(conn, now, code, reason)?;
+        validate_close_args(code, reason)?;
+        conn.close(now, close_frame_code(code, reason), reason.unwrap_or(""))?;
         if self.dispatched != ReadyState::Closed {
             self.close_called = true;
         }
         Ok(())
-    }
-
-    /// `close(code, reason)`: `InvalidAccessError` for a code other than 1000 or
-    /// 3000-4999, `SyntaxError` for a reason over 123 UTF-8 bytes. Starts the closing
-    /// handshake (a reason without a code is sent with 1000), fails a connection still
-    /// CONNECTING, and does nothing once CLOSING or CLOSED.
-    pub fn close(
-        conn: &mut Connection,
-        now: Duration,
-        code: Option<u16>,
-        reason: Option<&str>,
-    ) -> Result<(), ApiError> {
-        validate_close_args(code, reason)?;
-        conn.close(now, close_frame_code(code, reason), reason.unwrap_or(""))
     }
 
     /// The last handle went away: an OPEN connection is closed with 1001 (going away),

@@ -245,7 +245,7 @@ impl<R: Runtime> WebSocket<R> {
         let mut dom = lock(&self.browser.dom);
         let mut st = self.shared.lock();
         let now = st.now();
-        dom.socket.begin_close(&mut st.conn, now, code, reason)?;
+        dom.socket.close(&mut st.conn, now, code, reason)?;
         st.wake_driver();
         Ok(())
     }
