@@ -166,8 +166,7 @@ impl Connection {
             self.discarded_after_close += len;
             return Err(SendError::Closed);
         }
-        let queued = self.send.len();
-        if queued > 0 && queued.saturating_add(len) > self.limits.max_send_queue {
+        if !self.fits_send_queue(len) {
             return Err(SendError::Full);
         }
         Ok(())
@@ -196,8 +195,7 @@ impl Connection {
         }
         // Control frames count against the queue limit as data does, so pinging a peer
         // that stopped reading cannot grow the queue without bound.
-        let queued = self.send.len();
-        if queued > 0 && queued.saturating_add(payload.len()) > self.limits.max_send_queue {
+        if !self.fits_send_queue(payload.len()) {
             return Err(SendError::Full);
         }
         let mask = self.mask_key();

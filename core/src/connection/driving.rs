@@ -49,7 +49,7 @@ impl Connection {
         if self.finished || self.eof || !self.events.is_empty() || self.input_held {
             return false;
         }
-        self.state != ReadyState::Open || self.send.len() < self.limits.max_send_queue
+        self.state != ReadyState::Open || self.has_send_room()
     }
 
     /// Whether bytes wait to be written: write what

@@ -366,6 +366,20 @@ impl Connection {
         self.recv.len() + self.message.as_ref().map_or(0, |m| m.data.len())
     }
 
+    /// Whether the send queue is under [`Limits::max_send_queue`]: while it is not, the
+    /// peer is not taking what we send, so sends are refused (`SendError::Full`), no
+    /// more pongs or keepalive pings are queued, and an OPEN connection stops reading.
+    pub fn has_send_room(&self) -> bool {
+        self.send.len() < self.limits.max_send_queue
+    }
+
+    /// Whether `len` more bytes fit the send queue (an empty queue takes anything: one
+    /// message may go past the limit).
+    fn fits_send_queue(&self, len: usize) -> bool {
+        let queued = self.send.len();
+        queued == 0 || queued.saturating_add(len) <= self.limits.max_send_queue
+    }
+
     /// The configured limits.
     pub fn limits(&self) -> &Limits {
         &self.limits
@@ -492,7 +506,7 @@ impl Connection {
     }
 
     fn flush_pong(&mut self) {
-        if self.pending_pong.is_none() || self.send.len() >= self.limits.max_send_queue {
+        if self.pending_pong.is_none() || !self.has_send_room() {
             return;
         }
         if let Some(payload) = self.pending_pong.take() {

@@ -117,7 +117,7 @@ impl Connection {
                     if self.state == ReadyState::Open {
                         // With the send queue over its limit the peer is not reading:
                         // queue no more, but still expect to hear from it in time.
-                        if self.send.len() < self.limits.max_send_queue {
+                        if self.has_send_room() {
                             self.keepalive_seq += 1;
                             let payload =
                                 bytes::Bytes::copy_from_slice(&self.keepalive_seq.to_be_bytes());

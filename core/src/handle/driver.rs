@@ -189,7 +189,7 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
                 Poll::Pending => break,
             }
         }
-        if progressed && st.has_send_room() {
+        if progressed && st.conn.has_send_room() {
             st.wake_writer();
         }
         if self.need_flush {

@@ -120,12 +120,6 @@ impl State {
         self.session.advance_to_close(&mut self.conn);
     }
 
-    /// Whether the engine will take more data without [`crate::SendError::Full`]
-    /// for a small message.
-    pub(crate) fn has_send_room(&self) -> bool {
-        self.conn.send_queue_len() < self.conn.limits().max_send_queue
-    }
-
     pub(crate) fn register_driver(&mut self, cx: &Context<'_>) {
         register(&mut self.driver_waker, cx);
     }

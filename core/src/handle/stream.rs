@@ -518,7 +518,7 @@ impl Sink<Message> for WebSocketSender {
         let mut st = this.handle.lock();
         if st.conn.ready_state() != ReadyState::Open || st.driver_done {
             Poll::Ready(Err(Error::Closed))
-        } else if st.has_send_room() {
+        } else if st.conn.has_send_room() {
             Poll::Ready(Ok(()))
         } else {
             st.register_writer(cx);
