@@ -116,7 +116,7 @@ impl WebSocket {
         let deadline = conn.poll_timeout().map(|d| epoch + d);
         let inner = Arc::new(Inner {
             shared: Shared::new(conn, epoch),
-            socket: Mutex::new(BrowserSocket::new(url.as_str())),
+            socket: Mutex::new(BrowserSocket::new()),
             url: url.as_str().to_owned(),
             handlers: Mutex::new(Handlers::default()),
             queue: Mutex::new(EventQueue::default()),

@@ -1,7 +1,7 @@
 //! The browser socket: the state and rules behind every runtime's `WebSocket` face,
 //! decided once.
 //!
-//! * [`BrowserSocket`]: `url`, `binaryType`, the `send` / `close` rules, what happens
+//! * [`BrowserSocket`]: `binaryType`, `readyState`, the `send` / `close` rules, what happens
 //!   when the last handle goes away, and the engine events shaped as the browser's,
 //!   one at a time;
 //! * [`EventQueue`]: the events no handler took, bounded by count **and** bytes (an
@@ -15,7 +15,6 @@
 mod handlers;
 mod queue;
 
-use alloc::string::String;
 use core::time::Duration;
 
 use crate::connection::{Connection, SendError};
@@ -28,11 +27,11 @@ use crate::message::Message;
 pub use handlers::{Call, Handlers};
 pub use queue::EventQueue;
 
-/// The browser socket's own state: `url` and `binaryType`, plus its rules as methods
-/// that act on the [`Connection`].
-#[derive(Debug, Clone)]
+/// The browser socket's own state: `binaryType` and the `readyState` the application
+/// has seen, plus its rules as methods that act on the [`Connection`] (which holds the
+/// `url`: [`Connection::url`]).
+#[derive(Debug, Clone, Default)]
 pub struct BrowserSocket {
-    url: String,
     binary_type: BinaryType,
     /// The readyState the application has seen events for: CONNECTING until the open
     /// event is dispatched, CLOSED once the close event is.
@@ -42,19 +41,9 @@ pub struct BrowserSocket {
 }
 
 impl BrowserSocket {
-    /// A socket for `url` (the parsed, serialized URL), `binaryType` `"blob"`.
-    pub fn new(url: impl Into<String>) -> BrowserSocket {
-        BrowserSocket {
-            url: url.into(),
-            binary_type: BinaryType::default(),
-            dispatched: ReadyState::Connecting,
-            close_called: false,
-        }
-    }
-
-    /// `url`.
-    pub fn url(&self) -> &str {
-        &self.url
+    /// A socket whose open event is not dispatched yet, `binaryType` `"blob"`.
+    pub fn new() -> BrowserSocket {
+        BrowserSocket::default()
     }
 
     /// `binaryType`.

@@ -147,7 +147,7 @@ impl<R: Runtime> WebSocket<R> {
         let browser = Arc::new(Browser {
             url: url.as_str().to_owned(),
             dom: Mutex::new(Dom {
-                socket: BrowserSocket::new(url.as_str()),
+                socket: BrowserSocket::new(),
                 handlers: Handlers::default(),
                 queue: EventQueue::default(),
                 reader: None,
