@@ -50,7 +50,7 @@ where
     let mut callback = Some(callback);
     let mut failure = None;
     loop {
-        match shared.drive(&mut reader, |st| st.session.open(&mut st.conn)) {
+        match shared.drive(&mut reader, false, |st| st.session.open(&mut st.conn)) {
             Some(Opening::Request(request)) => {
                 let decision = callback
                     .take()

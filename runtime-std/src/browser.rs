@@ -311,7 +311,7 @@ impl WebSocket {
             drop(q);
             let event = inner
                 .shared
-                .drive(rd, |st| lock(&inner.socket).next_event(&mut st.conn));
+                .drive(rd, false, |st| lock(&inner.socket).next_event(&mut st.conn));
             let Some(event) = event else { break };
             self.dispatch(event);
         }

@@ -160,7 +160,7 @@ fn handshake<S: Transport>(
     let mut reader = Reader::new();
     let mut failure = None;
     loop {
-        match shared.drive(&mut reader, |st| st.session.open(&mut st.conn)) {
+        match shared.drive(&mut reader, false, |st| st.session.open(&mut st.conn)) {
             Some(Opening::Open(agreed)) => return Ok(WebSocketStream::new(shared, reader, agreed)),
             // Keep driving until the engine is done (it reports the close next).
             Some(Opening::Failed(e)) => failure = Some(shared.lock().failure(e)),

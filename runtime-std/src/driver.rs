@@ -49,6 +49,9 @@ pub(crate) const SHARED_READ_CAP: Duration = Duration::from_millis(20);
 /// Read timeout cap when a sender on another thread may have armed an earlier timer
 /// (the close timeout after `close()`), which the blocked reader cannot see.
 pub(crate) const SPLIT_READ_CAP: Duration = Duration::from_millis(250);
+/// The most a send may leave queued for the next receive to write (see
+/// [`State::burst`]).
+pub(crate) const BATCH_MAX: usize = 64 << 10;
 /// The most one read asks for (`Read` needs initialized memory: the window is zeroed
 /// before each read, so it stays small even when the engine's buffer is large).
 const READ_MAX: usize = 64 << 10;
@@ -83,6 +86,11 @@ pub(crate) struct State {
     /// How long a closing handshake may take (the engine's close timeout), for
     /// senders that wait for it.
     pub(crate) close_timeout: Option<Duration>,
+    /// A receive on the one thread that drives the connection returned while more
+    /// received input was already waiting: the application will be back for it, so the
+    /// next send may leave its bytes queued for that receive to write with the rest of
+    /// the batch (one write answers a burst). Taken by that send.
+    pub(crate) burst: bool,
 }
 
 impl State {
@@ -155,6 +163,7 @@ impl<S: Transport> Shared<S> {
                 waiting_writers: 0,
                 reads: 0,
                 close_timeout: None,
+                burst: false,
             }),
             changed: Condvar::new(),
             stream: OnceLock::new(),
@@ -280,30 +289,38 @@ impl<S: Transport> Shared<S> {
     /// I/O calls) has something, and return it; `None` once the connection is finished
     /// and `poll` has nothing more.
     ///
+    /// What is queued is written before any wait and before returning, except when
+    /// `batch` (the receive of a connection driven from one thread) and more received
+    /// input already waits: then the writing is left to the next call, and
+    /// [`State::burst`] lets one send join it.
+    ///
     /// Only one thread may call this at a time (the reader).
     pub(crate) fn drive<T>(
         &self,
         rd: &mut Reader,
+        batch: bool,
         mut poll: impl FnMut(&mut State) -> Option<T>,
     ) -> Option<T> {
         let mut st = self.lock();
         loop {
-            // The driver loop's order: write first (pongs, close echoes), then events.
-            // A waiting writer on another thread writes it all anyway.
-            if st.wants_write() && st.waiting_writers == 0 {
-                st = self.flush(st, false);
-            }
             if let Some(out) = poll(&mut st) {
-                // The end: the close echo and the write side's shutdown go out now, not
-                // whenever a handle is next used (the halves may be held for long).
-                if st.conn.ready_state() == ReadyState::Closed
-                    && st.wants_write()
-                    && st.waiting_writers == 0
-                {
+                st.burst = batch
+                    && !rd.split
+                    && st.conn.ready_state() == ReadyState::Open
+                    && !st.conn.wants_read()
+                    && st.conn.has_send_room();
+                // A waiting writer on another thread writes it all anyway.
+                if !st.burst && st.wants_write() && st.waiting_writers == 0 {
                     drop(self.flush(st, false));
+                } else {
+                    drop(st);
                 }
                 self.changed.notify_all();
                 return Some(out);
+            }
+            // Write before waiting (pongs, close echoes, batched sends).
+            if st.wants_write() && st.waiting_writers == 0 {
+                st = self.flush(st, false);
             }
             if st.conn.is_finished() {
                 return None;

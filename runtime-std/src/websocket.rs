@@ -11,7 +11,7 @@ use websock_core::handshake::{Request, Response};
 use websock_core::session::{Agreed, Incoming, Received};
 use websock_core::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 
-use crate::driver::{Reader, Shared};
+use crate::driver::{Reader, Shared, BATCH_MAX};
 use crate::stream::Transport;
 use crate::{Error, Result};
 
@@ -83,6 +83,14 @@ impl<S: Transport> WebSocketStream<S> {
     /// queued byte. Waits (without growing memory) while the send queue is over
     /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue).
     ///
+    /// One exception batches replies: when the last [`recv`](Self::recv) returned while
+    /// more received messages were already waiting for it, the first send after it
+    /// only queues (up to 64 KiB), and the next `recv` writes it together with the
+    /// rest of the burst, before it blocks or returns the burst's last message. An
+    /// echo loop thus answers 100 pipelined messages with two writes, not 100. A
+    /// [`flush`](Self::flush) or [`close`](Self::close) writes at once; the halves of
+    /// a [`split`](Self::split) stream never batch.
+    ///
     /// Errors: [`Error::Closed`] once the closing handshake started; [`Error::Io`] if the
     /// transport failed.
     pub fn send(&mut self, message: Message) -> Result<()> {
@@ -138,7 +146,7 @@ impl<S: Transport> WebSocketStream<S> {
     pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent> {
         self.tx.start_close(code, reason)?;
         let rx = &mut self.rx;
-        let closed = rx.shared.drive(&mut rx.reader, |st| {
+        let closed = rx.shared.drive(&mut rx.reader, false, |st| {
             st.session.advance_to_close(&mut st.conn)
         });
         closed.or_else(|| rx.close_event()).ok_or(Error::Closed)
@@ -219,6 +227,7 @@ impl<S: Transport> WebSocketStream<S> {
     /// most that long for its turn.
     pub fn split(self) -> (WebSocketSender<S>, WebSocketReceiver<S>) {
         let mut rx = self.rx;
+        rx.shared.lock().burst = false;
         rx.shared.separate_writer();
         rx.reader.set_split();
         (self.tx, rx)
@@ -401,6 +410,9 @@ impl<S: Transport> WebSocketSender<S> {
                 Err(e) => return Err(Error::from_send(e)),
             }
         }
+        if std::mem::take(&mut st.burst) && st.conn.send_queue_len() < BATCH_MAX {
+            return Ok(());
+        }
         self.shared.changed.notify_all();
         self.shared.flush(st, wait).check_io()
     }
@@ -434,7 +446,7 @@ impl<S: Transport> WebSocketReceiver<S> {
 
     /// See [`WebSocketStream::recv_incoming`].
     pub fn recv_incoming(&mut self) -> Option<Result<Incoming>> {
-        let received = self.shared.drive(&mut self.reader, |st| {
+        let received = self.shared.drive(&mut self.reader, true, |st| {
             Some(match st.session.poll_received(&mut st.conn)? {
                 Received::Incoming(incoming) => Some(Ok(incoming)),
                 Received::Failed(e) => Some(Err(st.failure(e))),

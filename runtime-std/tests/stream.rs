@@ -609,3 +609,107 @@ fn send_uncompressed_skips_permessage_deflate() {
         assert_eq!(tx.buffered_amount(), 0);
     });
 }
+
+/// A `TcpStream` that counts its `write`/`write_vectored` calls (the syscalls a
+/// server makes to answer).
+struct WriteCalls {
+    inner: TcpStream,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl std::io::Read for WriteCalls {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl std::io::Write for WriteCalls {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.write_vectored(bufs)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Transport for WriteCalls {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+        Transport::set_read_timeout(&mut self.inner, timeout)
+    }
+}
+
+/// `n` masked binary frames of one byte each (payload `i`), in one buffer.
+fn pipelined_frames(n: u8) -> Vec<u8> {
+    (0..n).flat_map(|i| [0x82, 0x81, 0, 0, 0, 0, i]).collect()
+}
+
+/// Read `n` unmasked one-byte binary frames; returns their payloads.
+fn read_echoes(s: &mut TcpStream, n: usize) -> Vec<u8> {
+    use std::io::Read;
+    let mut frames = vec![0u8; n * 3];
+    s.read_exact(&mut frames).unwrap();
+    frames
+        .chunks(3)
+        .map(|f| {
+            assert_eq!(&f[..2], &[0x82, 0x01]);
+            f[2]
+        })
+        .collect()
+}
+
+#[test]
+fn an_echo_loop_answers_a_pipelined_burst_with_few_writes() {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    within(20, || {
+        let (l, addr) = common::listener();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        let server = thread::spawn(move || {
+            let (tcp, _) = l.accept().unwrap();
+            let stream = WriteCalls {
+                inner: tcp,
+                calls: counted.clone(),
+            };
+            let mut ws = accept(stream).unwrap();
+            let after_handshake = counted.load(SeqCst);
+            for _ in 0..100 {
+                let m = ws.recv().unwrap().unwrap();
+                ws.send(m).unwrap();
+            }
+            let burst = counted.load(SeqCst) - after_handshake;
+            // The next burst: two messages, answered by two sends with no `recv`
+            // between them: the second send writes both.
+            let m1 = ws.recv().unwrap().unwrap();
+            let m2 = ws.recv().unwrap().unwrap();
+            ws.send(m1.clone()).unwrap();
+            ws.send(m2).unwrap();
+            // One deferred reply, then `flush` (not `recv`) writes it.
+            let m3 = ws.recv().unwrap().unwrap();
+            ws.send(m3).unwrap();
+            ws.flush().unwrap();
+            // Keep the connection (and its queue) alive until the client has read.
+            let end = ws.recv();
+            (burst, end.map(|r| r.is_ok()))
+        });
+        let mut client = common::raw_client(addr);
+        client.write_all(&pipelined_frames(100)).unwrap();
+        assert_eq!(read_echoes(&mut client, 100), (0..100).collect::<Vec<u8>>());
+        // Two messages and a third in one segment: the server sends two replies
+        // back to back, then receives the third and flushes.
+        client.write_all(&pipelined_frames(3)).unwrap();
+        assert_eq!(read_echoes(&mut client, 3), vec![0, 1, 2]);
+        drop(client);
+        let (burst, _) = server.join().unwrap();
+        assert!(burst <= 4, "100 pipelined echoes took {burst} writes");
+    });
+}
