@@ -51,6 +51,14 @@ pub struct Timeouts {
     /// Fail the connection if no pong (or any other frame) arrives this long after a
     /// keepalive ping.
     pub keepalive_timeout: Duration,
+    /// Fail the connection ([`crate::Error::WriteStalled`], 1006, the transport is
+    /// dropped) when bytes wait to be written and the peer has taken none of them for
+    /// this long: a peer that stops reading would otherwise hold its send queue (up to
+    /// [`Limits::max_send_queue`]) and every task waiting to send, for as long as it
+    /// keeps the TCP connection open. On by default (60 s): a live peer, even a slow
+    /// one, takes *some* bytes each minute; one that takes none is gone or hostile.
+    /// `None` waits forever.
+    pub write_stall: Option<Duration>,
 }
 
 impl Default for Timeouts {
@@ -60,6 +68,7 @@ impl Default for Timeouts {
             close: Some(Duration::from_secs(10)),
             keepalive_interval: None,
             keepalive_timeout: Duration::from_secs(20),
+            write_stall: Some(Duration::from_secs(60)),
         }
     }
 }

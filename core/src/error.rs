@@ -204,6 +204,9 @@ pub enum Error {
     CloseTimeout,
     /// No pong arrived within the keepalive timeout.
     KeepaliveTimeout,
+    /// The peer took none of our queued bytes for
+    /// [`Timeouts::write_stall`](crate::Timeouts::write_stall): it stopped reading.
+    WriteStalled,
     /// The transport ended without a closing handshake.
     ConnectionLost,
     /// The transport failed (a read or write error, reported by the driver with
@@ -227,6 +230,7 @@ impl fmt::Display for Error {
             Error::HandshakeTimeout => f.write_str("opening handshake timed out"),
             Error::CloseTimeout => f.write_str("closing handshake timed out"),
             Error::KeepaliveTimeout => f.write_str("keepalive pong not received in time"),
+            Error::WriteStalled => f.write_str("the peer stopped reading what we send"),
             Error::ConnectionLost => f.write_str("connection lost without a closing handshake"),
             Error::TransportFailed => f.write_str("the transport failed"),
             Error::SendQueueFull => f.write_str("send queue full"),

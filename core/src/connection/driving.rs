@@ -115,7 +115,7 @@ impl Connection {
     /// [`advance_transmit`](Self::advance_transmit); until then a second call offers the
     /// same bytes again.
     pub fn poll_transmit_owned(&mut self, out: &mut Vec<Bytes>) -> usize {
-        self.flush_pong();
+        self.prepare_transmit();
         self.send.owned_segments(out)
     }
 

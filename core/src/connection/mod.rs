@@ -121,6 +121,9 @@ pub struct Connection {
     /// Processing stopped after a message with complete input left behind; it resumes
     /// when the events are taken.
     input_held: bool,
+    /// The write-stall timer runs from a time the driver gave (see
+    /// [`Connection::watch_write_stall`]); until then it is a probe due at once.
+    write_stall_timed: bool,
 
     close_sent: bool,
     shutdown_requested: bool,
@@ -179,6 +182,7 @@ impl Connection {
             discarded_after_close: 0,
             keepalive_seq: 0,
             input_held: false,
+            write_stall_timed: false,
             close_sent: false,
             shutdown_requested: false,
             eof: false,
@@ -282,7 +286,7 @@ impl Connection {
     /// were filled. Write them with one vectored write, then report the number of bytes
     /// written with [`advance_transmit`](Self::advance_transmit).
     pub fn poll_transmit<'a>(&'a mut self, out: &mut [&'a [u8]]) -> usize {
-        self.flush_pong();
+        self.prepare_transmit();
         self.send.slices(out)
     }
 
@@ -295,6 +299,12 @@ impl Connection {
     /// [`poll_transmit`](Self::poll_transmit) offered.
     pub fn advance_transmit(&mut self, n: usize) {
         self.send.advance(n);
+        if n > 0 {
+            // Progress: the stall timer starts over (from the next time the driver
+            // gives), or stops when nothing is left.
+            self.timers.stop(Timer::WriteStall);
+            self.watch_write_stall();
+        }
         self.update_shutdown();
     }
 
@@ -399,6 +409,50 @@ impl Connection {
             response,
         }));
         self.arm_keepalive();
+    }
+
+    /// Before offering bytes to write: queue the pending pong, and start watching for
+    /// a stalled peer.
+    fn prepare_transmit(&mut self) {
+        self.flush_pong();
+        self.watch_write_stall();
+    }
+
+    /// While bytes wait to be written, the write-stall timer runs. Commands and writes
+    /// carry no time, so it is first set as a probe due at once (at the last time the
+    /// driver gave); the driver's [`handle_timeout`](Self::handle_timeout) then sets
+    /// the real deadline from its fresh `now` (see [`Connection::write_stalled`]).
+    fn watch_write_stall(&mut self) {
+        if self.timeouts.write_stall.is_none()
+            || self.finished
+            || self.timers.get(Timer::WriteStall).is_some()
+            || self.transmit_len() == 0
+        {
+            return;
+        }
+        self.write_stall_timed = false;
+        self.timers.set(Timer::WriteStall, self.now);
+    }
+
+    /// The write-stall timer expired: with nothing left to write it stops; a probe
+    /// becomes the real deadline; a real deadline with bytes still waiting (no write
+    /// progress since, or [`advance_transmit`](Self::advance_transmit) would have
+    /// restarted it) fails the connection.
+    fn write_stalled(&mut self) {
+        let Some(stall) = self.timeouts.write_stall else {
+            return;
+        };
+        if self.transmit_len() == 0 {
+            return;
+        }
+        if !self.write_stall_timed {
+            self.write_stall_timed = true;
+            self.timers
+                .set(Timer::WriteStall, self.now.saturating_add(stall));
+            return;
+        }
+        self.fail(Error::WriteStalled, None);
+        self.abandon();
     }
 
     fn arm_keepalive(&mut self) {

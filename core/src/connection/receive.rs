@@ -11,6 +11,11 @@ use crate::error::{Error, HandshakeError, ProtocolError};
 use crate::event::Event;
 use crate::frame::{FrameHeader, OpCode, Status, MAX_HEADER_LEN};
 use crate::handshake;
+
+/// Most events one call to process input leaves waiting (control frames each raise
+/// one; a data message stops processing by itself): the rest of the input waits in the
+/// receive buffer until [`Connection::poll_event`] drains them.
+pub(crate) const MAX_EVENTS_PER_INPUT: usize = 32;
 use crate::mask::apply_mask;
 use crate::message::{MessageKind, Reassembly};
 
@@ -136,6 +141,7 @@ impl Connection {
                     self.abandon();
                 }
                 Timer::Drain => self.abandon(),
+                Timer::WriteStall => self.write_stalled(),
             }
         }
     }
@@ -143,7 +149,9 @@ impl Connection {
 
 /// The reader.
 impl Connection {
-    /// Process buffered input, stopping after a frame that completes a data message:
+    /// Process buffered input, stopping after a frame that completes a data message
+    /// (or once [`MAX_EVENTS_PER_INPUT`] events wait: a flood of control frames in one
+    /// input becomes a bounded number of events at a time):
     /// the rest waits for [`Connection::poll_event`], so the application sees (and can
     /// answer) a message before later frames are acted on, as when reading frame by
     /// frame. (A bad frame behind a good message must not close the connection before
@@ -175,7 +183,8 @@ impl Connection {
             }
             if hold
                 && self.events.len() > events_before
-                && matches!(self.events.back(), Some(Event::Message(_)))
+                && (matches!(self.events.back(), Some(Event::Message(_)))
+                    || self.events.len() >= MAX_EVENTS_PER_INPUT)
             {
                 self.input_held = true;
                 return;

@@ -16,19 +16,22 @@ pub(crate) enum Timer {
     KeepaliveTimeout,
     /// Closed and shut down; the peer's end of stream must arrive.
     Drain,
+    /// Bytes wait to be written: the peer must take some in time.
+    WriteStall,
 }
 
-const ALL: [Timer; 5] = [
+const ALL: [Timer; 6] = [
     Timer::Handshake,
     Timer::Close,
     Timer::KeepalivePing,
     Timer::KeepaliveTimeout,
     Timer::Drain,
+    Timer::WriteStall,
 ];
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Timers {
-    deadlines: [Option<Duration>; 5],
+    deadlines: [Option<Duration>; ALL.len()],
 }
 
 impl Timers {
@@ -41,7 +44,7 @@ impl Timers {
     }
 
     pub(crate) fn stop_all(&mut self) {
-        self.deadlines = [None; 5];
+        self.deadlines = [None; ALL.len()];
     }
 
     pub(crate) fn get(&self, timer: Timer) -> Option<Duration> {
