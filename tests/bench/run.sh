@@ -3,16 +3,20 @@
 #
 #   tests/bench/run.sh [--smoke] [--deflate]
 #
-# Builds the echo servers from the repo root (websock-tokio/-smol/-std `echo-server`,
-# websock-core `mio_echo`; each binary is copied aside since three share a name) and
-# tests/bench's loadgen (its own workspace, own Cargo.lock and target/). Then for each
-# server and scenario: start a fresh server pinned to CPU 0, run loadgen pinned to CPU 1,
-# kill the server. Prints one markdown table (also saved to tests/bench/target/run/table.md).
+# Builds websock's echo servers from the repo root (websock-tokio/-smol/-std `echo-server`,
+# websock-core `mio_echo`; each binary is copied aside since three share a name), and in
+# tests/bench (its own workspace, own Cargo.lock and target/) the loadgen and, once, the
+# peers crate: echo servers on tokio-tungstenite, tokio-websockets and fastwebsockets, run
+# on the same runtime as websock-tokio's. Then for each server and scenario: start a fresh
+# server pinned to CPU 0, run loadgen pinned to CPU 1, kill the server. Prints two markdown
+# tables, absolute numbers and each server's ratio to websock-tokio (also saved to
+# tests/bench/target/run/table.md).
 #
 # Environment:
 #   DURATION=5        measured seconds per scenario (after WARMUP)
 #   WARMUP=0.5        seconds of load before measuring
-#   SERVERS="tokio smol std mio"
+#   SERVERS="tokio smol std mio tungstenite tokio-websockets fastwebsockets"
+#                     one table column per server, in this order
 #   IDLE_CONNS=10000  connections for the idle-memory row
 #   BUILD_RETRIES=6   a server that fails to build is retried (30 s apart), then skipped
 #   SERVER_CPU=0 LOADGEN_CPU=1
@@ -36,7 +40,7 @@ REPO="$(cd "$BENCH/../.." && pwd)"
 OUT="$BENCH/target/run"
 DURATION="${DURATION:-5}"
 WARMUP="${WARMUP:-0.5}"
-SERVERS="${SERVERS:-tokio smol std mio}"
+SERVERS="${SERVERS:-tokio smol std mio tungstenite tokio-websockets fastwebsockets}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 BUILD_RETRIES="${BUILD_RETRIES:-6}"
 SERVER_CPU="${SERVER_CPU:-0}"
@@ -61,7 +65,7 @@ fi
 # --- build -------------------------------------------------------------------------------
 
 log "building loadgen"
-if ! (cd "$BENCH" && timeout 600 cargo build --release --quiet); then
+if ! (cd "$BENCH" && timeout 600 cargo build --release --quiet -p websock-loadgen); then
     log "loadgen failed to build"
     exit 1
 fi
@@ -83,12 +87,49 @@ build_server() {
     return 1
 }
 
+# build_peers: builds tests/bench's peers crate (all its servers in one cargo run).
+build_peers() {
+    local try
+    for ((try = 1; try <= BUILD_RETRIES; try++)); do
+        log "building the peer libraries' echo servers (bench-peers), try $try"
+        if (cd "$BENCH" && timeout 900 cargo build --release --quiet -p bench-peers) \
+            >"$OUT/logs/build-peers.log" 2>&1; then
+            return 0
+        fi
+        tail -5 "$OUT/logs/build-peers.log" >&2
+        ((try < BUILD_RETRIES)) && sleep 30
+    done
+    log "bench-peers does not build; the peer libraries' columns are left empty"
+    return 1
+}
+
+# websock's servers: package and example in the root workspace.
 declare -A PKG=([tokio]=websock-tokio [smol]=websock-smol [std]=websock-std [mio]=websock-core)
 declare -A EXAMPLE=([tokio]=echo-server [smol]=echo-server [std]=echo-server [mio]=mio_echo)
+# The peer libraries' servers: binary of tests/bench's bench-peers crate, and the crate.
+declare -A PEER_BIN=([tungstenite]=tungstenite-echo [tokio-websockets]=tokio-websockets-echo
+    [fastwebsockets]=fastwebsockets-echo)
+declare -A PEER_CRATE=([tungstenite]=tokio-tungstenite [tokio-websockets]=tokio-websockets
+    [fastwebsockets]=fastwebsockets)
+COLS=()
 BUILT=()
+PEERS_BUILT="" # "", "yes" or "no": bench-peers is built at most once
 for s in $SERVERS; do
+    if [[ -z "${PKG[$s]:-}" && -z "${PEER_BIN[$s]:-}" ]]; then
+        log "unknown server '$s' (known: ${!PKG[*]} ${!PEER_BIN[*]}); skipped"
+        continue
+    fi
+    COLS+=("$s")
     rm -f "$OUT/bin/$s"
-    build_server "$s" "${PKG[$s]}" "${EXAMPLE[$s]}" && BUILT+=("$s")
+    if [[ -n "${PKG[$s]:-}" ]]; then
+        build_server "$s" "${PKG[$s]}" "${EXAMPLE[$s]}" && BUILT+=("$s")
+        continue
+    fi
+    if [[ -z "$PEERS_BUILT" ]]; then
+        if build_peers; then PEERS_BUILT=yes; else PEERS_BUILT=no; fi
+    fi
+    [[ $PEERS_BUILT == yes ]] && cp "$BENCH/target/release/${PEER_BIN[$s]}" "$OUT/bin/$s" \
+        && BUILT+=("$s")
 done
 
 # --- run ---------------------------------------------------------------------------------
@@ -214,23 +255,66 @@ declare -A LABEL=(
     [e]="(e) idle memory, $IDLE_CONNS conns$([[ $DEFLATE == 1 ]] && echo ', deflate offered') — KB/conn (lower is better)"
 )
 
-COLS=(tokio smol std mio)
+# crate_version NAME: the version tests/bench's Cargo.lock resolved for a peer library.
+crate_version() {
+    awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/version = |"/, ""); print; exit }' \
+        "$BENCH/Cargo.lock"
+}
+
+# Columns other than tokio, for the ratio table (only when tokio itself is in the run).
+OTHERS=()
+HAVE_TOKIO=0
+for c in "${COLS[@]}"; do
+    if [[ $c == tokio ]]; then HAVE_TOKIO=1; else OTHERS+=("$c"); fi
+done
+
 {
     echo "websock echo benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n "$(git -C "$REPO" status --porcelain 2>/dev/null)" ]] && echo ' (dirty tree)'), DURATION=${DURATION}s, server on CPU $SERVER_CPU, loadgen on CPU $LOADGEN_CPU, $(nproc) cores"
     echo "load average (1/5/15 min) just before the run: $LOAD_START"
     echo
-    echo "| scenario | tokio | smol | std | mio | smol/tokio · std/tokio · mio/tokio |"
-    echo "|---|---:|---:|---:|---:|---|"
+    header="| scenario |"
+    rule="|---|"
+    for c in "${COLS[@]}"; do
+        header+=" $c |"
+        rule+="---:|"
+    done
+    echo "$header"
+    echo "$rule"
     for row in "${ROWS[@]}"; do
         cells=""
         for c in "${COLS[@]}"; do
             v="${R[$row,$c]:-}"
             cells+=" ${v:-—} |"
         done
-        t="${R[$row,tokio]:-}"
-        rat="$(ratio "${R[$row,smol]:-}" "$t") · $(ratio "${R[$row,std]:-}" "$t") · $(ratio "${R[$row,mio]:-}" "$t")"
-        echo "| ${LABEL[$row]} |$cells $rat |"
+        echo "| ${LABEL[$row]} |$cells"
     done
+    if ((HAVE_TOKIO && ${#OTHERS[@]} > 0)); then
+        echo
+        echo "Ratio to websock-tokio (each cell = server / tokio; for the rows marked \"lower is better\", below 1 beats tokio):"
+        echo
+        header="| scenario |"
+        rule="|---|"
+        for c in "${OTHERS[@]}"; do
+            header+=" $c/tokio |"
+            rule+="---:|"
+        done
+        echo "$header"
+        echo "$rule"
+        for row in "${ROWS[@]}"; do
+            cells=""
+            for c in "${OTHERS[@]}"; do
+                cells+=" $(ratio "${R[$row,$c]:-}" "${R[$row,tokio]:-}") |"
+            done
+            echo "| ${LABEL[$row]} |$cells"
+        done
+    fi
     echo
+    echo "tokio, smol, std, mio: websock's echo servers (websock-tokio/-smol/-std \`echo-server\`, websock-core \`mio_echo\`)."
+    peers=""
+    for c in "${COLS[@]}"; do
+        [[ -n "${PEER_CRATE[$c]:-}" ]] || continue
+        peers+="${peers:+, }$c: ${PEER_CRATE[$c]} $(crate_version "${PEER_CRATE[$c]}")"
+    done
+    [[ -n "$peers" ]] && echo "Peer libraries (tests/bench/peers, same tokio runtime as websock-tokio's echo server): $peers."
     echo "MB = 10^6 bytes of payload echoed per second (one direction). Logs: tests/bench/target/run/logs/"
 } | tee "$OUT/table.md"
