@@ -13,6 +13,13 @@ use rustls::{ClientConfig, RootCertStore, ServerConfig};
 
 use crate::session::{Error, Result};
 
+/// How long a server's TLS accept may take (the runtimes' `accept_tls`): a client that
+/// connects and then sends nothing, or trickles its ClientHello, is cut off after this
+/// (`Error::Protocol(HandshakeTimeout)`), as the WebSocket handshake's own deadline
+/// ([`Timeouts::handshake`](crate::Timeouts::handshake), 10 s by default) cuts off a
+/// slow upgrade request. `accept_tls_within` takes another bound.
+pub const ACCEPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }

@@ -48,13 +48,30 @@ pub(crate) async fn handshake_client(
 /// # Errors
 ///
 /// [`Error::Tls`](crate::Error::Tls) or [`Error::Io`](crate::Error::Io) if the handshake fails.
+///
+/// The TLS handshake must finish within
+/// [`ACCEPT_TIMEOUT`](websock_core::tls::ACCEPT_TIMEOUT) (10 s), else
+/// `Error::Protocol(HandshakeTimeout)`; [`accept_tls_within`] takes another bound.
 pub async fn accept_tls(
     tcp: TcpStream,
     config: Arc<rustls::ServerConfig>,
 ) -> Result<MaybeTlsStream> {
-    let stream = futures_rustls::TlsAcceptor::from(config)
-        .accept(tcp)
-        .await
-        .map_err(crate::Error::from_io)?;
-    Ok(MaybeTlsStream::ServerTls(Box::new(stream)))
+    accept_tls_within(tcp, config, websock_core::tls::ACCEPT_TIMEOUT).await
+}
+
+/// [`accept_tls`] with the TLS handshake bounded by `timeout` instead.
+pub async fn accept_tls_within(
+    tcp: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    timeout: std::time::Duration,
+) -> Result<MaybeTlsStream> {
+    let accept = futures_rustls::TlsAcceptor::from(config).accept(tcp);
+    match websock_core::handle::within::<crate::runtime::Smol, _>(timeout, accept).await {
+        Some(stream) => Ok(MaybeTlsStream::ServerTls(Box::new(
+            stream.map_err(crate::Error::from_io)?,
+        ))),
+        None => Err(crate::Error::Protocol(
+            websock_core::Error::HandshakeTimeout,
+        )),
+    }
 }

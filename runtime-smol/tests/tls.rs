@@ -105,3 +105,31 @@ fn the_browser_face_over_wss() {
         assert_eq!((ev.code, ev.was_clean), (1005, true));
     });
 }
+
+#[test]
+fn tls_accept_gives_up_on_a_silent_client_at_its_deadline() {
+    smol::block_on(async {
+        let TestCert { server, .. } = test_cert();
+        let (listener, addr) = listen().await;
+        // Connects, then says nothing.
+        let _silent = smol::net::TcpStream::connect(addr).await.unwrap();
+        let (tcp, _) = listener.accept().await.unwrap();
+        let started = std::time::Instant::now();
+        let result = within(
+            Duration::from_secs(10),
+            websock_smol::tls::accept_tls_within(tcp, server, Duration::from_millis(500)),
+        )
+        .await;
+        let took = started.elapsed();
+        assert!(
+            matches!(
+                result,
+                Err(Error::Protocol(websock_core::Error::HandshakeTimeout))
+            ),
+            "{:?}",
+            result.map(|_| ())
+        );
+        assert!(took >= Duration::from_millis(450), "{took:?}");
+        assert!(took < Duration::from_secs(2), "held for {took:?}");
+    });
+}

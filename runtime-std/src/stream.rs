@@ -1,6 +1,6 @@
 //! Transports: the [`Transport`] trait the driver needs, and [`MaybeTlsStream`].
 
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
@@ -178,13 +178,39 @@ macro_rules! each {
 }
 
 impl Read for MaybeTlsStream {
+    /// Over TLS, one read makes at most one socket read: a record that arrives a byte
+    /// at a time gives `WouldBlock` in between (the driver then checks its timers), so
+    /// a trickling peer cannot hold a read past the close or keepalive deadline.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        each!(self, s => s.read(buf))
+        match self {
+            MaybeTlsStream::Plain(s) => s.read(buf),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ClientTls(s) => read_record(&mut s.conn, &mut s.sock, buf),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ServerTls(s) => read_record(&mut s.conn, &mut s.sock, buf),
+        }
     }
+}
 
-    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        each!(self, s => s.read_vectored(bufs))
+/// Plaintext rustls already holds, else one socket read (and what it completes);
+/// `WouldBlock` if that did not complete a record.
+#[cfg(feature = "tls")]
+fn read_record<D: rustls::SideData>(
+    conn: &mut rustls::ConnectionCommon<D>,
+    sock: &mut TcpStream,
+    buf: &mut [u8],
+) -> io::Result<usize> {
+    match conn.reader().read(buf) {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        done => return done,
     }
+    while conn.wants_write() {
+        conn.write_tls(sock)?;
+    }
+    conn.read_tls(sock)?;
+    conn.process_new_packets()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    conn.reader().read(buf)
 }
 
 impl Write for MaybeTlsStream {

@@ -1,11 +1,15 @@
 //! TLS: the rustls configurations (websock-core's, shared by every runtime: the ring
 //! provider named explicitly, webpki roots) and the client's TLS handshake over std's TCP.
 
+use std::io;
 use std::net::TcpStream;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use rustls::{ClientConfig, ClientConnection, ServerConfig, StreamOwned};
+use rustls::{
+    ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection, SideData,
+    StreamOwned,
+};
 pub use websock_core::tls::{
     client_config_trusting, client_config_with_roots, default_client_config, server_config,
 };
@@ -23,12 +27,60 @@ pub(crate) fn client_stream(
 ) -> Result<StreamOwned<ClientConnection, TcpStream>> {
     let name = websock_core::tls::server_name(host)?;
     let mut conn = ClientConnection::new(config, name).map_err(Error::tls)?;
-    while conn.is_handshaking() {
+    complete_handshake(&mut conn, &mut tcp, deadline)?;
+    Ok(StreamOwned::new(conn, tcp))
+}
+
+/// The TLS server handshake over an accepted `tcp` connection, to finish within
+/// [`ACCEPT_TIMEOUT`](websock_core::tls::ACCEPT_TIMEOUT) (10 s), else
+/// `Error::Protocol(HandshakeTimeout)`; then hand the stream to
+/// [`accept`](crate::accept) or [`accept_with`](crate::accept_with).
+/// [`accept_tls_within`] takes another bound.
+pub fn accept_tls(tcp: TcpStream, config: Arc<ServerConfig>) -> Result<MaybeTlsStream> {
+    accept_tls_within(tcp, config, websock_core::tls::ACCEPT_TIMEOUT)
+}
+
+/// [`accept_tls`] with the TLS handshake bounded by `timeout` instead.
+pub fn accept_tls_within(
+    mut tcp: TcpStream,
+    config: Arc<ServerConfig>,
+    timeout: Duration,
+) -> Result<MaybeTlsStream> {
+    let mut conn = ServerConnection::new(config).map_err(Error::tls)?;
+    let deadline = Instant::now().checked_add(timeout);
+    complete_handshake(&mut conn, &mut tcp, deadline)?;
+    Ok(MaybeTlsStream::ServerTls(Box::new(StreamOwned::new(
+        conn, tcp,
+    ))))
+}
+
+/// Runs `conn`'s TLS handshake over `tcp` until it is done or `deadline` passes: one
+/// socket read or write at a time, each bounded by the time left, so a peer that
+/// trickles its handshake one byte at a time cannot stretch it.
+fn complete_handshake<D: SideData>(
+    conn: &mut ConnectionCommon<D>,
+    tcp: &mut TcpStream,
+    deadline: Option<Instant>,
+) -> Result<()> {
+    while conn.is_handshaking() || conn.wants_write() {
         let left = crate::connect::time_left(deadline)?;
         tcp.set_read_timeout(left)?;
         tcp.set_write_timeout(left)?;
-        conn.complete_io(&mut tcp).map_err(|e| match e.kind() {
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+        let step = if conn.wants_write() {
+            conn.write_tls(tcp).map(drop)
+        } else {
+            match conn.read_tls(tcp) {
+                Ok(0) => Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(_) => conn.process_new_packets().map(drop).map_err(|e| {
+                    // Tell the peer why (best effort), then report rustls' error.
+                    let _ = conn.write_tls(tcp);
+                    io::Error::new(io::ErrorKind::InvalidData, e)
+                }),
+                Err(e) => Err(e),
+            }
+        };
+        step.map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
                 Error::Protocol(websock_core::Error::HandshakeTimeout)
             }
             _ => Error::from_io(e),
@@ -36,21 +88,5 @@ pub(crate) fn client_stream(
     }
     tcp.set_read_timeout(None)?;
     tcp.set_write_timeout(None)?;
-    Ok(StreamOwned::new(conn, tcp))
-}
-
-/// Server side: wrap an accepted TCP connection in TLS with `config`, then hand the
-/// stream to [`accept`](crate::accept) or [`accept_with`](crate::accept_with). The TLS
-/// handshake runs on first use, inside the WebSocket handshake and under its deadline
-/// ([`Timeouts::handshake`](websock_core::Timeouts::handshake)), so a client that
-/// never speaks cannot hold the thread forever.
-///
-/// # Errors
-///
-/// [`Error::Tls`] if `config` cannot be used.
-pub fn accept_tls(tcp: TcpStream, config: Arc<ServerConfig>) -> Result<MaybeTlsStream> {
-    let conn = rustls::ServerConnection::new(config).map_err(Error::tls)?;
-    Ok(MaybeTlsStream::ServerTls(Box::new(StreamOwned::new(
-        conn, tcp,
-    ))))
+    Ok(())
 }

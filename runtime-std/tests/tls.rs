@@ -102,3 +102,70 @@ fn browser_face_over_wss() {
         assert_eq!(server.join().unwrap(), Some(1005));
     });
 }
+
+/// The first bytes of a TLS record, then one more byte each `every` (never a whole
+/// record), until the peer hangs up.
+fn trickle(mut tcp: std::net::TcpStream, every: Duration) {
+    use std::io::Write;
+    if tcp.write_all(&[0x16, 0x03, 0x01, 0x40, 0x00]).is_err() {
+        return;
+    }
+    while tcp.write_all(&[0x01]).is_ok() {
+        thread::sleep(every);
+    }
+}
+
+#[test]
+fn tls_accept_gives_up_on_a_trickling_client_at_its_deadline() {
+    within(20, || {
+        let (server_config, _) = tls_configs();
+        let (l, addr) = listener();
+        let client = thread::spawn(move || {
+            let tcp = std::net::TcpStream::connect(addr).unwrap();
+            trickle(tcp, Duration::from_millis(100));
+        });
+        let (tcp, _) = l.accept().unwrap();
+        let started = std::time::Instant::now();
+        let result =
+            websock_std::tls::accept_tls_within(tcp, server_config, Duration::from_millis(800));
+        let took = started.elapsed();
+        assert!(
+            matches!(
+                result,
+                Err(Error::Protocol(websock_core::Error::HandshakeTimeout))
+            ),
+            "{result:?}"
+        );
+        assert!(took >= Duration::from_millis(700), "{took:?}");
+        assert!(took < Duration::from_millis(1800), "held for {took:?}");
+        drop(result);
+        client.join().unwrap();
+    });
+}
+
+#[test]
+fn a_trickling_tls_server_cannot_stretch_the_client_handshake_deadline() {
+    within(20, || {
+        let (_, client_config) = tls_configs();
+        let (l, addr) = listener();
+        let server = thread::spawn(move || {
+            let (tcp, _) = l.accept().unwrap();
+            trickle(tcp, Duration::from_millis(100));
+        });
+        let mut options = ClientOptions::default().tls_config(client_config);
+        options.timeouts.handshake = Some(Duration::from_secs(1));
+        let started = std::time::Instant::now();
+        let result = connect_with(&format!("wss://localhost:{}/", addr.port()), options);
+        let took = started.elapsed();
+        assert!(
+            matches!(
+                result,
+                Err(Error::Protocol(websock_core::Error::HandshakeTimeout))
+            ),
+            "{:?}",
+            result.map(|_| ())
+        );
+        assert!(took < Duration::from_secs(2), "held for {took:?}");
+        server.join().unwrap();
+    });
+}

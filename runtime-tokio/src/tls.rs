@@ -43,16 +43,32 @@ pub(crate) async fn handshake_client(
     Ok(MaybeTlsStream::ClientTls(Box::new(tls)))
 }
 
-/// The TLS server handshake over an accepted `tcp` connection. Bound it in time
-/// (`tokio::time::timeout`): a client that never speaks would hold it forever. Then
-/// hand the stream to [`accept`](crate::accept) or [`accept_with`](crate::accept_with).
+/// The TLS server handshake over an accepted `tcp` connection; then hand the stream to
+/// [`accept`](crate::accept) or [`accept_with`](crate::accept_with).
+///
+/// The TLS handshake must finish within
+/// [`ACCEPT_TIMEOUT`](websock_core::tls::ACCEPT_TIMEOUT) (10 s), else
+/// `Error::Protocol(HandshakeTimeout)`; [`accept_tls_within`] takes another bound.
 pub async fn accept_tls(
     tcp: TcpStream,
     config: Arc<ServerConfig>,
 ) -> Result<MaybeTlsStream, Error> {
-    let tls = tokio_rustls::TlsAcceptor::from(config)
-        .accept(tcp)
-        .await
-        .map_err(crate::Error::from_io)?;
-    Ok(MaybeTlsStream::ServerTls(Box::new(tls)))
+    accept_tls_within(tcp, config, websock_core::tls::ACCEPT_TIMEOUT).await
+}
+
+/// [`accept_tls`] with the TLS handshake bounded by `timeout` instead.
+pub async fn accept_tls_within(
+    tcp: TcpStream,
+    config: Arc<ServerConfig>,
+    timeout: std::time::Duration,
+) -> Result<MaybeTlsStream, Error> {
+    let accept = tokio_rustls::TlsAcceptor::from(config).accept(tcp);
+    match websock_core::handle::within::<crate::runtime::Tokio, _>(timeout, accept).await {
+        Some(stream) => Ok(MaybeTlsStream::ServerTls(Box::new(
+            stream.map_err(crate::Error::from_io)?,
+        ))),
+        None => Err(crate::Error::Protocol(
+            websock_core::Error::HandshakeTimeout,
+        )),
+    }
 }

@@ -81,3 +81,34 @@ async fn browser_face_over_wss() {
         Some(BrowserEvent::Message(MessageData::Text("over tls".into())))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_accept_gives_up_on_a_silent_client_at_its_deadline() {
+    let (cert, key) = self_signed();
+    let server = server_config(vec![cert], key).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Connects, then says nothing.
+    let _silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (tcp, _) = listener.accept().await.unwrap();
+    let started = std::time::Instant::now();
+    let result = within(
+        10,
+        websock_tokio::tls::accept_tls_within(tcp, server, std::time::Duration::from_millis(500)),
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(
+        matches!(
+            result,
+            Err(Error::Protocol(websock_core::Error::HandshakeTimeout))
+        ),
+        "{:?}",
+        result.map(|_| ())
+    );
+    assert!(took >= std::time::Duration::from_millis(450), "{took:?}");
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "held for {took:?}"
+    );
+}

@@ -430,8 +430,7 @@ mod std_server {
                         let Some(tls) = tls else {
                             return log.push(serve(tcp));
                         };
-                        // The TLS handshake runs inside the WebSocket handshake, under
-                        // its deadline.
+                        // The TLS handshake, under its own deadline (10 s).
                         match websock_std::tls::accept_tls(tcp, tls) {
                             Ok(stream) => log.push(serve(stream)),
                             Err(e) => log.push(failed("TLS accept", e)),

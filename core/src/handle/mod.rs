@@ -66,6 +66,30 @@ pub trait Runtime: Send + Sync + 'static {
     fn supports_tls() -> bool;
 }
 
+/// Runs `future` for at most `timeout` on `R`'s clock: `None` if it had not finished
+/// by then (for the setup steps the engine's own timers do not cover, such as a
+/// server's TLS accept).
+pub async fn within<R: Runtime, T>(
+    timeout: std::time::Duration,
+    future: impl Future<Output = T>,
+) -> Option<T> {
+    let now = R::now();
+    // A bound too far to represent is no bound.
+    let at = now.checked_add(timeout);
+    let mut timer = R::timer();
+    let mut future = core::pin::pin!(future);
+    core::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        match at {
+            Some(at) => timer.poll_until(cx, at).map(|()| None),
+            None => Poll::Pending,
+        }
+    })
+    .await
+}
+
 /// A runtime's timer.
 pub trait Timer: Send + Unpin + 'static {
     /// Ready once `at` has passed; otherwise registers `cx` to be woken then.
