@@ -266,6 +266,14 @@ impl<S: Transport> Shared<S> {
                     if !wait {
                         return st;
                     }
+                    // The engine's timers bound the wait (the close timeout after our
+                    // Close, the write-stall timeout): fire the ones that are due.
+                    let now = st.now();
+                    if st.conn.poll_timeout().is_some_and(|d| d <= now) {
+                        st.conn.handle_timeout(now);
+                        self.changed.notify_all();
+                        continue;
+                    }
                     // Let the reader in (it may be draining the peer's data, which is
                     // what the peer waits for before it reads ours).
                     drop(io);

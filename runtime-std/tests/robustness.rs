@@ -154,3 +154,88 @@ fn a_client_that_never_completes_the_handshake_is_dropped() {
         assert!(started.elapsed() < Duration::from_secs(3));
     });
 }
+
+/// A server connection to a raw client that never reads; its send queue capped at
+/// 1 MiB so it fills fast.
+fn server_to_a_peer_that_never_reads(
+    timeouts: impl FnOnce(&mut websock_std::Timeouts),
+) -> (
+    websock_std::WebSocketStream<std::net::TcpStream>,
+    thread::JoinHandle<()>,
+) {
+    let (l, addr) = common::listener();
+    let (hang_up, wait) = mpsc::channel::<()>();
+    let client = thread::spawn(move || {
+        let _s = raw_client(addr);
+        let _ = wait.recv_timeout(Duration::from_secs(15));
+    });
+    let (tcp, _) = l.accept().unwrap();
+    let mut options = websock_std::ServerOptions::default();
+    options.limits.max_send_queue = 1 << 20;
+    timeouts(&mut options.timeouts);
+    let ws = websock_std::accept_with(tcp, options, |_| websock_std::Decision::accept()).unwrap();
+    // The client thread hangs up when the sender is dropped.
+    let client = thread::spawn(move || {
+        client.join().unwrap();
+        drop(hang_up);
+    });
+    (ws, client)
+}
+
+/// Queue until the send queue is full (the socket buffers are full before that).
+fn fill(ws: &mut websock_std::WebSocketStream<std::net::TcpStream>) {
+    let chunk = Message::binary(vec![0u8; 256 << 10]);
+    loop {
+        match ws.try_send(chunk.clone()) {
+            Ok(()) => {}
+            Err(Error::Send(websock_std::SendError::Full)) => return,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+}
+
+#[test]
+fn close_is_bounded_by_the_close_timeout_when_the_peer_stops_reading() {
+    within(30, || {
+        let (mut ws, _client) = server_to_a_peer_that_never_reads(|t| {
+            t.close = Some(Duration::from_millis(300));
+        });
+        fill(&mut ws);
+        let started = Instant::now();
+        let closed = ws.close(Some(1000), "bye");
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_millis(1500),
+            "close() held for {took:?}"
+        );
+        if let Ok(event) = closed {
+            assert!(!event.was_clean, "{event:?}");
+        }
+    });
+}
+
+#[test]
+fn a_blocked_send_ends_when_the_peer_takes_nothing_for_the_write_stall_timeout() {
+    within(30, || {
+        let (mut ws, _client) = server_to_a_peer_that_never_reads(|t| {
+            t.write_stall = Some(Duration::from_millis(500));
+        });
+        fill(&mut ws);
+        let started = Instant::now();
+        let sent = ws.send(Message::binary(vec![1u8; 1 << 20]));
+        let took = started.elapsed();
+        assert!(sent.is_err(), "the send cannot complete");
+        assert!(
+            took < Duration::from_millis(2000),
+            "send() held for {took:?}"
+        );
+        assert!(
+            matches!(
+                ws.recv(),
+                Some(Err(Error::Protocol(websock_core::Error::WriteStalled)))
+            ),
+            "the receiver learns why"
+        );
+        assert!(ws.recv().is_none());
+    });
+}
