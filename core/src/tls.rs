@@ -101,6 +101,26 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
+/// [`server_config`] from PEM text: `cert_chain_pem` holds the certificates (leaf
+/// first), `key_pem` the private key (PKCS#8, PKCS#1 or SEC1), as in the `CERT.pem` and
+/// `KEY.pem` files a server is started with.
+///
+/// # Errors
+///
+/// [`Error::Tls`] if either is not valid PEM, holds no certificate or key, or the key
+/// does not match.
+pub fn server_config_from_pem(cert_chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<ServerConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_slice_iter(cert_chain_pem)
+        .collect::<core::result::Result<Vec<_>, _>>()
+        .map_err(Error::tls)?;
+    if certs.is_empty() {
+        return Err(Error::tls("no certificate in the PEM text"));
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(Error::tls)?;
+    server_config(certs, key)
+}
+
 /// The TLS server name for a URL's host (a domain, or an IP address; IPv6 in brackets
 /// or not).
 ///

@@ -7,11 +7,16 @@
 //!
 //! Prints one line, `listening on ADDR`, once it accepts connections. Its limits are
 //! large enough for the Autobahn test suite (16 MiB messages).
+//!
+//! With `--tls CERT.pem KEY.pem` it serves `wss://` instead, with the same limits (the
+//! TLS handshake bounded by 10 s, then the WebSocket handshake's own deadline).
 
 use std::io::Write as _;
+use std::sync::Arc;
 
 use async_net::TcpListener;
-use websock_smol::{accept_with, Decision, Limits, ServerOptions};
+use websock_smol::tls::{accept_tls, server_config_from_pem};
+use websock_smol::{accept_with, Decision, Limits, MaybeTlsStream, ServerOptions};
 
 fn options() -> ServerOptions {
     ServerOptions::default().limits(Limits {
@@ -23,10 +28,29 @@ fn options() -> ServerOptions {
     })
 }
 
+/// The command line: `ADDR [--tls CERT.pem KEY.pem]`.
+fn parse_args() -> Result<(String, Option<Arc<websock_smol::rustls::ServerConfig>>), String> {
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".into());
+    let mut tls = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--tls" => {
+                let (Some(cert), Some(key)) = (args.next(), args.next()) else {
+                    return Err("--tls needs CERT.pem KEY.pem".into());
+                };
+                let read = |path: &str| std::fs::read(path).map_err(|e| format!("{path}: {e}"));
+                let config = server_config_from_pem(&read(&cert)?, &read(&key)?);
+                tls = Some(config.map_err(|e| format!("--tls: {e}"))?);
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok((addr, tls))
+}
+
 fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let (addr, tls) = parse_args().map_err(std::io::Error::other)?;
     smol::block_on(async {
         let listener = TcpListener::bind(addr.as_str()).await?;
         println!("listening on {}", listener.local_addr()?);
@@ -40,8 +64,16 @@ fn main() -> std::io::Result<()> {
                 }
             };
             let _ = tcp.set_nodelay(true);
+            let tls = tls.clone();
             smol::spawn(async move {
-                let mut ws = match accept_with(tcp, options(), |_| Decision::accept()).await {
+                let stream = match tls {
+                    Some(config) => match accept_tls(tcp, config).await {
+                        Ok(stream) => stream,
+                        Err(e) => return eprintln!("{peer}: TLS: {e}"),
+                    },
+                    None => MaybeTlsStream::Plain(tcp),
+                };
+                let mut ws = match accept_with(stream, options(), |_| Decision::accept()).await {
                     Ok(ws) => ws,
                     Err(e) => return eprintln!("{peer}: handshake: {e}"),
                 };

@@ -7,6 +7,7 @@ use async_net::TcpStream;
 use websock_core::tls::server_name;
 pub use websock_core::tls::{
     client_config_trusting, client_config_with_roots, default_client_config, server_config,
+    server_config_from_pem,
 };
 
 use crate::stream::MaybeTlsStream;

@@ -4,12 +4,18 @@
 //!
 //! Prints `listening on ADDR` once ready, then runs until killed. Limits are large
 //! enough for the Autobahn testsuite (16 MiB messages).
+//!
+//! With `--tls CERT.pem KEY.pem` it serves `wss://` instead, with the same limits (the
+//! TLS handshake bounded by 10 s, then the WebSocket handshake's own deadline).
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 
-use websock_std::{accept_with, Decision, Limits, ServerOptions};
+use std::sync::Arc;
+
+use websock_std::tls::{accept_tls, server_config_from_pem};
+use websock_std::{accept_with, Decision, Limits, MaybeTlsStream, ServerOptions};
 
 fn options() -> ServerOptions {
     ServerOptions::default().limits(Limits {
@@ -20,9 +26,16 @@ fn options() -> ServerOptions {
     })
 }
 
-fn serve(tcp: TcpStream) {
+fn serve(tcp: TcpStream, tls: Option<Arc<websock_std::rustls::ServerConfig>>) {
     let _ = tcp.set_nodelay(true);
-    let Ok(mut ws) = accept_with(tcp, options(), |_| Decision::accept()) else {
+    let stream = match tls {
+        Some(config) => match accept_tls(tcp, config) {
+            Ok(stream) => stream,
+            Err(e) => return eprintln!("TLS: {e}"),
+        },
+        None => MaybeTlsStream::Plain(tcp),
+    };
+    let Ok(mut ws) = accept_with(stream, options(), |_| Decision::accept()) else {
         return;
     };
     while let Some(Ok(message)) = ws.recv() {
@@ -34,17 +47,37 @@ fn serve(tcp: TcpStream) {
     while ws.recv().is_some() {}
 }
 
+/// The command line: `ADDR [--tls CERT.pem KEY.pem]`.
+fn parse_args() -> Result<(String, Option<Arc<websock_std::rustls::ServerConfig>>), String> {
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".into());
+    let mut tls = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--tls" => {
+                let (Some(cert), Some(key)) = (args.next(), args.next()) else {
+                    return Err("--tls needs CERT.pem KEY.pem".into());
+                };
+                let read = |path: &str| std::fs::read(path).map_err(|e| format!("{path}: {e}"));
+                let config = server_config_from_pem(&read(&cert)?, &read(&key)?);
+                tls = Some(config.map_err(|e| format!("--tls: {e}"))?);
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok((addr, tls))
+}
+
 fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let (addr, tls) = parse_args().map_err(std::io::Error::other)?;
     let listener = TcpListener::bind(&addr)?;
     println!("listening on {}", listener.local_addr()?);
     std::io::stdout().flush()?;
     for tcp in listener.incoming() {
         match tcp {
             Ok(tcp) => {
-                thread::spawn(move || serve(tcp));
+                let tls = tls.clone();
+                thread::spawn(move || serve(tcp, tls));
             }
             Err(e) => eprintln!("accept failed: {e}"),
         }

@@ -12,6 +12,7 @@ use rustls::{
 };
 pub use websock_core::tls::{
     client_config_trusting, client_config_with_roots, default_client_config, server_config,
+    server_config_from_pem,
 };
 
 use crate::stream::MaybeTlsStream;

@@ -8,6 +8,7 @@ use rustls::{ClientConfig, ServerConfig};
 use tokio::net::TcpStream;
 pub use websock_core::tls::{
     client_config_trusting, client_config_with_roots, default_client_config, server_config,
+    server_config_from_pem,
 };
 
 use crate::stream::MaybeTlsStream;

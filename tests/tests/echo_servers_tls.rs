@@ -1,0 +1,93 @@
+//! Every runtime's `echo-server` example serves `wss://` with `--tls CERT.pem KEY.pem`,
+//! and a client that opens a TCP connection and says nothing holds up nobody.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use websock_std::{connect_with, ClientOptions, Message};
+
+/// Kills the example when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A self-signed certificate for `localhost`, written as PEM files into a fresh
+/// directory; returns the files and the client options that trust it.
+fn certificate(dir: &std::path::Path) -> (String, String, ClientOptions) {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.key_pair.serialize_pem()).unwrap();
+    let trusted = websock_std::tls::client_config_trusting([made.cert.der().clone()]).unwrap();
+    let options = ClientOptions::default().tls_config(trusted);
+    let path = |p: std::path::PathBuf| p.to_str().unwrap().to_owned();
+    (path(cert), path(key), options)
+}
+
+/// Starts `package`'s `echo-server` with `--tls`; returns it with the printed address.
+fn start(package: &str, cert: &str, key: &str) -> (Server, String) {
+    let cargo = option_env!("CARGO").unwrap_or("cargo");
+    let mut child = Command::new(cargo)
+        .args(["run", "-q", "-p", package, "--example", "echo-server"])
+        .args(["--", "127.0.0.1:0", "--tls", cert, key])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("cargo run the echo-server example");
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let addr = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{package}: unexpected first line {line:?}"))
+        .to_owned();
+    (server, addr)
+}
+
+fn serves_wss(package: &str) {
+    let dir = std::env::temp_dir().join(format!("websock-tls-{package}-{}", std::process::id()));
+    let (cert, key, options) = certificate(&dir);
+    let (_server, addr) = start(package, &cert, &key);
+    let port = addr.rsplit(':').next().unwrap();
+    // A silent TCP client first: it must not hold up the next one.
+    let _silent = TcpStream::connect(&addr).unwrap();
+    let mut ws = connect_with(&format!("wss://localhost:{port}/"), options).unwrap();
+    ws.send(Message::text("over TLS")).unwrap();
+    assert_eq!(ws.recv().unwrap().unwrap(), Message::text("over TLS"));
+    let big = Message::binary((0..(1u32 << 20)).map(|i| i as u8).collect::<Vec<u8>>());
+    ws.send(big.clone()).unwrap();
+    assert_eq!(ws.recv().unwrap().unwrap(), big);
+    let closed = ws.close(Some(1000), "done").unwrap();
+    assert!(closed.was_clean, "{closed:?}");
+    let _ = std::fs::remove_dir_all(dir);
+    // A plain-TCP client to a wss server fails its handshake rather than hanging.
+    let mut options = ClientOptions::default();
+    options.timeouts.handshake = Some(Duration::from_secs(5));
+    assert!(connect_with(&format!("ws://{addr}/"), options).is_err());
+}
+
+#[test]
+fn tokio_echo_server_serves_wss() {
+    serves_wss("websock-tokio");
+}
+
+#[test]
+fn smol_echo_server_serves_wss() {
+    serves_wss("websock-smol");
+}
+
+#[test]
+fn std_echo_server_serves_wss() {
+    serves_wss("websock-std");
+}
