@@ -130,6 +130,48 @@ impl Message {
     }
 }
 
+/// A text message: `Message::from("hi")` is `Message::text("hi")`.
+impl From<&str> for Message {
+    fn from(s: &str) -> Self {
+        Message::text(s)
+    }
+}
+
+/// A text message, without copying.
+impl From<alloc::string::String> for Message {
+    fn from(s: alloc::string::String) -> Self {
+        Message::text(s)
+    }
+}
+
+/// A text message.
+impl From<Text> for Message {
+    fn from(t: Text) -> Self {
+        Message::Text(t)
+    }
+}
+
+/// A binary message, without copying.
+impl From<alloc::vec::Vec<u8>> for Message {
+    fn from(b: alloc::vec::Vec<u8>) -> Self {
+        Message::binary(b)
+    }
+}
+
+/// A binary message copied from `b`.
+impl From<&[u8]> for Message {
+    fn from(b: &[u8]) -> Self {
+        Message::binary(Bytes::copy_from_slice(b))
+    }
+}
+
+/// A binary message, without copying.
+impl From<Bytes> for Message {
+    fn from(b: Bytes) -> Self {
+        Message::Binary(b)
+    }
+}
+
 /// Text or binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageKind {

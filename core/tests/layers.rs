@@ -639,3 +639,19 @@ fn ready_state_advances_with_event_dispatch() {
     server.handle_input(T0, &client_frame(0x8, true, &1001u16.to_be_bytes()));
     assert_eq!(socket.ready_state(server.ready_state()), Closing);
 }
+
+#[test]
+fn messages_convert_from_strings_and_bytes() {
+    use websock_core::{Bytes, Message};
+    assert_eq!(Message::from("hi"), Message::text("hi"));
+    assert_eq!(Message::from(String::from("hi")), Message::text("hi"));
+    assert_eq!(Message::from(vec![1u8, 2]), Message::binary(vec![1u8, 2]));
+    assert_eq!(Message::from(&[1u8, 2][..]), Message::binary(vec![1u8, 2]));
+    assert_eq!(
+        Message::from(Bytes::from_static(b"x")),
+        Message::binary(&b"x"[..])
+    );
+    let text: Message = String::from("é").into();
+    assert_eq!(text.kind(), websock_core::MessageKind::Text);
+    assert_eq!(text.as_bytes(), "é".as_bytes());
+}
