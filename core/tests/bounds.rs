@@ -134,3 +134,25 @@ fn a_drained_queue_stops_the_write_stall_timer_and_none_disables_it() {
     tick(&mut s, 3600 * SEC);
     assert!(!s.is_finished());
 }
+
+#[test]
+fn a_peer_that_keeps_sending_after_a_rejected_handshake_is_drained_for_64_kib_at_most() {
+    let mut s = Connection::server(common::config(5), Duration::ZERO);
+    // A head over the 16 KiB limit: refused with an HTTP error.
+    let mut head = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
+    head.extend(std::iter::repeat_n(b'a', 20 << 10));
+    s.handle_input(Duration::ZERO, &head);
+    assert!(s.transmit_len() > 0, "the refusal is queued");
+    let n = s.transmit_len();
+    s.advance_transmit(n);
+    assert!(!s.is_finished(), "it drains a little, so the peer sees the answer");
+    let chunk = vec![b'x'; 16 << 10];
+    let mut fed = 0;
+    while s.poll_event().is_some() {}
+    while !s.is_finished() && s.wants_read() {
+        s.handle_input(Duration::from_millis(1), &chunk);
+        fed += chunk.len();
+        assert!(fed <= 128 << 10, "still reading after {fed} bytes");
+    }
+    assert!(s.is_finished(), "the peer's flood ends the drain, not the close timeout");
+}

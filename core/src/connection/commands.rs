@@ -237,7 +237,7 @@ impl Connection {
                 self.queue_close(code, reason);
                 self.state = ReadyState::Closing;
                 if let Some(d) = self.timeouts.close {
-                    self.timers.set(Timer::Close, now + d);
+                    self.timers.set(Timer::Close, now.saturating_add(d));
                 }
                 self.timers.stop(Timer::KeepalivePing);
                 self.timers.stop(Timer::KeepaliveTimeout);

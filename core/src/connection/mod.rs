@@ -58,6 +58,10 @@ enum Phase {
 const RECV_IDLE_KEEP: usize = 64 << 10;
 /// How much spare room [`Connection::receive_buffer`] guarantees.
 const RECV_CHUNK: usize = 8 << 10;
+/// Most bytes read and discarded after the connection closed, once our last bytes are
+/// written (enough for the peer to see our answer before we hang up, not a way for it
+/// to keep us reading).
+const MAX_DRAIN: usize = 64 << 10;
 
 /// One WebSocket connection (RFC 6455), client or server, as a pure state machine.
 ///
@@ -117,6 +121,8 @@ pub struct Connection {
     pending_pong: Option<Bytes>,
     sending_fragmented: Option<MessageKind>,
     discarded_after_close: usize,
+    /// Bytes read and discarded since the connection closed.
+    drained: usize,
     keepalive_seq: u64,
     /// Processing stopped after a message with complete input left behind; it resumes
     /// when the events are taken.
@@ -180,6 +186,7 @@ impl Connection {
             pending_pong: None,
             sending_fragmented: None,
             discarded_after_close: 0,
+            drained: 0,
             keepalive_seq: 0,
             input_held: false,
             write_stall_timed: false,
@@ -200,7 +207,7 @@ impl Connection {
         };
         if state == ReadyState::Connecting {
             if let Some(d) = conn.timeouts.handshake {
-                conn.timers.set(Timer::Handshake, now + d);
+                conn.timers.set(Timer::Handshake, now.saturating_add(d));
             }
         }
         conn
@@ -458,7 +465,8 @@ impl Connection {
     fn arm_keepalive(&mut self) {
         if let Some(interval) = self.timeouts.keepalive_interval {
             if self.state == ReadyState::Open {
-                self.timers.set(Timer::KeepalivePing, self.now + interval);
+                self.timers
+                    .set(Timer::KeepalivePing, self.now.saturating_add(interval));
             }
         }
     }
@@ -514,7 +522,7 @@ impl Connection {
             self.send.clear();
             self.finished = true;
         } else if let Some(d) = self.timeouts.close {
-            self.timers.set(Timer::Drain, self.now + d);
+            self.timers.set(Timer::Drain, self.now.saturating_add(d));
         }
         self.update_shutdown();
     }
@@ -552,7 +560,10 @@ impl Connection {
     fn update_shutdown(&mut self) {
         if self.state == ReadyState::Closed && !self.finished && self.send.is_empty() {
             self.shutdown_requested = true;
-            if self.eof {
+            // End of stream, or a peer that goes on sending into a closed connection
+            // (after a rejected handshake, say): once what we owed it is written,
+            // draining stops after MAX_DRAIN bytes rather than at the close timeout.
+            if self.eof || self.drained > MAX_DRAIN {
                 self.finished = true;
                 self.timers.stop_all();
             }

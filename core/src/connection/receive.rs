@@ -132,7 +132,7 @@ impl Connection {
                         }
                         self.timers.set(
                             Timer::KeepaliveTimeout,
-                            now + self.timeouts.keepalive_timeout,
+                            now.saturating_add(self.timeouts.keepalive_timeout),
                         );
                     }
                 }
@@ -174,7 +174,9 @@ impl Connection {
                 }
                 Phase::Frames => self.read_frame(),
                 Phase::Draining => {
+                    self.drained = self.drained.saturating_add(self.recv.len());
                     self.recv.clear();
+                    self.update_shutdown();
                     false
                 }
             };
