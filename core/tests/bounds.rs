@@ -145,7 +145,10 @@ fn a_peer_that_keeps_sending_after_a_rejected_handshake_is_drained_for_64_kib_at
     assert!(s.transmit_len() > 0, "the refusal is queued");
     let n = s.transmit_len();
     s.advance_transmit(n);
-    assert!(!s.is_finished(), "it drains a little, so the peer sees the answer");
+    assert!(
+        !s.is_finished(),
+        "it drains a little, so the peer sees the answer"
+    );
     let chunk = vec![b'x'; 16 << 10];
     let mut fed = 0;
     while s.poll_event().is_some() {}
@@ -154,5 +157,8 @@ fn a_peer_that_keeps_sending_after_a_rejected_handshake_is_drained_for_64_kib_at
         fed += chunk.len();
         assert!(fed <= 128 << 10, "still reading after {fed} bytes");
     }
-    assert!(s.is_finished(), "the peer's flood ends the drain, not the close timeout");
+    assert!(
+        s.is_finished(),
+        "the peer's flood ends the drain, not the close timeout"
+    );
 }
