@@ -552,3 +552,101 @@ fn a_ping_from_the_peer_is_reported_and_answered() {
         assert_eq!(code, Some(1000), "{rt}");
     });
 }
+
+/// Time accounting: a server that trickles its 101 response one byte every 100 ms
+/// cannot stretch the client's handshake deadline (1 s here).
+#[test]
+fn a_trickled_handshake_response_ends_at_the_handshake_deadline() {
+    each_runtime("trickled_handshake_response", |rt| {
+        let raw = RawListener::bind();
+        let url = raw.url();
+        let trickler = peer(move || {
+            let mut tcp = raw.accept_tcp()?;
+            let mut head = [0u8; 1024];
+            let _ = io::Read::read(&mut tcp, &mut head)?;
+            for byte in b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nX-Slow: "
+                .iter()
+                .chain([b'a'; 200].iter())
+            {
+                if io::Write::write_all(&mut tcp, &[*byte]).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(100));
+            }
+            Ok(())
+        });
+        let mut options = Options::default();
+        options.timeouts.handshake = Some(Duration::from_secs(1));
+        let started = Instant::now();
+        let result = connect(rt, &url, &options);
+        let took = started.elapsed();
+        assert!(
+            matches!(
+                result,
+                Err(Error::Protocol(websock_core::Error::HandshakeTimeout))
+            ),
+            "{rt}: {:?}",
+            result.map(|_| ())
+        );
+        assert!(
+            took < Duration::from_millis(2500),
+            "{rt}: held for {took:?}"
+        );
+        let _ = trickler.recv_timeout(WAIT);
+    });
+}
+
+/// Time accounting: a server that never reads. Sends end (with an error) once the
+/// peer has taken nothing for the write-stall timeout (500 ms here), and the receiver
+/// learns why.
+#[test]
+fn sends_to_a_peer_that_never_reads_end_at_the_write_stall_timeout() {
+    each_runtime("write_stall", |rt| {
+        let raw = RawListener::bind();
+        let url = raw.url();
+        let (hang_up, hold) = mpsc::channel::<()>();
+        let server = peer(move || {
+            let _peer = raw.accept()?;
+            // Holds the connection open, reading nothing, until the test is done.
+            let _ = hold.recv_timeout(Duration::from_secs(30));
+            Ok(())
+        });
+        let mut options = Options::default();
+        options.timeouts.write_stall = Some(Duration::from_millis(500));
+        options.limits.max_send_queue = 256 << 10;
+        let mut ws = connect(rt, &url, &options).unwrap_or_else(|e| panic!("{rt}: connect: {e:?}"));
+        let chunk = Message::binary(vec![7u8; 64 << 10]);
+        let started = Instant::now();
+        let mut sent = 0usize;
+        let failed_after = loop {
+            if ws.send(chunk.clone()).is_err() {
+                break started.elapsed();
+            }
+            sent += 1;
+            assert!(
+                started.elapsed() < Duration::from_secs(8),
+                "{rt}: still sending after {sent} messages"
+            );
+        };
+        assert!(sent > 0, "{rt}: the socket buffers take something first");
+        assert!(
+            failed_after < Duration::from_secs(5),
+            "{rt}: sends went on for {failed_after:?}"
+        );
+        let mut why = None;
+        while let Some(result) = ws.recv() {
+            if let Err(e) = result {
+                why = Some(e);
+            }
+        }
+        assert!(
+            matches!(
+                why,
+                Some(Error::Protocol(websock_core::Error::WriteStalled))
+            ),
+            "{rt}: {why:?}"
+        );
+        drop(hang_up);
+        let _ = server.recv_timeout(WAIT);
+    });
+}
