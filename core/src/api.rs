@@ -7,7 +7,7 @@ pub use crate::config::{Config, Limits, Timeouts};
 pub use crate::connection::{Decision, Role, SendError};
 #[cfg(feature = "deflate")]
 pub use crate::deflate::DeflateConfig;
-pub use crate::dom::{BinaryType, BrowserEvent, MessageData, ReadyState};
+pub use crate::dom::{BinaryType, BrowserEvent, Compat, MessageData, ReadyState};
 pub use crate::error::{ApiError, HandshakeError};
 pub use crate::event::CloseEvent;
 pub use crate::handshake::{Request, Response};

@@ -20,9 +20,11 @@ pub struct Limits {
     pub max_handshake_size: usize,
     /// Most header lines in the opening handshake.
     pub max_headers: usize,
-    /// Cap on bytes queued for sending (frames not yet handed to the transport).
-    /// A send that would pass it is refused with [`crate::SendError::Full`] unless the
-    /// queue is empty, so one message of any size can always be sent.
+    /// Cap on what is queued for sending (frames not yet handed to the transport): their
+    /// wire bytes plus 64 bytes of bookkeeping per queued frame or segment, so a flood of
+    /// empty frames is bounded like one of large frames. A send that would pass it is
+    /// refused with [`crate::SendError::Full`] unless the queue is empty, so one message
+    /// of any size can always be sent.
     pub max_send_queue: usize,
 }
 

@@ -190,7 +190,14 @@ impl<Tls> ClientSettings<Tls> {
     ///
     /// As [`parse_url`](Self::parse_url).
     pub fn parse_browser_url(&self, url: &str) -> Result<WsUrl, ApiError> {
-        self.parse_url_checking(url, self.check_bad_ports.unwrap_or(true))
+        self.parse_url_checking(url, self.browser_checks_bad_ports())
+    }
+
+    /// Whether the browser `WebSocket` applies the bad-port rule (on unless
+    /// [`check_bad_ports`](Self::check_bad_ports) turned it off); the face's
+    /// [`Compat`](crate::dom::Compat) decides how a blocked port is reported.
+    pub fn browser_checks_bad_ports(&self) -> bool {
+        self.check_bad_ports.unwrap_or(true)
     }
 
     fn parse_url_checking(&self, url: &str, check_bad_ports: bool) -> Result<WsUrl, ApiError> {

@@ -13,6 +13,12 @@
 //! capped at 250 ms so a close timeout armed by `close()` fires on time (20 ms over
 //! TLS, where reader and writer take turns on one stream). An idle connection thus
 //! wakes a few times a second, no more.
+//!
+//! Where MDN's pages and today's WHATWG standard differ (a blocked port; unpaired
+//! surrogates in [`WebSocket::send_utf16`] and [`WebSocket::close_utf16`]),
+//! [`WebSocket::with_compat`] picks one ([`Compat`]; `Mdn` by default). A blocked port
+//! under `Compat::Standard` dials nothing: the background thread only delivers the
+//! failure (error, then close 1006).
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,8 +26,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use websock_core::browser::{BrowserSocket, EventQueue, Handlers};
-use websock_core::dom::{BinaryType, ReadyState};
+use websock_core::browser::{BrowserSocket, EventQueue, Handlers, Start};
+use websock_core::dom::{BinaryType, Compat, ReadyState};
 use websock_core::{ApiError, CloseEvent};
 
 use crate::connect;
@@ -33,8 +39,8 @@ pub use websock_core::dom::{BrowserEvent, MessageData};
 
 struct Inner {
     shared: Shared<MaybeTlsStream>,
-    /// `url` and `binaryType`, and the rules `send`, `close` and the last handle
-    /// follow (websock-core's).
+    /// `binaryType`, `protocol`, `extensions`, the readyState the application has seen,
+    /// and the rules `send`, `close` and the last handle follow (websock-core's).
     socket: Mutex<BrowserSocket>,
     /// The `url` attribute, kept apart from `socket` so [`WebSocket::url`] can lend it.
     url: String,
@@ -97,7 +103,7 @@ impl WebSocket {
     /// SecurityError for a blocked port) and `protocols`
     /// (SyntaxError for a non-token or a duplicate) synchronously, then connects in the
     /// background. readyState starts at CONNECTING. One protocol is `&["chat"]`, none
-    /// is `&[]`.
+    /// is `&[]`. Follows [`Compat::Mdn`] (see [`with_compat`](Self::with_compat)).
     pub fn new(url: &str, protocols: &[&str]) -> Result<WebSocket, ApiError> {
         let options = ClientOptions {
             protocols: protocols.iter().map(|p| (*p).to_owned()).collect(),
@@ -107,16 +113,35 @@ impl WebSocket {
     }
 
     /// Like [`new`](Self::new), with [`ClientOptions`] (subprotocols, extra headers,
-    /// limits, timeouts, TLS configuration, the bad-port check).
+    /// limits, timeouts, TLS configuration, the bad-port check). Follows
+    /// [`Compat::Mdn`].
     pub fn with_options(url: &str, options: ClientOptions) -> Result<WebSocket, ApiError> {
-        let url = options.parse_browser_url(url)?;
+        Self::with_compat(url, options, Compat::Mdn)
+    }
+
+    /// Like [`with_options`](Self::with_options), following `compat` where the seeds
+    /// (MDN) and today's standard differ: under [`Compat::Standard`] a blocked port is
+    /// not a SecurityError but a connection that fails (nothing is dialled; error, then
+    /// close 1006), and [`send_utf16`](Self::send_utf16) /
+    /// [`close_utf16`](Self::close_utf16) replace unpaired surrogates with U+FFFD
+    /// instead of throwing SyntaxError.
+    pub fn with_compat(
+        url: &str,
+        options: ClientOptions,
+        compat: Compat,
+    ) -> Result<WebSocket, ApiError> {
+        let Start {
+            url,
+            conn,
+            socket,
+            dial,
+        } = BrowserSocket::start(url, &options, compat)?;
         connect::check_tls_support(&url)?;
-        let conn = options.browser_connection(&url, Duration::ZERO)?;
         let epoch = Instant::now();
         let deadline = conn.poll_timeout().map(|d| epoch + d);
         let inner = Arc::new(Inner {
             shared: Shared::new(conn, epoch),
-            socket: Mutex::new(BrowserSocket::new()),
+            socket: Mutex::new(socket),
             url: url.as_str().to_owned(),
             handlers: Mutex::new(Handlers::default()),
             queue: Mutex::new(EventQueue::default()),
@@ -126,7 +151,7 @@ impl WebSocket {
         let background = inner.clone();
         let spawned = thread::Builder::new()
             .name("websock-std".into())
-            .spawn(move || run(background, url, options, deadline));
+            .spawn(move || run(background, dial.then_some((url, options, deadline))));
         if spawned.is_err() {
             // No thread: fail the connection (error, then close 1006), as a browser
             // reports any connection failure, and deliver the events here.
@@ -160,16 +185,22 @@ impl WebSocket {
         self.inner.shared.lock().conn.buffered_amount()
     }
 
-    /// The `extensions` attribute: empty until open, then what the server agreed.
+    /// The `extensions` attribute: empty until the open event is dispatched, then the
+    /// server's `Sec-WebSocket-Extensions` value exactly as it sent it.
     pub fn extensions(&self) -> String {
-        self.inner.shared.lock().conn.extensions().to_owned()
+        lock(&self.inner.socket).extensions()
     }
 
-    /// The `protocol` attribute: empty until open, then the subprotocol the server
-    /// selected (empty if none).
+    /// The `protocol` attribute: empty until the open event is dispatched, then the
+    /// subprotocol the server selected (empty if none).
     pub fn protocol(&self) -> String {
-        let st = self.inner.shared.lock();
-        st.conn.protocol().unwrap_or_default().to_owned()
+        lock(&self.inner.socket).protocol()
+    }
+
+    /// Which edition of the browser's rules this socket follows (see
+    /// [`with_compat`](Self::with_compat)).
+    pub fn compat(&self) -> Compat {
+        lock(&self.inner.socket).compat()
     }
 
     /// The `binaryType` attribute (`Blob` by default).
@@ -195,6 +226,31 @@ impl WebSocket {
         let result = BrowserSocket::send(&mut self.inner.shared.lock().conn, data);
         self.inner.shared.changed.notify_all();
         result
+    }
+
+    /// `send(data)` with a script's string as UTF-16 code units, sent as text:
+    /// InvalidStateError while CONNECTING; then an unpaired surrogate is a SyntaxError
+    /// ([`Compat::Mdn`]) or becomes U+FFFD ([`Compat::Standard`]). Otherwise as
+    /// [`send`](Self::send).
+    pub fn send_utf16(&self, units: &[u16]) -> Result<(), ApiError> {
+        let mut st = self.inner.shared.lock();
+        let result = lock(&self.inner.socket).send_utf16(&mut st.conn, units);
+        drop(st);
+        self.inner.shared.changed.notify_all();
+        result
+    }
+
+    /// `close(code, reason)` with the reason as UTF-16 code units: InvalidAccessError
+    /// for a bad code first; then an unpaired surrogate in the reason is a SyntaxError
+    /// ([`Compat::Mdn`]) or becomes U+FFFD ([`Compat::Standard`]) before the 123-byte
+    /// rule (SyntaxError). Otherwise as [`close`](Self::close).
+    pub fn close_utf16(&self, code: Option<u16>, reason: Option<&[u16]>) -> Result<(), ApiError> {
+        let mut st = self.inner.shared.lock();
+        let now = st.now();
+        lock(&self.inner.socket).close_utf16(&mut st.conn, now, code, reason)?;
+        drop(st);
+        self.inner.shared.changed.notify_all();
+        Ok(())
     }
 
     /// `close(code, reason)`: InvalidAccessError unless `code` is 1000 or 3000-4999;
@@ -331,7 +387,8 @@ impl WebSocket {
         match taken {
             Ok(mut call) => {
                 call.run(self);
-                lock(&self.inner.handlers).restore(call);
+                let mut handlers = lock(&self.inner.handlers);
+                lock(&self.inner.socket).restore_handler(&mut handlers, call);
             }
             // Nobody can pull it any more.
             Err(_) if self.inner.dropped.load(Ordering::Acquire) => {}
@@ -363,21 +420,20 @@ impl Drop for WebSocket {
     }
 }
 
-/// The background thread: connect, then read and dispatch until the connection is
-/// finished.
-fn run(
-    inner: Arc<Inner>,
-    url: websock_core::dom::WsUrl,
-    options: ClientOptions,
-    deadline: Option<Instant>,
-) {
+/// Where to connect, with the options and the handshake deadline.
+type Dial = (websock_core::dom::WsUrl, ClientOptions, Option<Instant>);
+
+/// The background thread: connect (unless `dial` is `None`: the engine already failed,
+/// a blocked port), then read and dispatch until the connection is finished.
+fn run(inner: Arc<Inner>, dial: Option<Dial>) {
     let ws = WebSocket {
         inner,
         owner: false,
     };
     let shared = &ws.inner.shared;
-    match connect::open_transport(&url, &options, deadline) {
-        Ok(stream) => {
+    match dial.map(|(url, options, deadline)| connect::open_transport(&url, &options, deadline)) {
+        None => {}
+        Some(Ok(stream)) => {
             shared.attach(stream);
             shared.separate_writer();
             let writer = ws.inner.clone();
@@ -388,7 +444,7 @@ fn run(
                 shared.lock().conn.abort();
             }
         }
-        Err(_) => {
+        Some(Err(_)) => {
             // DNS, refused, TLS, or the deadline: the browser reports every failure
             // the same way (error, then close 1006); the engine does it.
             let mut st = shared.lock();

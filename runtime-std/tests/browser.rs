@@ -243,7 +243,7 @@ fn protocol_is_set_on_open() {
 }
 
 #[test]
-fn killed_server_mid_connection_gives_error_then_1006() {
+fn killed_server_mid_connection_gives_close_1006_without_error() {
     within(20, || {
         let (addr, server) = server(
             ServerOptions::default(),
@@ -258,7 +258,7 @@ fn killed_server_mid_connection_gives_error_then_1006() {
         assert_eq!(next(&ws), BrowserEvent::Open);
         ws.send("bye").unwrap();
         server.join().unwrap();
-        assert_eq!(next(&ws), BrowserEvent::Error);
+        // An unclean close is not a failure: no error event (the standard; Chromium).
         assert!(matches!(next(&ws), BrowserEvent::Close(c) if c.code == 1006 && !c.was_clean));
         assert_eq!(ws.ready_state(), ReadyState::Closed);
     });

@@ -8,6 +8,9 @@
 //! * [`peers`] installs and runs the third-party peers (Python `websockets`, Node `ws`,
 //!   headless Chromium) with guards that kill them on failure; [`interop`] has the
 //!   conversations with them, both directions.
+//! * [`browser_face`] puts each runtime's browser `WebSocket` behind one trait, logs its
+//!   events as a page would, and scripts a misbehaving server, for the conformance suite
+//!   and the Chromium comparison.
 //! * [`converse`] and [`for_each_combination`] make the matrix tests short loops over
 //!   the 9 (client, server) pairs x {`ws`, `wss`}.
 //!
@@ -19,6 +22,7 @@
 use std::fmt;
 use std::time::Duration;
 
+pub mod browser_face;
 pub mod client;
 pub mod facade;
 pub mod interop;

@@ -120,11 +120,11 @@ impl Connection {
     }
 
     /// Owned input, for completion-based I/O: an empty buffer with spare capacity (at
-    /// least 8 KiB) that continues the engine's receive buffer. Fill it (the kernel owns
+    /// least 2 KiB) that continues the engine's receive buffer. Fill it (the kernel owns
     /// it meanwhile), then give it back with
     /// [`handle_received_owned`](Self::handle_received_owned); joining them costs no copy.
     pub fn take_receive_buffer(&mut self) -> BytesMut {
-        self.recv.reserve(super::RECV_CHUNK);
+        self.reserve_receive();
         self.recv.split_off(self.recv.len())
     }
 

@@ -40,7 +40,7 @@ impl Connection {
         reader: &mut R,
     ) -> io::Result<usize> {
         let start = self.recv.len();
-        self.recv.reserve(super::RECV_CHUNK);
+        self.reserve_receive();
         let room = self.recv.capacity() - start;
         // `std::io::Read` needs initialized memory; safe code cannot lend the spare
         // capacity uninitialized, so the window is zeroed (a memset, no allocation).

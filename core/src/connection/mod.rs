@@ -58,6 +58,10 @@ enum Phase {
 const RECV_IDLE_KEEP: usize = 64 << 10;
 /// How much spare room [`Connection::receive_buffer`] guarantees.
 const RECV_CHUNK: usize = 8 << 10;
+/// The receive buffer grows (by [`RECV_CHUNK`]) only when less than this is left: reads
+/// fill one block before the next is allocated, so small messages that the application
+/// keeps share their blocks instead of pinning one each.
+const RECV_MIN_SPARE: usize = 2 << 10;
 /// Most bytes read and discarded after the connection closed, once our last bytes are
 /// written (enough for the peer to see our answer before we hang up, not a way for it
 /// to keep us reading).
@@ -387,13 +391,13 @@ impl Connection {
     /// peer is not taking what we send, so sends are refused (`SendError::Full`), no
     /// more pongs or keepalive pings are queued, and an OPEN connection stops reading.
     pub fn has_send_room(&self) -> bool {
-        self.send.len() < self.limits.max_send_queue
+        self.send.cost() < self.limits.max_send_queue
     }
 
     /// Whether `len` more bytes fit the send queue (an empty queue takes anything: one
     /// message may go past the limit).
     fn fits_send_queue(&self, len: usize) -> bool {
-        let queued = self.send.len();
+        let queued = self.send.cost();
         queued == 0 || queued.saturating_add(len) <= self.limits.max_send_queue
     }
 
@@ -460,6 +464,13 @@ impl Connection {
         }
         self.fail(Error::WriteStalled, None);
         self.abandon();
+    }
+
+    /// Make room for the next read (see [`RECV_MIN_SPARE`]).
+    fn reserve_receive(&mut self) {
+        if self.recv.capacity() - self.recv.len() < RECV_MIN_SPARE {
+            self.recv.reserve(RECV_CHUNK);
+        }
     }
 
     fn arm_keepalive(&mut self) {

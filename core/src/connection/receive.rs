@@ -4,7 +4,7 @@ use alloc::string::{String, ToString};
 use bytes::{Buf, BytesMut};
 use core::time::Duration;
 
-use super::{Connection, Phase, Role, Timer, RECV_CHUNK, RECV_IDLE_KEEP};
+use super::{Connection, Phase, Role, Timer, RECV_IDLE_KEEP};
 use crate::close::parse_close_body;
 use crate::dom::ReadyState;
 use crate::error::{Error, HandshakeError, ProtocolError};
@@ -49,11 +49,11 @@ impl Connection {
         self.handle_received(now);
     }
 
-    /// The engine's receive buffer, with at least 8 KiB of spare capacity. Append the
+    /// The engine's receive buffer, with at least 2 KiB of spare capacity. Append the
     /// bytes read from the transport to it (e.g. `read_buf`), then call
     /// [`handle_received`](Self::handle_received). Bytes already in it must stay.
     pub fn receive_buffer(&mut self) -> &mut BytesMut {
-        self.recv.reserve(RECV_CHUNK);
+        self.reserve_receive();
         &mut self.recv
     }
 

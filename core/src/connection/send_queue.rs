@@ -15,6 +15,15 @@ const ZERO_COPY_MIN: usize = 4096;
 /// holds almost no memory.
 const IDLE_KEEP: usize = 64 << 10;
 
+/// The least the staging buffer grows by: small frames pack into shared blocks instead
+/// of one allocation each.
+const STAGING_CHUNK: usize = 4 << 10;
+
+/// What one queued segment or frame mark costs besides its bytes (the handle in its
+/// deque, and a segment's share of its buffer's header), counted against the limit so
+/// that a flood of empty frames is bounded like a flood of large ones.
+const ENTRY_COST: usize = 64;
+
 /// A frame's place in the queue, for `bufferedAmount`.
 #[derive(Debug)]
 struct Mark {
@@ -42,6 +51,15 @@ impl SendQueue {
     /// Wire bytes waiting to be written.
     pub(crate) fn len(&self) -> usize {
         (self.queued_total - self.written_total) as usize
+    }
+
+    /// What the queue holds, for its limit: the wire bytes plus [`ENTRY_COST`] for each
+    /// segment and frame mark.
+    pub(crate) fn cost(&self) -> usize {
+        let entries =
+            self.segments.len() + self.marks.len() + usize::from(!self.staging.is_empty());
+        self.len()
+            .saturating_add(entries.saturating_mul(ENTRY_COST))
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -94,6 +112,14 @@ impl SendQueue {
         };
         let mut head = [0u8; MAX_HEADER_LEN];
         let n = header.encode(&mut head);
+        let staged = n + if mask.is_some() || payload.len() < ZERO_COPY_MIN {
+            payload.len()
+        } else {
+            0
+        };
+        if self.staging.capacity() - self.staging.len() < staged {
+            self.staging.reserve(staged.max(STAGING_CHUNK));
+        }
         self.staging.extend_from_slice(&head[..n]);
         match mask {
             Some(key) => {
@@ -109,11 +135,14 @@ impl SendQueue {
         }
         let wire = (n + payload.len()) as u64;
         self.queued_total += wire;
-        self.pending_payload += counted;
-        self.marks.push_back(Mark {
-            end: self.queued_total,
-            payload: counted,
-        });
+        // Only frames that count toward `bufferedAmount` need a mark.
+        if counted > 0 {
+            self.pending_payload += counted;
+            self.marks.push_back(Mark {
+                end: self.queued_total,
+                payload: counted,
+            });
+        }
     }
 
     fn flush_staging(&mut self) {

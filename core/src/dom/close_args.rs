@@ -6,9 +6,9 @@
 //!   reserved for the protocol and its extensions; a script may not send them.)
 //! * `reason`, if given, must encode to at most 123 bytes of UTF-8 (a Close frame's
 //!   payload is at most 125 bytes, 2 of which are the code), else `SyntaxError`.
-//! * From UTF-16 (the seeds): a reason with an unpaired surrogate is a `SyntaxError`.
-//!   Today's standard replaces them with U+FFFD instead: convert with
-//!   [`super::utf16_to_string_lossy`] and call [`validate_close_args`].
+//! * From UTF-16 (the seeds): a reason with an unpaired surrogate is a `SyntaxError`
+//!   ([`validate_close_args_utf16`]). Today's standard replaces them with U+FFFD instead
+//!   ([`validate_close_args_utf16_lossy`]); [`super::Compat`] picks one.
 //!
 //! What the state machine does next is not decided here: per the standard, a reason without
 //! a code is sent with code 1000, and no code and no reason gives an empty Close body.
@@ -68,6 +68,33 @@ pub fn validate_close_args_utf16(
     let mut out = String::new();
     for c in decode_utf16(units.iter().copied()) {
         let c = c.map_err(|_| ApiError::Syntax)?;
+        if out.len() + c.len_utf8() > MAX_REASON_BYTES {
+            return Err(ApiError::Syntax);
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// Checks `close(code, reason)`'s arguments with the reason as UTF-16, today's way: each
+/// unpaired surrogate becomes U+FFFD (the `USVString` conversion) before the length rule,
+/// and returns the reason as UTF-8 (empty if none was given).
+///
+/// Errors, in this order: [`ApiError::InvalidAccess`] for a bad code (as in
+/// [`validate_close_args`]); [`ApiError::Syntax`] if the converted reason is longer than
+/// 123 UTF-8 bytes. Like [`validate_close_args_utf16`], it stops as soon as the reason is
+/// known to be too long.
+pub fn validate_close_args_utf16_lossy(
+    code: Option<u16>,
+    reason: Option<&[u16]>,
+) -> Result<String, ApiError> {
+    check_code(code)?;
+    let Some(units) = reason else {
+        return Ok(String::new());
+    };
+    let mut out = String::new();
+    for c in decode_utf16(units.iter().copied()) {
+        let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
         if out.len() + c.len_utf8() > MAX_REASON_BYTES {
             return Err(ApiError::Syntax);
         }
@@ -212,6 +239,33 @@ mod tests {
         let s = crate::dom::utf16_to_string_lossy(&[0x61, 0xD800]);
         assert_eq!(s, "a\u{FFFD}");
         assert_eq!(validate_close_args(Some(1000), Some(&s)), Ok(()));
+    }
+
+    #[test]
+    fn lossy_utf16_replaces_then_counts() {
+        assert_eq!(
+            validate_close_args_utf16_lossy(Some(1000), Some(&[0x61, 0xD800])),
+            Ok("a\u{FFFD}".to_string())
+        );
+        assert_eq!(
+            validate_close_args_utf16_lossy(Some(1001), Some(&[0x61])),
+            Err(ApiError::InvalidAccess)
+        );
+        assert_eq!(
+            validate_close_args_utf16_lossy(None, None),
+            Ok(String::new())
+        );
+        // 41 replacements are 123 bytes, 42 are 126.
+        assert!(validate_close_args_utf16_lossy(None, Some(&[0xDFFF; 41])).is_ok());
+        assert_eq!(
+            validate_close_args_utf16_lossy(None, Some(&[0xDFFF; 42])),
+            Err(ApiError::Syntax)
+        );
+        let units = alloc::vec![0xD800u16; 1 << 20];
+        assert_eq!(
+            validate_close_args_utf16_lossy(Some(1000), Some(&units)),
+            Err(ApiError::Syntax)
+        );
     }
 
     #[test]

@@ -16,9 +16,10 @@
 //!   browser's four ([`BrowserEvent`]).
 //!
 //! Where the seeds (MDN's pages, older than today's WHATWG standard) differ from today's
-//! behaviour, the seeds' rule is the default and today's is available: the bad-port check
-//! can be skipped ([`UrlOptions`]), and unpaired surrogates can be replaced rather than
-//! rejected ([`utf16_to_string_lossy`]).
+//! behaviour, the seeds' rule is the default and today's is available: [`Compat`] names
+//! the two (a blocked port: `SecurityError` at construction, or a failed connection;
+//! unpaired surrogates: rejected, or replaced with U+FFFD by [`utf16_to_string_lossy`]).
+//! A lower-level client may skip the bad-port check altogether ([`UrlOptions`]).
 //!
 //! These are pure functions and plain types, with no state of their own. Every runtime
 //! crate calls them, so the rules, and their errors ([`ApiError`](crate::ApiError), named
@@ -27,6 +28,7 @@
 pub mod binary_type;
 pub mod browser_event;
 pub mod close_args;
+pub mod compat;
 pub mod message_data;
 pub mod protocols;
 pub mod ready_state;
@@ -35,7 +37,11 @@ pub mod utf16;
 
 pub use binary_type::BinaryType;
 pub use browser_event::BrowserEvent;
-pub use close_args::{close_frame_code, validate_close_args, validate_close_args_utf16};
+pub use close_args::{
+    close_frame_code, validate_close_args, validate_close_args_utf16,
+    validate_close_args_utf16_lossy,
+};
+pub use compat::Compat;
 pub use message_data::MessageData;
 pub use protocols::validate_protocols;
 pub use ready_state::ReadyState;

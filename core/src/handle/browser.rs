@@ -5,7 +5,9 @@
 //! task ([`Runtime::spawn`]) connects (DNS, TCP, TLS, handshake) and drives the
 //! connection (it owns the transport), and a dispatcher task hands out the events. The engine's
 //! `Connection` is shared by that task and the handles behind one mutex, so
-//! `readyState`, `bufferedAmount`, `protocol` and `extensions` are read straight from it.
+//! `bufferedAmount` is read straight from it; `readyState`, `protocol` and `extensions`
+//! follow event dispatch ([`BrowserSocket`]). A blocked port under [`Compat::Standard`]
+//! dials nothing: the engine is failed at construction and only its events are delivered.
 //!
 //! The browser's rules are websock-core's ([`crate::browser`]): `send`, `close`
 //! and the last handle going away ([`BrowserSocket`]), the queue of events no handler
@@ -16,13 +18,13 @@
 use core::marker::PhantomData;
 use std::fmt;
 use std::future::poll_fn;
+use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
-use crate::browser::{BrowserSocket, EventQueue, Handlers};
-use crate::dom::{BinaryType, ReadyState};
+use crate::browser::{BrowserSocket, EventQueue, Handlers, Start};
+use crate::dom::{BinaryType, Compat, ReadyState};
 use crate::{ApiError, CloseEvent};
 use futures_core::Stream;
 
@@ -116,7 +118,7 @@ impl<R: Runtime> fmt::Debug for WebSocket<R> {
 impl<R: Runtime> WebSocket<R> {
     /// `new WebSocket(url, protocols)`: checks the arguments, then connects in the
     /// background (readyState is CONNECTING until the `Open` event). Pass `&[]` for no
-    /// subprotocols.
+    /// subprotocols. Follows [`Compat::Mdn`] (see [`with_compat`](Self::with_compat)).
     ///
     /// # Errors
     ///
@@ -131,23 +133,47 @@ impl<R: Runtime> WebSocket<R> {
     }
 
     /// Like [`new`](Self::new), with the client options (subprotocols, extra headers,
-    /// limits, timeouts, TLS configuration, the bad-port check).
+    /// limits, timeouts, TLS configuration, the bad-port check). Follows
+    /// [`Compat::Mdn`].
     ///
     /// # Errors
     ///
     /// As [`new`](Self::new); `SyntaxError` also for an extra header that would
     /// corrupt the request, and for a `wss://` URL without the `tls` feature.
     pub fn with_options(url: &str, options: ClientSettings<R::Tls>) -> Result<Self, ApiError> {
-        let url = options.parse_browser_url(url)?;
+        Self::with_compat(url, options, Compat::Mdn)
+    }
+
+    /// Like [`with_options`](Self::with_options), following `compat` where the seeds
+    /// (MDN) and today's standard differ: under [`Compat::Standard`] a blocked port is
+    /// not a `SecurityError` but a connection that fails (nothing is dialled; error,
+    /// then close 1006), and [`send_utf16`](Self::send_utf16) /
+    /// [`close_utf16`](Self::close_utf16) replace unpaired surrogates with U+FFFD
+    /// instead of throwing `SyntaxError`.
+    ///
+    /// # Errors
+    ///
+    /// As [`with_options`](Self::with_options), without the `SecurityError` under
+    /// [`Compat::Standard`].
+    pub fn with_compat(
+        url: &str,
+        options: ClientSettings<R::Tls>,
+        compat: Compat,
+    ) -> Result<Self, ApiError> {
+        let Start {
+            url,
+            conn,
+            socket,
+            dial,
+        } = BrowserSocket::start(url, &options, compat)?;
         if url.is_secure() && !R::supports_tls() {
             return Err(ApiError::Syntax);
         }
-        let conn = options.browser_connection(&url, Duration::ZERO)?;
         let shared = Shared::new(conn, R::now);
         let browser = Arc::new(Browser {
             url: url.as_str().to_owned(),
             dom: Mutex::new(Dom {
-                socket: BrowserSocket::new(),
+                socket,
                 handlers: Handlers::default(),
                 queue: EventQueue::default(),
                 reader: None,
@@ -161,10 +187,20 @@ impl<R: Runtime> WebSocket<R> {
             _runtime: PhantomData,
         };
         let consumer = Handle::new(&shared);
-        R::spawn(driver::establish_then_run::<R, _, _>(
-            shared.clone(),
-            R::establish(url, options.tls),
-        ));
+        if dial {
+            R::spawn(driver::establish_then_run::<R, _, _>(
+                shared.clone(),
+                R::establish(url, options.tls),
+            ));
+        } else {
+            // The engine already failed (a blocked port): nothing to set up, the
+            // driver only publishes the end.
+            let refused = io::Error::new(io::ErrorKind::PermissionDenied, "blocked port");
+            R::spawn(driver::establish_then_run::<R, R::Transport, _>(
+                shared.clone(),
+                std::future::ready(Err(refused)),
+            ));
+        }
         R::spawn(dispatch(consumer, target));
         Ok(WebSocket {
             _owner: Some(Arc::new(Owner {
@@ -197,14 +233,22 @@ impl<R: Runtime> WebSocket<R> {
         self.shared.lock().conn.buffered_amount()
     }
 
-    /// `protocol`: the subprotocol the server selected (empty until open, or if none).
+    /// `protocol`: the subprotocol the server selected (empty until the open event is
+    /// dispatched, or if none).
     pub fn protocol(&self) -> String {
-        self.shared.lock().conn.protocol().unwrap_or("").to_owned()
+        lock(&self.browser.dom).socket.protocol()
     }
 
-    /// `extensions`: the negotiated extensions (empty until open, or if none).
+    /// `extensions`: the server's `Sec-WebSocket-Extensions` value exactly as it sent
+    /// it (empty until the open event is dispatched, or if none).
     pub fn extensions(&self) -> String {
-        self.shared.lock().conn.extensions().to_owned()
+        lock(&self.browser.dom).socket.extensions()
+    }
+
+    /// Which edition of the browser's rules this socket follows (see
+    /// [`with_compat`](Self::with_compat)).
+    pub fn compat(&self) -> Compat {
+        lock(&self.browser.dom).socket.compat()
     }
 
     /// `binaryType`: how binary messages are delivered (`Blob` by default).
@@ -229,6 +273,41 @@ impl<R: Runtime> WebSocket<R> {
     pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
         let mut st = self.shared.lock();
         BrowserSocket::send(&mut st.conn, data)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    /// `send(data)` with a script's string as UTF-16 code units, sent as text: as
+    /// [`send`](Self::send), and an unpaired surrogate is a `SyntaxError`
+    /// ([`Compat::Mdn`]) or becomes U+FFFD ([`Compat::Standard`]).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidStateError` while CONNECTING; then `SyntaxError` for an unpaired
+    /// surrogate under [`Compat::Mdn`].
+    pub fn send_utf16(&self, units: &[u16]) -> Result<(), ApiError> {
+        let dom = lock(&self.browser.dom);
+        let mut st = self.shared.lock();
+        dom.socket.send_utf16(&mut st.conn, units)?;
+        st.wake_driver();
+        Ok(())
+    }
+
+    /// `close(code, reason)` with the reason as UTF-16 code units: as
+    /// [`close`](Self::close), and an unpaired surrogate in the reason is a
+    /// `SyntaxError` ([`Compat::Mdn`]) or becomes U+FFFD ([`Compat::Standard`]) before
+    /// the 123-byte rule.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidAccessError` for a code other than 1000 or 3000-4999; then `SyntaxError`
+    /// for an unpaired surrogate (under [`Compat::Mdn`]) or a reason longer than 123
+    /// UTF-8 bytes.
+    pub fn close_utf16(&self, code: Option<u16>, reason: Option<&[u16]>) -> Result<(), ApiError> {
+        let mut dom = lock(&self.browser.dom);
+        let mut st = self.shared.lock();
+        let now = st.now();
+        dom.socket.close_utf16(&mut st.conn, now, code, reason)?;
         st.wake_driver();
         Ok(())
     }
@@ -376,7 +455,8 @@ fn deliver<R: Runtime>(target: &WebSocket<R>, event: BrowserEvent) {
     match taken {
         Ok(mut call) => {
             call.run(target);
-            lock(&target.browser.dom).handlers.restore(call);
+            let dom = &mut *lock(&target.browser.dom);
+            dom.socket.restore_handler(&mut dom.handlers, call);
         }
         Err(event) => {
             let mut dom = lock(&target.browser.dom);
