@@ -1,7 +1,7 @@
 //! Applying a WebSocket mask key (RFC 6455 §5.3). Masking and unmasking are the same XOR.
 //!
-//! This is the only place that XORs payloads; the fast path works a machine word at a
-//! time (which LLVM vectorizes) and needs no `unsafe`.
+//! This is the only place that XORs payloads; the fast path works 64 bytes at a time
+//! (which LLVM vectorizes) and needs no `unsafe`.
 
 /// XOR `buf` with `key`, as if `buf` started `offset` bytes into the masked payload.
 ///
@@ -10,18 +10,21 @@
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate_key(key, offset);
-    let word = u64::from_ne_bytes([
-        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-    ]);
-    let mut chunks = buf.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let v = u64::from_ne_bytes(bytes) ^ word;
-        chunk.copy_from_slice(&v.to_ne_bytes());
+    // 64 bytes at a time against the key repeated: a fixed-length XOR of two arrays,
+    // which LLVM turns into vector instructions on every target that has them.
+    let mut pattern = [0u8; 64];
+    for (i, p) in pattern.iter_mut().enumerate() {
+        *p = key[i & 3];
     }
-    for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
-        *b ^= key[i & 3];
+    let mut blocks = buf.chunks_exact_mut(64);
+    for block in &mut blocks {
+        for (b, p) in block.iter_mut().zip(pattern.iter()) {
+            *b ^= *p;
+        }
+    }
+    // The tail (under 64 bytes) starts at a multiple of 4: the key is in phase.
+    for (b, p) in blocks.into_remainder().iter_mut().zip(pattern.iter()) {
+        *b ^= *p;
     }
 }
 
