@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs the Autobahn testsuite against all seven websock agents, all cases ("*"):
+# Runs the Autobahn testsuite against all eight websock agents, all cases ("*"):
 #   fuzzingclient -> the echo-server example of each runtime (3 server agents),
-#                    and core's mio_echo example, the reference custom driver (server-mio)
+#                    core's mio_echo example, the reference custom driver (server-mio),
+#                    and websock-tokio's hyper-server example, the echo server inside
+#                    hyper 1 with the `upgrade` module (server-hyper)
 #   fuzzingserver <- the autobahn-client example of each runtime (3 client agents)
-# Each agent runs in its own wstest process, all seven at once (sections 12 and 13,
+# Each agent runs in its own wstest process, all eight at once (sections 12 and 13,
 # permessage-deflate, dominate the time; wstest is single-threaded Python).
 # Then validates every reports/autobahn/*/index.json (each case OK or INFORMATIONAL;
 # NON-STRICT, FAILED and UNIMPLEMENTED are failures) and prints the summary table,
@@ -11,8 +13,9 @@
 # (ignored by git).
 #
 # Env: AUTOBAHN_CASES (default "*", comma-separated case patterns),
-#      AUTOBAHN_RUNTIMES (default "tokio smol std mio"; "mio" is websock-core's
-#        mio_echo example, a server only),
+#      AUTOBAHN_RUNTIMES (default "tokio smol std mio hyper"; "mio" is websock-core's
+#        mio_echo example and "hyper" websock-tokio's hyper-server example, servers
+#        only),
 #      AUTOBAHN_SIDES (default "server client": which agents of each runtime to test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,12 +24,12 @@ root=$PWD
 tests/peers/install-autobahn.sh >/dev/null
 wstest="${WEBSOCK_PEERS_DIR:-$HOME/.cache/websock-peers}/autobahn-venv/bin/wstest"
 cases="${AUTOBAHN_CASES:-*}"
-runtimes="${AUTOBAHN_RUNTIMES:-tokio smol std mio}"
+runtimes="${AUTOBAHN_RUNTIMES:-tokio smol std mio hyper}"
 sides="${AUTOBAHN_SIDES:-server client}"
 
-# Whether runtime $1 has an agent on side $2 selected (mio: server only).
+# Whether runtime $1 has an agent on side $2 selected (mio, hyper: server only).
 selected() {
-  [[ " $sides " == *" $2 "* ]] && { [ "$1" != mio ] || [ "$2" = server ]; }
+  [[ " $sides " == *" $2 "* ]] && { { [ "$1" != mio ] && [ "$1" != hyper ]; } || [ "$2" = server ]; }
 }
 
 out="$root/reports/autobahn"
@@ -47,6 +50,11 @@ for rt in $runtimes; do
   if [ "$rt" = mio ]; then
     cargo build -q --release -p websock-core --example mio_echo
     cp target/release/examples/mio_echo "$bin/echo-server-mio"
+    continue
+  fi
+  if [ "$rt" = hyper ]; then
+    cargo build -q --release -p websock-tokio --example hyper-server
+    cp target/release/examples/hyper-server "$bin/echo-server-hyper"
     continue
   fi
   for ex in echo-server autobahn-client; do

@@ -134,6 +134,9 @@
 //! * `handles`: `handle`, the async handles (`WebSocketStream`, the browser `WebSocket`)
 //!   and the driver task, over a runtime's `Runtime` and `Transport` traits; what
 //!   websock-tokio and websock-smol are built on.
+//! * `http`: `handshake::http`, the opening handshake in the `http` crate's types
+//!   (conversions of the request and response heads, and the server's upgrade on an
+//!   `http::Request` with permessage-deflate), for hyper, axum and other HTTP servers.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -1,9 +1,10 @@
 //! The server: [`accept`], [`accept_with`] (a callback decides on each request), and
-//! [`from_upgraded`] for a connection whose HTTP upgrade was done elsewhere (hyper).
+//! [`from_upgraded`] / [`from_upgraded_with`] for a connection whose HTTP upgrade was
+//! done elsewhere (hyper: see also the `upgrade` module, feature `hyper`).
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use websock_core::handle;
-use websock_core::handshake::Request;
+use websock_core::handshake::{Agreement, Request};
 
 use crate::options::ServerOptions;
 use crate::runtime::{Io, Tokio};
@@ -54,4 +55,21 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     handle::from_upgraded::<Tokio, S, _>(Io(stream), role, protocol, config)
+}
+
+/// Wraps a stream whose HTTP upgrade was completed elsewhere, started with exactly what
+/// that handshake agreed: the subprotocol, and permessage-deflate with the agreed
+/// parameters (an [`Agreement`], for example from the `101` response's headers with
+/// [`Agreement::from_response`]). Must be called inside a tokio runtime (the driver
+/// task is spawned here).
+pub fn from_upgraded_with<S>(
+    stream: S,
+    role: Role,
+    agreement: Agreement,
+    config: Config,
+) -> WebSocketStream<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    handle::from_upgraded_with::<Tokio, S, _>(Io(stream), role, agreement, None, config)
 }

@@ -5,7 +5,9 @@
 //!   events as in a browser), and
 //! * an idiomatic async API, [`WebSocketStream`] (`send`/`recv`, `futures` `Stream` and
 //!   `Sink`, [`split`](WebSocketStream::split) halves, backpressure), from [`connect`],
-//!   [`accept`] / [`accept_with`], [`client_handshake`] or [`from_upgraded`].
+//!   [`accept`] / [`accept_with`], [`client_handshake`], [`from_upgraded`] /
+//!   [`from_upgraded_with`], or inside hyper and axum with the `upgrade` module (feature
+//!   `hyper`).
 //!
 //! Every protocol rule lives in `websock-core`; this crate moves bytes and time. Each
 //! connection has one background task (`tokio::spawn`) that owns the transport and
@@ -117,9 +119,11 @@ mod runtime;
 mod stream;
 #[cfg(feature = "tls")]
 pub mod tls;
+#[cfg(feature = "hyper")]
+pub mod upgrade;
 mod websocket;
 
-pub use accept::{accept, accept_with, from_upgraded};
+pub use accept::{accept, accept_with, from_upgraded, from_upgraded_with};
 pub use browser::{Events, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
 pub use options::{ClientOptions, ServerOptions};
@@ -134,3 +138,5 @@ pub use rustls;
 /// `Response`, `Limits`, `Timeouts`, `DeflateConfig`, ... (websock-core's
 /// [`api`](websock_core::api)).
 pub use websock_core::api::*;
+/// What an opening handshake done elsewhere agreed, for [`from_upgraded_with`].
+pub use websock_core::handshake::Agreement;

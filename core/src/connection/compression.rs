@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::Connection;
 use crate::error::{HandshakeError, ProtocolError};
-use crate::handshake::{ClientRequest, Negotiated, Request};
+use crate::handshake::{Agreement, ClientRequest, Negotiated, Request};
 
 /// The compressor failed (it does not with valid use); the connection fails with 1011.
 #[derive(Debug)]
@@ -73,6 +73,15 @@ mod enabled {
         /// Forget an agreement that could not be sent.
         pub(in crate::connection) fn reset_deflate(&mut self) {
             self.deflate = None;
+        }
+
+        /// A handshake done elsewhere agreed `agreement`: report its extensions and
+        /// switch compression on with its parameters.
+        pub(in crate::connection) fn start_agreed(&mut self, agreement: Agreement) {
+            self.deflate = agreement
+                .deflate()
+                .map(|p| PerMessageDeflate::new(*p, self.role, &self.deflate_config));
+            self.extensions = String::from(agreement.extensions());
         }
 
         /// Receive side: check a data or control frame's RSV bits; returns whether it
@@ -199,6 +208,10 @@ mod disabled {
         }
 
         pub(in crate::connection) fn reset_deflate(&mut self) {}
+
+        pub(in crate::connection) fn start_agreed(&mut self, agreement: Agreement) {
+            self.extensions = String::from(agreement.extensions());
+        }
 
         pub(in crate::connection) fn should_compress(&self, _len: usize, _allowed: bool) -> bool {
             false

@@ -22,7 +22,7 @@ use crate::dom::ReadyState;
 use crate::error::Error;
 use crate::event::{CloseEvent, Event, Open};
 use crate::frame::OpCode;
-use crate::handshake::{ClientRequest, HeadReader, Request};
+use crate::handshake::{Agreement, ClientRequest, HeadReader, Request};
 use crate::message::{MessageKind, Reassembly};
 use crate::rng::BoxRng;
 
@@ -262,15 +262,32 @@ impl Connection {
     }
 
     /// A connection whose HTTP upgrade was done elsewhere (for example by hyper):
-    /// it starts OPEN, with `protocol` as the agreed subprotocol. An [`Event::Open`] is
-    /// reported first.
+    /// it starts OPEN, with `protocol` as the agreed subprotocol and no extension. An
+    /// [`Event::Open`] is reported first. See [`upgraded_with`](Self::upgraded_with) to
+    /// start with permessage-deflate.
     pub fn upgraded(
         role: Role,
         protocol: Option<String>,
         config: Config,
         now: Duration,
     ) -> Connection {
+        Self::upgraded_with(role, Agreement::new(protocol), config, now)
+    }
+
+    /// A connection whose HTTP upgrade was done elsewhere, started with exactly what
+    /// that handshake agreed: the subprotocol, and permessage-deflate with the agreed
+    /// parameters (whatever `config.deflate` says about negotiating; its level and
+    /// minimum message size apply). [`extensions`](Self::extensions) reports the
+    /// agreement's text. It starts OPEN; an [`Event::Open`] is reported first.
+    pub fn upgraded_with(
+        role: Role,
+        mut agreement: Agreement,
+        config: Config,
+        now: Duration,
+    ) -> Connection {
         let mut conn = Self::new(role, Phase::Frames, ReadyState::Connecting, config, now);
+        let protocol = agreement.take_protocol();
+        conn.start_agreed(agreement);
         conn.open(protocol, None);
         conn
     }

@@ -34,7 +34,9 @@ use std::time::Instant;
 use bytes::BytesMut;
 
 pub use browser::{Events, WebSocket};
-pub use open::{accept, accept_with, client_handshake, connect, connect_with, from_upgraded};
+pub use open::{
+    accept, accept_with, client_handshake, connect, connect_with, from_upgraded, from_upgraded_with,
+};
 pub use stream::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 
 use crate::dom::WsUrl;

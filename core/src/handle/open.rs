@@ -1,6 +1,6 @@
 //! Opening a connection: as a client ([`connect`], [`connect_with`],
-//! [`client_handshake`]) or a server ([`accept`], [`accept_with`], [`from_upgraded`]),
-//! each spawning the connection's driver task on the runtime `R`.
+//! [`client_handshake`]) or a server ([`accept`], [`accept_with`], [`from_upgraded`],
+//! [`from_upgraded_with`]), each spawning the connection's driver task on the runtime `R`.
 
 use core::time::Duration;
 
@@ -9,7 +9,7 @@ use super::shared::{Handle, Shared};
 use super::stream::{opening, WebSocketStream};
 use super::{Runtime, Transport};
 use crate::dom::WsUrl;
-use crate::handshake::Request;
+use crate::handshake::{Agreement, Request};
 use crate::session::{Agreed, Error, Opening};
 use crate::settings::{ClientSettings, ServerSettings};
 use crate::{ApiError, Config, Connection, Decision, HandshakeError, Role};
@@ -118,20 +118,35 @@ fn answer(handle: &Handle, decision: Decision) -> Result<(), Error> {
 
 /// Wraps a transport whose HTTP upgrade was completed elsewhere (for example hyper's
 /// `Upgraded`): the connection starts OPEN as `role`, with `protocol` as the agreed
-/// subprotocol.
+/// subprotocol and no extension (see [`from_upgraded_with`]).
 pub fn from_upgraded<R: Runtime, S, T: Transport>(
     transport: T,
     role: Role,
     protocol: Option<String>,
     config: Config,
 ) -> WebSocketStream<S> {
-    let conn = Connection::upgraded(role, protocol, config, Duration::ZERO);
+    from_upgraded_with::<R, S, T>(transport, role, Agreement::new(protocol), None, config)
+}
+
+/// Wraps a transport whose HTTP upgrade was completed elsewhere, started with exactly
+/// what that handshake agreed ([`Connection::upgraded_with`]: the subprotocol, and
+/// permessage-deflate with its parameters). `request` is the accepted request, for
+/// [`WebSocketStream::request`] (server role).
+pub fn from_upgraded_with<R: Runtime, S, T: Transport>(
+    transport: T,
+    role: Role,
+    agreement: Agreement,
+    request: Option<Request>,
+    config: Config,
+) -> WebSocketStream<S> {
+    let conn = Connection::upgraded_with(role, agreement, config, Duration::ZERO);
     let shared = Shared::new(conn, R::now);
     let handle = Handle::new(&shared);
-    let agreed = match handle.lock().open() {
+    let mut agreed = match handle.lock().open() {
         Some(Opening::Open(agreed)) => agreed,
         _ => Agreed::default(),
     };
+    agreed.request = request;
     R::spawn(driver::run::<R, T>(shared, transport));
     WebSocketStream::new(handle, agreed)
 }

@@ -21,6 +21,16 @@
 //!    [`encode_accept`]s it with its choice of subprotocol and extensions, or
 //!    [`encode_reject`]s it (e.g. 403 for a foreign origin).
 //!
+//! # Through an HTTP library
+//!
+//! When hyper, axum or another HTTP server reads the request and writes the response,
+//! [`accept_response`] and [`reject_response`] give the response heads that
+//! [`encode_accept`] and [`encode_reject`] would write, and an [`Agreement`] says what
+//! the handshake agreed, to start a [`Connection`](crate::Connection) with
+//! ([`Connection::upgraded_with`](crate::Connection::upgraded_with)). With the `http`
+//! feature, the `http` module converts the heads to and from the `http` crate's
+//! types and does the server's whole upgrade on an `http::Request`.
+//!
 //! # Hardening
 //!
 //! The head is read in linear time under a byte limit and a header-count limit that
@@ -28,20 +38,25 @@
 //! expressions); every value taken from the application is checked before it is
 //! written, so it cannot inject header lines.
 
+mod agreement;
 pub mod client;
 pub mod extensions;
 mod fields;
 pub mod head;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod key;
 pub mod server;
 pub mod tokens;
 
+pub use agreement::Agreement;
 pub use client::{validate_response, ClientRequest, Negotiated, Response};
 pub use extensions::{format_extensions, parse_extensions, ExtensionOffer, ExtensionParseError};
 pub use head::HeadReader;
 pub use key::{accept_key, generate_key, is_valid_key};
 pub use server::{
-    encode_accept, encode_reject, reason_phrase, reject_status, validate_request, Request,
+    accept_response, encode_accept, encode_reject, reason_phrase, reject_response, reject_status,
+    validate_request, Request,
 };
 pub use tokens::{header_contains_token, is_token, split_list};
 

@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+use super::client::Response;
 use super::extensions::{parse_extensions, ExtensionOffer, ExtensionParseError};
 use super::fields;
 use super::key::{accept_key, is_valid_key};
@@ -172,7 +173,8 @@ pub fn validate_request(req: &Request) -> Result<(), HandshakeError> {
 /// given, `Sec-WebSocket-Extensions` if `extensions` is given and non-empty, then the
 /// extra `headers`.
 ///
-/// `req` should have passed [`validate_request`].
+/// `req` should have passed [`validate_request`]. This is [`accept_response`], written
+/// out as HTTP/1.1.
 ///
 /// # Errors
 ///
@@ -190,6 +192,21 @@ pub fn encode_accept(
     headers: &[(String, String)],
     out: &mut Vec<u8>,
 ) -> Result<(), ApiError> {
+    let response = accept_response(req, protocol, extensions, headers)?;
+    write_head(&response, out);
+    Ok(())
+}
+
+/// The `101 Switching Protocols` response to `req`, as a [`Response`] head: the headers
+/// [`encode_accept`] writes, in its order, after the same checks (and with the same
+/// errors). For a server that sends its responses through an HTTP library (with the
+/// `http` feature, [`Response::to_http`](super::Response::to_http) converts it).
+pub fn accept_response(
+    req: &Request,
+    protocol: Option<&str>,
+    extensions: Option<&str>,
+    headers: &[(String, String)],
+) -> Result<Response, ApiError> {
     let key = req
         .key()
         .filter(|k| is_valid_key(k))
@@ -205,21 +222,48 @@ pub fn encode_accept(
     }
     fields::check_extra(headers, ACCEPT_MANAGED_HEADERS)?;
 
-    out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\n");
-    fields::write(out, "Upgrade", b"websocket");
-    fields::write(out, "Connection", b"Upgrade");
-    fields::write(out, "Sec-WebSocket-Accept", accept_key(key).as_bytes());
+    let mut response = Response::new(101);
+    response.push("Upgrade", b"websocket");
+    response.push("Connection", b"Upgrade");
+    response.push("Sec-WebSocket-Accept", accept_key(key).as_bytes());
     if let Some(p) = protocol {
-        fields::write(out, "Sec-WebSocket-Protocol", p.as_bytes());
+        response.push("Sec-WebSocket-Protocol", p.as_bytes());
     }
     if let Some(e) = extensions {
-        fields::write(out, "Sec-WebSocket-Extensions", e.trim().as_bytes());
+        response.push("Sec-WebSocket-Extensions", e.trim().as_bytes());
     }
     for (name, value) in headers {
-        fields::write(out, name, value.as_bytes());
+        response.push(name, value.as_bytes());
+    }
+    Ok(response)
+}
+
+/// Writes `response`'s status line and headers, and the blank line that ends the head.
+fn write_head(response: &Response, out: &mut Vec<u8>) {
+    let mut line = String::new();
+    // Writing to a String cannot fail.
+    let _ = write!(line, "HTTP/1.1 {} {}\r\n", response.status, response.reason);
+    out.extend_from_slice(line.as_bytes());
+    for (name, value) in &response.headers {
+        fields::write(out, name, value);
     }
     out.extend_from_slice(b"\r\n");
-    Ok(())
+}
+
+impl Response {
+    /// An empty response head with `status` and its [`reason_phrase`].
+    fn new(status: u16) -> Response {
+        Response {
+            status,
+            reason: String::from(reason_phrase(status)),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Appends a header (checked by the caller).
+    fn push(&mut self, name: &str, value: &[u8]) {
+        self.headers.push((String::from(name), value.to_vec()));
+    }
 }
 
 fn check_accepted_extensions(req: &Request, text: &str) -> Result<(), ApiError> {
@@ -258,41 +302,51 @@ pub fn encode_reject(
     body: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), ApiError> {
+    let response = reject_response(status, headers, body)?;
+    write_head(&response, out);
+    out.extend_from_slice(body);
+    Ok(())
+}
+
+/// The head of the error response [`encode_reject`] writes for `status`, `headers` and
+/// `body` (the body itself is not included), after the same checks and with the same
+/// errors. For a server that sends its responses through an HTTP library.
+pub fn reject_response(
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let bodiless = matches!(status, 204 | 304);
     if !(200..=599).contains(&status) || (bodiless && !body.is_empty()) {
         return Err(ApiError::Syntax);
     }
     fields::check_extra(headers, REJECT_MANAGED_HEADERS)?;
 
-    let mut line = String::new();
-    // Writing to a String cannot fail.
-    let _ = write!(line, "HTTP/1.1 {status} {}\r\n", reason_phrase(status));
-    out.extend_from_slice(line.as_bytes());
+    let mut response = Response::new(status);
     for (name, value) in headers {
-        fields::write(out, name, value.as_bytes());
+        response.push(name, value.as_bytes());
     }
     if status == 426 {
         if !fields::has(headers, "Upgrade") {
-            fields::write(out, "Upgrade", b"websocket");
+            response.push("Upgrade", b"websocket");
         }
         if !fields::has(headers, "Sec-WebSocket-Version") {
-            fields::write(out, "Sec-WebSocket-Version", b"13");
+            response.push("Sec-WebSocket-Version", b"13");
         }
     }
     if status == 405 && !fields::has(headers, "Allow") {
-        fields::write(out, "Allow", b"GET");
+        response.push("Allow", b"GET");
     }
     if status != 204 && status != 304 {
-        line.clear();
-        let _ = write!(line, "{}", body.len());
-        fields::write(out, "Content-Length", line.as_bytes());
+        let mut length = String::new();
+        // Writing to a String cannot fail.
+        let _ = write!(length, "{}", body.len());
+        response.push("Content-Length", length.as_bytes());
     }
     let upgrade = status == 426 || fields::has(headers, "Upgrade");
     let connection: &[u8] = if upgrade { b"Upgrade, close" } else { b"close" };
-    fields::write(out, "Connection", connection);
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
-    Ok(())
+    response.push("Connection", connection);
+    Ok(response)
 }
 
 /// The reason phrase [`encode_reject`] sends with `status`: the standard one for common
