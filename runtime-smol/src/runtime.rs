@@ -2,6 +2,7 @@
 //! with async-net; [`Io`], any futures-io `AsyncRead + AsyncWrite` as the driver's
 //! [`Transport`].
 
+use std::cell::Cell;
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
@@ -16,9 +17,13 @@ use websock_core::handle::{Runtime, Timer, Transport};
 
 use crate::stream::MaybeTlsStream;
 
-/// Most bytes one read asks for (`AsyncRead` reads into initialized memory, so the
-/// window is zeroed first: keep it no larger than a read usually fills).
+/// Most bytes one read asks for: the size of each thread's read window.
 const READ_WINDOW: usize = 64 << 10;
+
+thread_local! {
+    /// The thread's read window (see [`Io::poll_read_buf`]), made by its first read.
+    static READ_WINDOW_BUF: Cell<Option<Box<[u8]>>> = const { Cell::new(None) };
+}
 
 /// The smol runtime, for websock-core's handles: each connection's driver task runs on
 /// smol's global executor (`smol::spawn`).
@@ -100,15 +105,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for Io<S> {
         cx: &mut Context<'_>,
         buf: &mut BytesMut,
     ) -> Poll<io::Result<usize>> {
-        let start = buf.len();
-        let window = (buf.capacity() - start).clamp(1, READ_WINDOW);
-        buf.resize(start + window, 0);
-        let poll = Pin::new(&mut self.0).poll_read(cx, &mut buf[start..]);
-        let n = match &poll {
-            Poll::Ready(Ok(n)) => (*n).min(window),
-            _ => 0,
-        };
-        buf.truncate(start + n);
+        // `AsyncRead` reads into initialized memory, and safe code gets at a
+        // `BytesMut`'s spare capacity only by writing it: reading straight into `buf`
+        // would zero-fill the whole window before every read, however little arrives.
+        // Instead each thread keeps one window, zeroed once (a thread's, not a
+        // connection's: idle connections cost nothing), reads into it and appends what
+        // arrived: a copy of the bytes read instead of a memset of the whole window.
+        //
+        // Ask for no more than `buf` has room for, as tokio's `read_buf` does.
+        let window = (buf.capacity() - buf.len()).clamp(1, READ_WINDOW);
+        // Taken out while in use: a read nested in this one makes a window of its own.
+        let mut scratch = READ_WINDOW_BUF
+            .try_with(Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| vec![0; READ_WINDOW].into_boxed_slice());
+        let poll = Pin::new(&mut self.0).poll_read(cx, &mut scratch[..window]);
+        if let Poll::Ready(Ok(n)) = &poll {
+            buf.extend_from_slice(&scratch[..(*n).min(window)]);
+        }
+        let _ = READ_WINDOW_BUF.try_with(|slot| slot.set(Some(scratch)));
         poll
     }
 
