@@ -539,6 +539,9 @@ impl Connection {
         self.frame = None;
         self.message = None;
         self.pending_pong = None;
+        // What is left unread counts toward the drain budget, as it would had it arrived
+        // a moment later (the budget must not depend on how the input was split).
+        self.drained = self.drained.saturating_add(self.recv.len());
         self.recv = BytesMut::new();
         self.timers.stop_all();
         self.events.push_back(Event::Close(CloseEvent {

@@ -489,6 +489,8 @@ impl Connection {
     fn protocol_error(&mut self, e: ProtocolError) {
         self.frame = None;
         self.message = None;
+        // Discarded unread: counts toward the drain budget (see `closed`).
+        self.drained = self.drained.saturating_add(self.recv.len());
         self.recv.clear();
         self.fail(Error::Protocol(e), Some((e.close_code(), e.reason())));
     }

@@ -62,6 +62,7 @@ fn timeouts(keepalive: bool) -> Timeouts {
         close: Some(Duration::from_secs(10)),
         keepalive_interval: keepalive.then(|| Duration::from_secs(30)),
         keepalive_timeout: Duration::from_secs(20),
+        write_stall: Some(Duration::from_secs(60)),
     }
 }
 
@@ -253,7 +254,7 @@ impl Harness {
     fn feed_direct(&mut self, data: &[u8]) {
         let buf = self.conn.receive_buffer();
         assert!(
-            buf.capacity() - buf.len() >= 8 << 10,
+            buf.capacity() - buf.len() >= 2 << 10,
             "receive_buffer spare room"
         );
         buf.extend_from_slice(data);
