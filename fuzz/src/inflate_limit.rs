@@ -128,7 +128,9 @@ impl Input {
                 if c & 0x80 != 0 {
                     messages.push(core::mem::take(&mut current));
                 }
-                if frame.is_empty() && c & 0x80 == 0 {
+                // An empty cut makes no progress even when it ends a (then empty)
+                // message: only taking a byte resets the count.
+                if frame.is_empty() {
                     idle += 1;
                 } else {
                     idle = 0;

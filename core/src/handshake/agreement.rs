@@ -113,7 +113,7 @@ impl Agreement {
 
     /// A server's agreement: `protocol`, and the permessage-deflate parameters and
     /// response element that `deflate::server_negotiate` chose.
-    #[cfg(feature = "deflate")]
+    #[cfg(all(feature = "deflate", feature = "http"))]
     pub(crate) fn server(
         protocol: Option<String>,
         deflate: Option<(crate::deflate::DeflateParams, ExtensionOffer)>,
