@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use websock_core::browser::{BrowserSocket, EventQueue, Handlers, Start};
 use websock_core::dom::{BinaryType, Compat, ReadyState};
-use websock_core::{ApiError, CloseEvent};
+use websock_core::{ApiError, CloseEvent, Connection};
 
 use crate::connect;
 use crate::driver::{lock, Reader, Shared};
@@ -223,9 +223,7 @@ impl WebSocket {
     /// ([`Limits::max_send_queue`](websock_core::Limits::max_send_queue)), the
     /// connection is failed (error, then close 1006), as the browser does.
     pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
-        let result = BrowserSocket::send(&mut self.inner.shared.lock().conn, data);
-        self.inner.shared.changed.notify_all();
-        result
+        self.command(|_, conn, _| BrowserSocket::send(conn, data))
     }
 
     /// `send(data)` with a script's string as UTF-16 code units, sent as text:
@@ -233,11 +231,7 @@ impl WebSocket {
     /// ([`Compat::Mdn`]) or becomes U+FFFD ([`Compat::Standard`]). Otherwise as
     /// [`send`](Self::send).
     pub fn send_utf16(&self, units: &[u16]) -> Result<(), ApiError> {
-        let mut st = self.inner.shared.lock();
-        let result = lock(&self.inner.socket).send_utf16(&mut st.conn, units);
-        drop(st);
-        self.inner.shared.changed.notify_all();
-        result
+        self.command(|socket, conn, _| socket.send_utf16(conn, units))
     }
 
     /// `close(code, reason)` with the reason as UTF-16 code units: InvalidAccessError
@@ -245,12 +239,7 @@ impl WebSocket {
     /// ([`Compat::Mdn`]) or becomes U+FFFD ([`Compat::Standard`]) before the 123-byte
     /// rule (SyntaxError). Otherwise as [`close`](Self::close).
     pub fn close_utf16(&self, code: Option<u16>, reason: Option<&[u16]>) -> Result<(), ApiError> {
-        let mut st = self.inner.shared.lock();
-        let now = st.now();
-        lock(&self.inner.socket).close_utf16(&mut st.conn, now, code, reason)?;
-        drop(st);
-        self.inner.shared.changed.notify_all();
-        Ok(())
+        self.command(|socket, conn, now| socket.close_utf16(conn, now, code, reason))
     }
 
     /// `close(code, reason)`: InvalidAccessError unless `code` is 1000 or 3000-4999;
@@ -260,12 +249,21 @@ impl WebSocket {
     /// CLOSING or CLOSED does nothing. Messages the peer sends after this (before its
     /// Close) are dropped, as a browser drops them once its socket is CLOSING.
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
+        self.command(|socket, conn, now| socket.close(conn, now, code, reason))
+    }
+
+    /// Runs a command on the socket and the engine (locked in the driver's order:
+    /// engine, then socket) at the engine's `now`, then wakes the background threads.
+    fn command(
+        &self,
+        f: impl FnOnce(&mut BrowserSocket, &mut Connection, Duration) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
         let mut st = self.inner.shared.lock();
         let now = st.now();
-        lock(&self.inner.socket).close(&mut st.conn, now, code, reason)?;
+        let result = f(&mut lock(&self.inner.socket), &mut st.conn, now);
         drop(st);
         self.inner.shared.changed.notify_all();
-        Ok(())
+        result
     }
 
     /// The `onopen` handler (ignored once the close event was dispatched, as every

@@ -22,10 +22,11 @@ use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use crate::browser::{BrowserSocket, EventQueue, Handlers, Start};
 use crate::dom::{BinaryType, Compat, ReadyState};
-use crate::{ApiError, CloseEvent};
+use crate::{ApiError, CloseEvent, Connection};
 use futures_core::Stream;
 
 use super::driver;
@@ -271,10 +272,7 @@ impl<R: Runtime> WebSocket<R> {
     ///
     /// `InvalidStateError` while CONNECTING.
     pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
-        let mut st = self.shared.lock();
-        BrowserSocket::send(&mut st.conn, data)?;
-        st.wake_driver();
-        Ok(())
+        self.command(|_, conn, _| BrowserSocket::send(conn, data))
     }
 
     /// `send(data)` with a script's string as UTF-16 code units, sent as text: as
@@ -286,11 +284,7 @@ impl<R: Runtime> WebSocket<R> {
     /// `InvalidStateError` while CONNECTING; then `SyntaxError` for an unpaired
     /// surrogate under [`Compat::Mdn`].
     pub fn send_utf16(&self, units: &[u16]) -> Result<(), ApiError> {
-        let dom = lock(&self.browser.dom);
-        let mut st = self.shared.lock();
-        dom.socket.send_utf16(&mut st.conn, units)?;
-        st.wake_driver();
-        Ok(())
+        self.command(|socket, conn, _| socket.send_utf16(conn, units))
     }
 
     /// `close(code, reason)` with the reason as UTF-16 code units: as
@@ -304,12 +298,7 @@ impl<R: Runtime> WebSocket<R> {
     /// for an unpaired surrogate (under [`Compat::Mdn`]) or a reason longer than 123
     /// UTF-8 bytes.
     pub fn close_utf16(&self, code: Option<u16>, reason: Option<&[u16]>) -> Result<(), ApiError> {
-        let mut dom = lock(&self.browser.dom);
-        let mut st = self.shared.lock();
-        let now = st.now();
-        dom.socket.close_utf16(&mut st.conn, now, code, reason)?;
-        st.wake_driver();
-        Ok(())
+        self.command(|socket, conn, now| socket.close_utf16(conn, now, code, reason))
     }
 
     /// `close(code, reason)`: starts the closing handshake (or fails a connection that
@@ -321,10 +310,19 @@ impl<R: Runtime> WebSocket<R> {
     /// `InvalidAccessError` for a code other than 1000 or 3000-4999; `SyntaxError` for
     /// a reason longer than 123 UTF-8 bytes.
     pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
+        self.command(|socket, conn, now| socket.close(conn, now, code, reason))
+    }
+
+    /// Runs a command on the socket and the engine (locked in this face's order: the
+    /// socket, then the engine) at the engine's `now`; wakes the driver if it succeeded.
+    fn command(
+        &self,
+        f: impl FnOnce(&mut BrowserSocket, &mut Connection, Duration) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
         let mut dom = lock(&self.browser.dom);
         let mut st = self.shared.lock();
         let now = st.now();
-        dom.socket.close(&mut st.conn, now, code, reason)?;
+        f(&mut dom.socket, &mut st.conn, now)?;
         st.wake_driver();
         Ok(())
     }
