@@ -64,12 +64,7 @@ pub async fn accept_tls_within(
     timeout: std::time::Duration,
 ) -> Result<MaybeTlsStream, Error> {
     let accept = tokio_rustls::TlsAcceptor::from(config).accept(tcp);
-    match websock_core::handle::within::<crate::runtime::Tokio, _>(timeout, accept).await {
-        Some(stream) => Ok(MaybeTlsStream::ServerTls(Box::new(
-            stream.map_err(crate::Error::from_io)?,
-        ))),
-        None => Err(crate::Error::Protocol(
-            websock_core::Error::HandshakeTimeout,
-        )),
-    }
+    websock_core::handle::handshake_within::<crate::runtime::Tokio, _>(timeout, accept)
+        .await
+        .map(|stream| MaybeTlsStream::ServerTls(Box::new(stream)))
 }

@@ -68,13 +68,15 @@ pub trait Runtime: Send + Sync + 'static {
     fn supports_tls() -> bool;
 }
 
-/// Runs `future` for at most `timeout` on `R`'s clock: `None` if it had not finished
-/// by then (for the setup steps the engine's own timers do not cover, such as a
-/// server's TLS accept).
-pub async fn within<R: Runtime, T>(
+/// Runs a setup step of the handshake that the engine's own timers do not cover (a
+/// server's TLS accept) for at most `timeout` on `R`'s clock: its I/O error as
+/// [`session::Error::from_io`](crate::session::Error::from_io) (a rustls error is `Tls`),
+/// running past `timeout` as `Error::Protocol(HandshakeTimeout)`, as the WebSocket
+/// handshake's own deadline reports it.
+pub async fn handshake_within<R: Runtime, T>(
     timeout: std::time::Duration,
-    future: impl Future<Output = T>,
-) -> Option<T> {
+    future: impl Future<Output = io::Result<T>>,
+) -> Result<T, crate::session::Error> {
     let now = R::now();
     // A bound too far to represent is no bound.
     let at = now.checked_add(timeout);
@@ -82,10 +84,14 @@ pub async fn within<R: Runtime, T>(
     let mut future = core::pin::pin!(future);
     core::future::poll_fn(|cx| {
         if let Poll::Ready(out) = future.as_mut().poll(cx) {
-            return Poll::Ready(Some(out));
+            return Poll::Ready(out.map_err(crate::session::Error::from_io));
         }
         match at {
-            Some(at) => timer.poll_until(cx, at).map(|()| None),
+            Some(at) => timer.poll_until(cx, at).map(|()| {
+                Err(crate::session::Error::Protocol(
+                    crate::Error::HandshakeTimeout,
+                ))
+            }),
             None => Poll::Pending,
         }
     })
