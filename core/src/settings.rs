@@ -99,6 +99,11 @@ pub struct ClientSettings<Tls = ()> {
     /// the seeds' rule), off for the idiomatic `connect` ([`parse_url`](Self::parse_url):
     /// a Rust client to port 6000 must work). `Some(_)` decides for both.
     pub check_bad_ports: Option<bool>,
+    /// The proxy to tunnel through (HTTP `CONNECT` or SOCKS5; `None`, the default: connect
+    /// directly). Never read from the environment unless you pass
+    /// [`Proxy::from_env`](crate::proxy::Proxy::from_env)'s answer here. Used by every
+    /// runtime's `connect` / `connect_with` and by websock-std's browser `WebSocket`.
+    pub proxy: Option<crate::proxy::Proxy>,
     /// The transport's TLS configuration for `wss://` (for the runtime crates, the
     /// rustls configuration, for example to trust a private CA or a self-signed
     /// certificate; `None`: their `tls::default_client_config`, the webpki roots).
@@ -115,6 +120,7 @@ impl<Tls: Default> Default for ClientSettings<Tls> {
             #[cfg(feature = "deflate")]
             deflate: crate::deflate::DeflateConfig::default(),
             check_bad_ports: None,
+            proxy: None,
             tls: Tls::default(),
         }
     }
@@ -163,6 +169,12 @@ impl<Tls> ClientSettings<Tls> {
     /// Turns the bad-port check on or off for both faces (the `check_bad_ports` field).
     pub fn check_bad_ports(mut self, check: bool) -> Self {
         self.check_bad_ports = Some(check);
+        self
+    }
+
+    /// Tunnels through `proxy` (the `proxy` field).
+    pub fn proxy(mut self, proxy: crate::proxy::Proxy) -> Self {
+        self.proxy = Some(proxy);
         self
     }
 

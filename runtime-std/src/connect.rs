@@ -1,10 +1,12 @@
 //! The client: connect to a URL, or run the opening handshake over any stream.
 
+use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use websock_core::dom::WsUrl;
+use websock_core::proxy::{ProxyHandshake, Step};
 use websock_core::session::Opening;
 use websock_core::{ApiError, Connection};
 
@@ -25,6 +27,11 @@ pub fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>> {
 /// `TCP_NODELAY`), TLS for `wss://`, then run the opening handshake. The whole
 /// sequence must finish within [`Timeouts::handshake`](websock_core::Timeouts::handshake)
 /// (DNS resolution itself cannot be timed out with std).
+///
+/// With [`ClientOptions::proxy`], TCP goes to the proxy, which opens a tunnel to the
+/// server (HTTP `CONNECT` or SOCKS5); TLS and the handshake run through it, within the
+/// same deadline. A proxy that refuses or answers wrongly is an [`Error::Io`] whose
+/// error is a [`ProxyError`](crate::ProxyError).
 ///
 /// # Errors
 ///
@@ -83,15 +90,22 @@ pub(crate) fn time_left(deadline: Option<Instant>) -> Result<Option<Duration>> {
     }
 }
 
-/// Resolve, connect (each address in turn), set `TCP_NODELAY`, and add TLS for
+/// Resolve, connect (each address in turn), set `TCP_NODELAY`, open the tunnel through
+/// [`ClientOptions::proxy`] if set (TCP then goes to the proxy), and add TLS for
 /// `wss://`, all before `deadline`.
 pub(crate) fn open_transport(
     url: &WsUrl,
     options: &ClientOptions,
     deadline: Option<Instant>,
 ) -> Result<MaybeTlsStream> {
-    let host = url.host().trim_start_matches('[').trim_end_matches(']');
-    let addrs = (host, url.port()).to_socket_addrs()?;
+    let (host, port) = match &options.proxy {
+        Some(proxy) => (proxy.host(), proxy.port()),
+        None => (
+            url.host().trim_start_matches('[').trim_end_matches(']'),
+            url.port(),
+        ),
+    };
+    let addrs = (host, port).to_socket_addrs()?;
     let mut last = None;
     let mut tcp = None;
     for addr in addrs {
@@ -118,11 +132,49 @@ pub(crate) fn open_transport(
         }
     };
     tcp.set_nodelay(true)?;
+    if let Some(proxy) = &options.proxy {
+        let handshake = proxy.handshake_for(url).map_err(std::io::Error::from)?;
+        tunnel(&tcp, handshake, deadline)?;
+    }
     if url.is_secure() {
         tls_client(tcp, url.host(), options, deadline)
     } else {
         Ok(MaybeTlsStream::Plain(tcp))
     }
+}
+
+/// Runs the proxy's `handshake` over `tcp`, one read or write at a time, each bounded
+/// by the time left before `deadline`.
+fn tunnel(
+    mut tcp: &TcpStream,
+    mut handshake: ProxyHandshake,
+    deadline: Option<Instant>,
+) -> Result<()> {
+    let mut buf = [0; 512];
+    loop {
+        let left = time_left(deadline)?;
+        tcp.set_read_timeout(left)?;
+        tcp.set_write_timeout(left)?;
+        let step = match handshake.step() {
+            Step::Write(bytes) => {
+                let n = bytes.len();
+                tcp.write_all(bytes).map(|()| handshake.advance(n))
+            }
+            Step::Read(max) => tcp
+                .read(&mut buf[..max.min(512)])
+                .and_then(|n| handshake.received(&buf[..n]).map_err(std::io::Error::from)),
+            Step::Done => break,
+        };
+        step.map_err(|e| match e.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                Error::Protocol(websock_core::Error::HandshakeTimeout)
+            }
+            _ => Error::Io(e),
+        })?;
+    }
+    tcp.set_read_timeout(None)?;
+    tcp.set_write_timeout(None)?;
+    Ok(())
 }
 
 #[cfg(feature = "tls")]

@@ -1,7 +1,12 @@
 //! The client: [`connect`], [`connect_with`], and [`client_handshake`] over any stream.
 
-use tokio::io::{AsyncRead, AsyncWrite};
-use websock_core::handle;
+use std::io;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use websock_core::dom::WsUrl;
+use websock_core::handle::{self, Runtime};
+use websock_core::proxy::{Proxy, Step};
 
 use crate::options::ClientOptions;
 use crate::runtime::{Io, Tokio};
@@ -21,6 +26,11 @@ pub async fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>, Error
 /// handshake timeout. Returns once the connection is open. Must be called inside a
 /// tokio runtime (the connection's driver task is spawned here).
 ///
+/// With [`ClientOptions::proxy`], TCP goes to the proxy, which opens a tunnel to the
+/// server (HTTP `CONNECT` or SOCKS5); TLS and the handshake run through it, and the
+/// handshake timeout covers the whole. A proxy that refuses or answers wrongly is an
+/// [`Error::Io`] whose error is a [`ProxyError`](crate::ProxyError).
+///
 /// Errors: [`Error::Url`] for a URL or subprotocol list the rules refuse (and `wss://`
 /// without the `tls` feature), [`Error::Api`] for a header that would corrupt the
 /// request, [`Error::Io`] / [`Error::Tls`] if the transport cannot be set up,
@@ -30,7 +40,42 @@ pub async fn connect_with(
     url: &str,
     options: ClientOptions,
 ) -> Result<WebSocketStream<MaybeTlsStream>, Error> {
-    handle::connect_with::<Tokio>(url, options).await
+    handle::connect_via::<Tokio, _>(url, options, tunnel).await
+}
+
+/// TCP to `proxy`, its tunnel to `url`'s host and port, then TLS for `wss://`.
+async fn tunnel(
+    proxy: Proxy,
+    url: WsUrl,
+    tls: <Tokio as Runtime>::Tls,
+) -> io::Result<Io<MaybeTlsStream>> {
+    let mut tcp = TcpStream::connect((proxy.host(), proxy.port())).await?;
+    tcp.set_nodelay(true)?;
+    let mut handshake = proxy.handshake_for(&url)?;
+    let mut buf = [0; 512];
+    loop {
+        match handshake.step() {
+            Step::Write(bytes) => {
+                let n = bytes.len();
+                tcp.write_all(bytes).await?;
+                handshake.advance(n);
+            }
+            Step::Read(max) => {
+                let n = tcp.read(&mut buf[..max.min(512)]).await?;
+                handshake.received(&buf[..n])?;
+            }
+            Step::Done => break,
+        }
+    }
+    #[cfg(feature = "tls")]
+    if url.is_secure() {
+        let config = tls.unwrap_or_else(crate::tls::default_client_config);
+        return crate::tls::handshake_client(tcp, url.host(), config)
+            .await
+            .map(Io);
+    }
+    let _ = tls;
+    Ok(Io(MaybeTlsStream::Plain(tcp)))
 }
 
 /// The opening handshake as a client over a stream the caller already has (a custom

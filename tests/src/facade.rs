@@ -82,12 +82,13 @@ fn convert<Tls: Default>(o: &Options) -> ClientSettings<Tls> {
         timeouts: o.timeouts,
         deflate: o.deflate,
         check_bad_ports: o.check_bad_ports,
+        proxy: o.proxy.clone(),
         tls: Tls::default(),
     }
 }
 
 /// The background tokio runtime every tokio connection of these tests runs on.
-fn tokio_handle() -> &'static tokio::runtime::Handle {
+pub(crate) fn tokio_handle() -> &'static tokio::runtime::Handle {
     static HANDLE: OnceLock<tokio::runtime::Handle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -107,6 +108,9 @@ fn tokio_handle() -> &'static tokio::runtime::Handle {
 pub trait Conn: Send {
     /// `send(message)`.
     fn send(&mut self, message: Message) -> Result<(), Error>;
+    /// `try_send(message)`: queues without waiting for room (`Error::Send(Full)` when
+    /// the send queue is over its limit).
+    fn try_send(&mut self, message: Message) -> Result<(), Error>;
     /// `recv()`: the next message; `Some(Err)` once on failure, then `None`.
     fn recv(&mut self) -> Option<Result<Message, Error>>;
     /// `recv_incoming()`: the next message, ping or pong.
@@ -141,19 +145,33 @@ pub trait RecvHalf: Send {
 
 /// `connect_with(url, options)` with `rt`'s crate, blocking.
 pub fn connect(rt: Runtime, url: &str, options: &Options) -> Result<Box<dyn Conn>, Error> {
+    connect_tls(rt, url, options, None)
+}
+
+/// [`connect`] with `tls` as the options' rustls client configuration for `wss://`
+/// (`None`: the runtime's default, the webpki roots).
+pub fn connect_tls(
+    rt: Runtime,
+    url: &str,
+    options: &Options,
+    tls: Option<Arc<websock_tokio::rustls::ClientConfig>>,
+) -> Result<Box<dyn Conn>, Error> {
     Ok(match rt {
         Runtime::Tokio => {
-            let options: websock_tokio::ClientOptions = convert(options);
+            let mut options: websock_tokio::ClientOptions = convert(options);
+            options.tls = tls;
             let ws = tokio_handle().block_on(websock_tokio::connect_with(url, options))?;
             Box::new(async_face::Stream::<_, TokioBlocking>(ws, PhantomData))
         }
         Runtime::Smol => {
-            let options: websock_smol::ClientOptions = convert(options);
+            let mut options: websock_smol::ClientOptions = convert(options);
+            options.tls = tls;
             let ws = smol::block_on(websock_smol::connect_with(url, options))?;
             Box::new(async_face::Stream::<_, SmolBlocking>(ws, PhantomData))
         }
         Runtime::Std => {
-            let options: websock_std::ClientOptions = convert(options);
+            let mut options: websock_std::ClientOptions = convert(options);
+            options.tls = tls;
             Box::new(std_face::Stream(websock_std::connect_with(url, options)?))
         }
     })
@@ -249,6 +267,9 @@ mod async_face {
         fn send(&mut self, message: Message) -> Result<(), Error> {
             B::block_on(self.0.send(message))
         }
+        fn try_send(&mut self, message: Message) -> Result<(), Error> {
+            self.0.try_send(message)
+        }
         fn recv(&mut self) -> Option<Result<Message, Error>> {
             B::block_on(self.0.recv())
         }
@@ -325,6 +346,9 @@ mod std_face {
     impl Conn for Stream {
         fn send(&mut self, message: Message) -> Result<(), Error> {
             self.0.send(message)
+        }
+        fn try_send(&mut self, message: Message) -> Result<(), Error> {
+            self.0.try_send(message)
         }
         fn recv(&mut self) -> Option<Result<Message, Error>> {
             self.0.recv()
@@ -412,6 +436,11 @@ impl RawListener {
             .expect("a non-blocking listener");
         let addr = listener.local_addr().expect("local addr");
         RawListener { listener, addr }
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// `ws://127.0.0.1:PORT/`.

@@ -35,7 +35,8 @@ use bytes::BytesMut;
 
 pub use browser::{Events, WebSocket};
 pub use open::{
-    accept, accept_with, client_handshake, connect, connect_with, from_upgraded, from_upgraded_with,
+    accept, accept_with, client_handshake, connect, connect_via, connect_with, from_upgraded,
+    from_upgraded_with,
 };
 pub use stream::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 
