@@ -15,20 +15,27 @@
 //!    is parked, and nothing more is read until it is queued after the socket took more.
 //! 4. **Time** is a [`Duration`] since one `Instant` shared by all connections. The poll
 //!    sleeps until the earliest `poll_timeout()`; once it passes, `handle_timeout(now)`.
+//!
+//! With `--tls CERT.pem KEY.pem` it serves `wss://` (rustls; see `mio_echo/tls.rs`), with
+//! the same limits and timers.
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Write};
-use std::net::Shutdown;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mio::net::{TcpListener, TcpStream};
+use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Registry, Token};
 use websock_core::{Config, Connection, Event, Message, SendError};
+
+#[path = "mio_echo/tls.rs"]
+mod tls;
+use tls::Stream;
 
 const LISTENER: Token = Token(0);
 
 /// One client: its socket, its engine, and the message to echo next if it is parked.
 struct Conn {
-    stream: TcpStream,
+    stream: Stream,
     ws: Connection,
     parked: Option<Message>,
     shut_down: bool,
@@ -41,6 +48,9 @@ impl Conn {
         let mut progress = true;
         while progress {
             progress = false;
+            if self.stream.wants_write() {
+                progress |= self.stream.flush().is_ok(); // TLS bytes left from before
+            }
             if self.ws.wants_write() {
                 match self.ws.write_to(&mut self.stream) {
                     Ok(n) => progress |= n > 0,
@@ -66,8 +76,7 @@ impl Conn {
                 progress = true;
             }
             if self.ws.should_shutdown() && !self.shut_down {
-                self.shut_down = true;
-                let _ = self.stream.shutdown(Shutdown::Write);
+                self.shut_down = self.stream.shutdown(); // false: TLS bytes still wait
             }
             if self.ws.is_finished() {
                 return Ok(false);
@@ -80,19 +89,32 @@ impl Conn {
             }
         }
         let mut interest = Interest::READABLE;
-        if self.ws.wants_write() {
+        if self.ws.wants_write() || self.stream.wants_write() {
             interest = interest.add(Interest::WRITABLE);
         }
         if interest != self.interest {
             self.interest = interest;
-            registry.reregister(&mut self.stream, token, interest)?;
+            registry.reregister(self.stream.tcp(), token, interest)?;
         }
         Ok(true)
     }
 }
 
+/// The command line: `ADDR [--tls CERT.pem KEY.pem]`.
+fn parse_args() -> io::Result<(String, Option<Arc<rustls::ServerConfig>>)> {
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or("127.0.0.1:9001".into());
+    match (args.next().as_deref(), args.next(), args.next()) {
+        (None, ..) => Ok((addr, None)),
+        (Some("--tls"), Some(cert), Some(key)) => Ok((addr, Some(tls::config(&cert, &key)?))),
+        _ => Err(io::Error::other(
+            "usage: mio_echo [ADDR [--tls CERT.pem KEY.pem]]",
+        )),
+    }
+}
+
 fn main() -> io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or("127.0.0.1:9001".into());
+    let (addr, tls) = parse_args()?;
     let mut listener = TcpListener::bind(addr.parse().expect("ADDR must be IP:PORT"))?;
     println!("listening on {}", listener.local_addr()?);
     io::stdout().flush()?;
@@ -113,11 +135,12 @@ fn main() -> io::Result<()> {
         let now = epoch.elapsed();
         ready.extend(events.iter().map(|event| event.token())); // LISTENER has no Conn
         if events.iter().any(|event| event.token() == LISTENER) {
-            while let Ok((mut stream, _)) = listener.accept() {
-                let _ = stream.set_nodelay(true);
+            while let Ok((mut tcp, _)) = listener.accept() {
+                let _ = tcp.set_nodelay(true);
                 let token = Token(next_token);
                 next_token += 1;
-                registry.register(&mut stream, token, Interest::READABLE)?;
+                registry.register(&mut tcp, token, Interest::READABLE)?;
+                let stream = Stream::new(tcp, tls.as_ref())?;
                 let ws = Connection::server(Config::default(), now);
                 let (parked, shut_down, interest) = (None, false, Interest::READABLE);
                 let conn = Conn {
@@ -141,7 +164,7 @@ fn main() -> io::Result<()> {
         for token in ready.drain(..) {
             if let Some(conn) = conns.get_mut(&token) {
                 if !conn.drive(now, &registry, token)? {
-                    registry.deregister(&mut conn.stream)?;
+                    registry.deregister(conn.stream.tcp())?;
                     conns.remove(&token);
                 }
             }

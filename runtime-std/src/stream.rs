@@ -213,18 +213,78 @@ fn read_record<D: rustls::SideData>(
     conn.reader().read(buf)
 }
 
+/// Over TLS, a write never reads: rustls' own `Stream` completes pending I/O in both
+/// directions, so a write to a peer that stopped reading could block in a socket read
+/// for as long as the read timeout allows. Here a write only encrypts and writes.
 impl Write for MaybeTlsStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        each!(self, s => s.write(buf))
+        self.write_vectored(&[IoSlice::new(buf)])
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        each!(self, s => s.write_vectored(bufs))
+        match self {
+            MaybeTlsStream::Plain(s) => s.write_vectored(bufs),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ClientTls(s) => write_records(&mut s.conn, &mut s.sock, bufs),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ServerTls(s) => write_records(&mut s.conn, &mut s.sock, bufs),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        each!(self, s => s.flush())
+        match self {
+            MaybeTlsStream::Plain(s) => s.flush(),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ClientTls(s) => flush_records(&mut s.conn, &mut s.sock),
+            #[cfg(feature = "tls")]
+            MaybeTlsStream::ServerTls(s) => flush_records(&mut s.conn, &mut s.sock),
+        }
     }
+}
+
+/// Hands `bufs` to rustls (as much as its outgoing buffer takes), then writes records
+/// to the socket until rustls has none left or the socket stops taking them. Plaintext
+/// rustls took counts as written even if the socket write then fails (the error shows
+/// on the next call); nothing taken and a socket that takes nothing is that error
+/// (`WouldBlock` / `TimedOut` under the driver's write timeout).
+#[cfg(feature = "tls")]
+fn write_records<D: rustls::SideData>(
+    conn: &mut rustls::ConnectionCommon<D>,
+    sock: &mut TcpStream,
+    bufs: &[IoSlice<'_>],
+) -> io::Result<usize> {
+    let wanted = bufs.iter().any(|b| !b.is_empty());
+    let mut taken = conn.writer().write_vectored(bufs)?;
+    loop {
+        while conn.wants_write() {
+            match conn.write_tls(sock) {
+                Ok(_) => {}
+                Err(_) if taken > 0 => return Ok(taken),
+                Err(e) => return Err(e),
+            }
+        }
+        if taken > 0 || !wanted {
+            return Ok(taken);
+        }
+        // rustls' outgoing buffer was full and is empty now.
+        taken = conn.writer().write_vectored(bufs)?;
+        if taken == 0 {
+            return Ok(0);
+        }
+    }
+}
+
+/// Writes every record rustls holds to the socket; never reads.
+#[cfg(feature = "tls")]
+fn flush_records<D: rustls::SideData>(
+    conn: &mut rustls::ConnectionCommon<D>,
+    sock: &mut TcpStream,
+) -> io::Result<()> {
+    conn.writer().flush()?;
+    while conn.wants_write() {
+        conn.write_tls(sock)?;
+    }
+    sock.flush()
 }
 
 impl Transport for MaybeTlsStream {

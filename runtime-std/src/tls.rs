@@ -1,5 +1,6 @@
-//! TLS: the rustls configurations (websock-core's, shared by every runtime: the ring
-//! provider named explicitly, webpki roots) and the client's TLS handshake over std's TCP.
+//! TLS: the rustls configurations (websock-core's `tls`, shared by every runtime: the
+//! crypto provider by feature, `ring` or `aws-lc-rs`, named explicitly; the trusted roots
+//! by feature or at run time with [`Roots`]) and the client's TLS handshake over std's TCP.
 
 use std::io;
 use std::net::TcpStream;
@@ -10,9 +11,18 @@ use rustls::{
     ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection, SideData,
     StreamOwned,
 };
+#[cfg(feature = "aws-lc-rs")]
+pub use websock_core::tls::aws_lc_rs_provider;
+#[cfg(feature = "native-roots")]
+pub use websock_core::tls::native_roots;
+#[cfg(feature = "ring")]
+pub use websock_core::tls::ring_provider;
+#[cfg(feature = "webpki-roots")]
+pub use websock_core::tls::webpki_roots;
 pub use websock_core::tls::{
-    client_config_trusting, client_config_with_roots, default_client_config, server_config,
-    server_config_from_pem,
+    client_config, client_config_trusting, client_config_with_provider, client_config_with_roots,
+    crypto_provider, default_client_config, server_config, server_config_from_pem,
+    server_config_with_provider, try_default_client_config, Roots,
 };
 
 use crate::stream::MaybeTlsStream;

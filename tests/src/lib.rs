@@ -24,12 +24,14 @@ use std::time::Duration;
 
 pub mod browser_face;
 pub mod client;
+pub mod examples;
 pub mod facade;
 pub mod interop;
 pub mod peers;
 pub mod script;
 pub mod server;
 pub mod tls;
+pub mod tls_peer;
 
 /// The longest a client script may take (connecting, the whole conversation, closing).
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(90);

@@ -70,3 +70,68 @@ impl TestCert {
         }
     }
 }
+
+/// A certificate authority made for the test, and a server certificate it signed for
+/// `localhost` and `127.0.0.1`: for the tests of the root sources, where the client's
+/// trust must come from the CA (a file named by `SSL_CERT_FILE`, a custom store), not
+/// from the server's own certificate.
+#[derive(Debug)]
+pub struct TestCa {
+    /// The CA's certificate (DER): the root to trust.
+    pub ca_cert: CertificateDer<'static>,
+    /// The CA's certificate as PEM text, as an `SSL_CERT_FILE` holds it.
+    pub ca_pem: String,
+    /// The server's certificate (DER), signed by the CA.
+    pub server_cert: CertificateDer<'static>,
+    /// The server certificate's PKCS#8 private key (DER).
+    pub server_key: Vec<u8>,
+}
+
+impl TestCa {
+    /// A new CA and server certificate (a fresh key pair each).
+    pub fn generate() -> TestCa {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+            KeyUsagePurpose,
+        };
+        let ca_key = KeyPair::generate().expect("generate the CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "websock test CA");
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = ca_params.self_signed(&ca_key).expect("self-sign the CA");
+
+        let server_key = KeyPair::generate().expect("generate the server key");
+        let mut params = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
+            .expect("server params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let server = params
+            .signed_by(&server_key, &ca, &ca_key)
+            .expect("sign the server certificate");
+        TestCa {
+            ca_cert: ca.der().clone(),
+            ca_pem: ca.pem(),
+            server_cert: server.der().clone(),
+            server_key: server_key.serialize_der(),
+        }
+    }
+
+    /// The server's private key.
+    pub fn server_key_der(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone()))
+    }
+
+    /// The certificate chain the server presents: its certificate, then the CA's.
+    pub fn server_chain(&self) -> Vec<CertificateDer<'static>> {
+        vec![self.server_cert.clone(), self.ca_cert.clone()]
+    }
+}

@@ -1,5 +1,10 @@
-//! Every runtime's `echo-server` example serves `wss://` with `--tls CERT.pem KEY.pem`,
-//! and a client that opens a TCP connection and says nothing holds up nobody.
+//! Every runtime's `echo-server` example, and core's `mio_echo`, serve `wss://` with
+//! `--tls CERT.pem KEY.pem`, and a client that opens a TCP connection and says nothing
+//! holds up nobody.
+//!
+//! The three `echo-server` examples share a name, so each is run from the binary its
+//! own build reported ([`example_binary`]), never from the shared
+//! `target/debug/examples/echo-server`.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
@@ -7,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use websock_std::{connect_with, ClientOptions, Message};
+use websock_tests::examples::example_binary;
 
 /// Kills the example when dropped.
 struct Server(Child);
@@ -33,16 +39,14 @@ fn certificate(dir: &std::path::Path) -> (String, String, ClientOptions) {
     (path(cert), path(key), options)
 }
 
-/// Starts `package`'s `echo-server` with `--tls`; returns it with the printed address.
-fn start(package: &str, cert: &str, key: &str) -> (Server, String) {
-    let cargo = option_env!("CARGO").unwrap_or("cargo");
-    let mut child = Command::new(cargo)
-        .args(["run", "-q", "-p", package, "--example", "echo-server"])
-        .args(["--", "127.0.0.1:0", "--tls", cert, key])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+/// Starts `package`'s `example` with `--tls`; returns it with the printed address.
+fn start(package: &str, example: &str, cert: &str, key: &str) -> (Server, String) {
+    let binary = example_binary(package, example, &[]);
+    let mut child = Command::new(&binary)
+        .args(["127.0.0.1:0", "--tls", cert, key])
         .stdout(Stdio::piped())
         .spawn()
-        .expect("cargo run the echo-server example");
+        .unwrap_or_else(|e| panic!("run {}: {e}", binary.display()));
     let stdout = child.stdout.take().unwrap();
     let server = Server(child);
     let mut line = String::new();
@@ -55,10 +59,10 @@ fn start(package: &str, cert: &str, key: &str) -> (Server, String) {
     (server, addr)
 }
 
-fn serves_wss(package: &str) {
+fn serves_wss(package: &str, example: &str) {
     let dir = std::env::temp_dir().join(format!("websock-tls-{package}-{}", std::process::id()));
     let (cert, key, options) = certificate(&dir);
-    let (_server, addr) = start(package, &cert, &key);
+    let (_server, addr) = start(package, example, &cert, &key);
     let port = addr.rsplit(':').next().unwrap();
     // A silent TCP client first: it must not hold up the next one.
     let _silent = TcpStream::connect(&addr).unwrap();
@@ -79,15 +83,20 @@ fn serves_wss(package: &str) {
 
 #[test]
 fn tokio_echo_server_serves_wss() {
-    serves_wss("websock-tokio");
+    serves_wss("websock-tokio", "echo-server");
 }
 
 #[test]
 fn smol_echo_server_serves_wss() {
-    serves_wss("websock-smol");
+    serves_wss("websock-smol", "echo-server");
 }
 
 #[test]
 fn std_echo_server_serves_wss() {
-    serves_wss("websock-std");
+    serves_wss("websock-std", "echo-server");
+}
+
+#[test]
+fn mio_echo_serves_wss() {
+    serves_wss("websock-core", "mio_echo");
 }
