@@ -1,13 +1,7 @@
 //! The client: [`connect`], [`connect_with`], and [`client_handshake`] over any stream.
 
-use std::io;
-
-use async_net::TcpStream;
 use futures_io::{AsyncRead, AsyncWrite};
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
-use websock_core::dom::WsUrl;
-use websock_core::handle::{self, Runtime};
-use websock_core::proxy::{Proxy, Step};
+use websock_core::handle;
 
 use crate::options::ClientOptions;
 use crate::runtime::{Io, Smol};
@@ -41,42 +35,7 @@ pub async fn connect_with(
     url: &str,
     options: ClientOptions,
 ) -> Result<WebSocketStream<MaybeTlsStream>, Error> {
-    handle::connect_via::<Smol, _>(url, options, tunnel).await
-}
-
-/// TCP to `proxy`, its tunnel to `url`'s host and port, then TLS for `wss://`.
-async fn tunnel(
-    proxy: Proxy,
-    url: WsUrl,
-    tls: <Smol as Runtime>::Tls,
-) -> io::Result<Io<MaybeTlsStream>> {
-    let mut tcp = TcpStream::connect((proxy.host(), proxy.port())).await?;
-    tcp.set_nodelay(true)?;
-    let mut handshake = proxy.handshake_for(&url)?;
-    let mut buf = [0; 512];
-    loop {
-        match handshake.step() {
-            Step::Write(bytes) => {
-                let n = bytes.len();
-                tcp.write_all(bytes).await?;
-                handshake.advance(n);
-            }
-            Step::Read(max) => {
-                let n = tcp.read(&mut buf[..max.min(512)]).await?;
-                handshake.received(&buf[..n])?;
-            }
-            Step::Done => break,
-        }
-    }
-    #[cfg(feature = "tls")]
-    if url.is_secure() {
-        let config = tls.unwrap_or_else(crate::tls::default_client_config);
-        return crate::tls::handshake_client(tcp, url.host(), config)
-            .await
-            .map(Io);
-    }
-    let _ = tls;
-    Ok(Io(MaybeTlsStream::Plain(tcp)))
+    handle::connect_with::<Smol>(url, options).await
 }
 
 /// The opening handshake as a client over a stream the caller already has (a custom

@@ -1,5 +1,6 @@
-//! smol as websock-core's [`Runtime`]: `smol::spawn`, async-io's timer, and DNS/TCP/TLS
-//! with async-net; [`Io`], any futures-io `AsyncRead + AsyncWrite` as the driver's
+//! smol as websock-core's [`Runtime`]: `smol::spawn`, async-io's timer, and DNS, TCP
+//! and TLS with async-net (websock-core puts them together, with a proxy's tunnel when
+//! the options name one); [`Io`], any futures-io `AsyncRead + AsyncWrite` as the driver's
 //! [`Transport`].
 
 use std::cell::Cell;
@@ -38,6 +39,7 @@ impl Runtime for Smol {
     type Tls = ();
     type Stream = MaybeTlsStream;
     type Transport = Io<MaybeTlsStream>;
+    type Tcp = Io<TcpStream>;
 
     fn spawn<F: Future<Output = ()> + Send + 'static>(future: F) {
         smol::spawn(future).detach();
@@ -51,14 +53,21 @@ impl Runtime for Smol {
         SmolTimer(None)
     }
 
-    async fn establish(url: WsUrl, tls: Self::Tls) -> io::Result<Io<MaybeTlsStream>> {
-        let host = url.host().trim_start_matches('[').trim_end_matches(']');
-        let tcp = TcpStream::connect((host, url.port())).await?;
+    async fn connect_tcp(host: &str, port: u16) -> io::Result<Io<TcpStream>> {
+        let tcp = TcpStream::connect((host, port)).await?;
         tcp.set_nodelay(true)?;
+        Ok(Io(tcp))
+    }
+
+    async fn secure(
+        tcp: Io<TcpStream>,
+        url: &WsUrl,
+        tls: Self::Tls,
+    ) -> io::Result<Io<MaybeTlsStream>> {
         if !url.is_secure() {
-            return Ok(Io(MaybeTlsStream::Plain(tcp)));
+            return Ok(Io(MaybeTlsStream::Plain(tcp.0)));
         }
-        secure(tcp, &url, tls).await.map(Io)
+        secure(tcp.0, url, tls).await.map(Io)
     }
 
     fn supports_tls() -> bool {

@@ -1,5 +1,6 @@
 //! tokio as websock-core's [`Runtime`]: `tokio::spawn`, tokio's clock and timer, and
-//! DNS/TCP/TLS with tokio's sockets; [`Io`], any tokio `AsyncRead + AsyncWrite` as the
+//! DNS, TCP and TLS with tokio's sockets (websock-core puts them together, with a
+//! proxy's tunnel when the options name one); [`Io`], any tokio `AsyncRead + AsyncWrite` as the
 //! driver's [`Transport`].
 
 use std::future::Future;
@@ -30,6 +31,7 @@ impl Runtime for Tokio {
     type Tls = ();
     type Stream = MaybeTlsStream;
     type Transport = Io<MaybeTlsStream>;
+    type Tcp = Io<TcpStream>;
 
     fn spawn<F: Future<Output = ()> + Send + 'static>(future: F) {
         tokio::spawn(future);
@@ -43,17 +45,13 @@ impl Runtime for Tokio {
         TokioTimer(None)
     }
 
-    async fn establish(url: WsUrl, tls: Self::Tls) -> io::Result<Io<MaybeTlsStream>> {
-        let host = url.host().trim_start_matches('[').trim_end_matches(']');
+    async fn connect_tcp(host: &str, port: u16) -> io::Result<Io<TcpStream>> {
         let mut last_error = None;
-        for addr in tokio::net::lookup_host((host, url.port())).await? {
+        for addr in tokio::net::lookup_host((host, port)).await? {
             match TcpStream::connect(addr).await {
                 Ok(tcp) => {
                     tcp.set_nodelay(true)?;
-                    if !url.is_secure() {
-                        return Ok(Io(MaybeTlsStream::Plain(tcp)));
-                    }
-                    return secure(tcp, &url, tls).await.map(Io);
+                    return Ok(Io(tcp));
                 }
                 Err(e) => last_error = Some(e),
             }
@@ -61,6 +59,17 @@ impl Runtime for Tokio {
         Err(last_error.unwrap_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("no address for {host}"))
         }))
+    }
+
+    async fn secure(
+        tcp: Io<TcpStream>,
+        url: &WsUrl,
+        tls: Self::Tls,
+    ) -> io::Result<Io<MaybeTlsStream>> {
+        if !url.is_secure() {
+            return Ok(Io(MaybeTlsStream::Plain(tcp.0)));
+        }
+        secure(tcp.0, url, tls).await.map(Io)
     }
 
     fn supports_tls() -> bool {

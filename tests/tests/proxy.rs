@@ -1,20 +1,26 @@
 //! Client proxies, the same suite on each runtime: `ws://` and `wss://` through an HTTP
 //! `CONNECT` proxy and a SOCKS5 proxy, proxy authentication, refusals, a malformed
-//! reply, and a proxy that never answers (the handshake deadline covers it).
+//! reply, and a proxy that never answers (the handshake deadline covers it); the
+//! browser `WebSocket` through both proxies, and refused by one (error, close 1006).
 //!
 //! The proxies are written here, on std threads ([`TestProxy`]): each records what the
 //! client sent it ([`Seen`]), then tunnels to the destination it was asked for, or
 //! misbehaves as told ([`Behaviour`]). The server is websock-std's conversation server
 //! (it echoes).
 
+use std::future::{poll_fn, Future};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::pin::pin;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use websock_core::dom::{BrowserEvent, MessageData};
+use websock_core::handle::{self, Runtime as AsyncRuntime, Timer};
 use websock_core::proxy::{Proxy, ProxyError};
-use websock_core::Message;
+use websock_core::{ApiError, ClientSettings, Message};
 use websock_tests::facade::{connect_tls, each_runtime, Error, Options};
 use websock_tests::tls::TestCert;
 use websock_tests::{Runtime, Scheme};
@@ -537,28 +543,151 @@ fn an_unreachable_proxy_is_an_io_error() {
     });
 }
 
-/// websock-std's browser `WebSocket` dials through `ClientOptions::proxy` too (it shares
-/// `connect_with`'s transport setup). tokio's and smol's browser faces do not use the
-/// proxy yet.
+/// How long the browser-face tests wait for any one event.
+const EVENT_WAIT: Duration = Duration::from_secs(10);
+
+/// The browser `WebSocket` of `rt` to `url` through `proxy`: sends a text once open,
+/// closes once a message arrives, and returns the events up to the close event (or
+/// until none comes within [`EVENT_WAIT`]).
+fn browser_conversation(rt: Runtime, url: &str, proxy: Proxy) -> Vec<BrowserEvent> {
+    match rt {
+        Runtime::Tokio => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+            .block_on(async_conversation::<websock_tokio::Tokio>(url, proxy)),
+        Runtime::Smol => smol::block_on(async_conversation::<websock_smol::Smol>(url, proxy)),
+        Runtime::Std => {
+            let options = websock_std::ClientOptions::new()
+                .proxy(proxy)
+                .check_bad_ports(false);
+            let ws = websock_std::WebSocket::with_options(url, options).expect("the constructor");
+            let mut events = Vec::new();
+            while let Some(event) = ws.next_event_timeout(EVENT_WAIT) {
+                if converse_on(&event, |text| ws.send(text), || ws.close(None, None)) {
+                    events.push(event);
+                    break;
+                }
+                events.push(event);
+            }
+            events
+        }
+    }
+}
+
+/// [`browser_conversation`] on websock-core's async browser face (tokio's and smol's
+/// `WebSocket`), waiting with the runtime's own timer.
+async fn async_conversation<R: AsyncRuntime>(url: &str, proxy: Proxy) -> Vec<BrowserEvent> {
+    let options = ClientSettings::<R::Tls>::new()
+        .proxy(proxy)
+        .check_bad_ports(false);
+    let ws = handle::WebSocket::<R>::with_options(url, options).expect("the constructor");
+    let mut events = Vec::new();
+    while let Some(Some(event)) = within::<R, _>(EVENT_WAIT, ws.next_event()).await {
+        if converse_on(&event, |text| ws.send(text), || ws.close(None, None)) {
+            events.push(event);
+            break;
+        }
+        events.push(event);
+    }
+    events
+}
+
+/// The conversation's answer to `event`: a text once open, a close once the echo is
+/// in. True for the close event (the last).
+fn converse_on(
+    event: &BrowserEvent,
+    send: impl FnOnce(&'static str) -> Result<(), ApiError>,
+    close: impl FnOnce() -> Result<(), ApiError>,
+) -> bool {
+    match event {
+        BrowserEvent::Open => send("through the proxy").expect("send once open"),
+        BrowserEvent::Message(_) => close().expect("close"),
+        _ => {}
+    }
+    event.is_close()
+}
+
+/// `future`'s output, or `None` once `wait` has passed on `R`'s clock.
+async fn within<R: AsyncRuntime, T>(wait: Duration, future: impl Future<Output = T>) -> Option<T> {
+    let at = R::now() + wait;
+    let mut timer = R::timer();
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        if let Poll::Ready(out) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        timer.poll_until(cx, at).map(|()| None)
+    })
+    .await
+}
+
+/// Every runtime's browser `WebSocket` dials through the proxy in its options, HTTP
+/// `CONNECT` and SOCKS5 alike (websock-core's one transport setup for tokio and smol,
+/// std's own), and talks to the server through the tunnel.
 #[test]
-fn std_browser_face_goes_through_the_proxy() {
-    use websock_core::dom::{BrowserEvent, MessageData};
+fn browser_face_goes_through_both_proxies() {
     let server = Runtime::Std.start_server(Scheme::Ws);
     let port = server.addr.port();
-    let proxy = TestProxy::start(Kind::Socks5, Behaviour::default());
-    let options = websock_std::ClientOptions::new()
-        .proxy(Proxy::parse(&proxy.url(None)).unwrap())
-        .check_bad_ports(false);
-    let ws = websock_std::WebSocket::with_options(&format!("ws://localhost:{port}/"), options)
-        .expect("the constructor");
-    let wait = Duration::from_secs(10);
-    assert_eq!(ws.next_event_timeout(wait), Some(BrowserEvent::Open));
-    ws.send("hi").unwrap();
-    assert_eq!(
-        ws.next_event_timeout(wait),
-        Some(BrowserEvent::Message(MessageData::Text("hi".into())))
+    let http = Arc::new(TestProxy::start(Kind::Http, Behaviour::default()));
+    let socks = Arc::new(TestProxy::start(Kind::Socks5, Behaviour::default()));
+    each_runtime("browser_face_goes_through_both_proxies", move |rt| {
+        for p in [&http, &socks] {
+            let before = p.seen().len();
+            let proxy = Proxy::parse(&p.url(None)).unwrap();
+            let events = browser_conversation(rt, &format!("ws://localhost:{port}/"), proxy);
+            let text = MessageData::Text("through the proxy".into());
+            assert!(
+                matches!(
+                    events.as_slice(),
+                    [BrowserEvent::Open, BrowserEvent::Message(m), BrowserEvent::Close(c)]
+                        if *m == text && c.was_clean && c.code == 1005
+                ),
+                "{rt} {:?}: {events:?}",
+                p.kind
+            );
+            let seen = p.seen();
+            assert_eq!(seen.len(), before + 1, "{rt} {:?}: one tunnel", p.kind);
+            assert_eq!(
+                seen[before].target,
+                format!("localhost:{port}"),
+                "{rt} {:?}",
+                p.kind
+            );
+        }
+    });
+}
+
+/// A proxy that refuses the tunnel fails the browser `WebSocket` as any failed
+/// connection does: `error`, then `close` with 1006 (not clean), and nothing else.
+#[test]
+fn browser_face_refused_by_the_proxy_errors_then_closes_1006() {
+    let server = Runtime::Std.start_server(Scheme::Ws);
+    let url = server.url("/");
+    let refuse = |code| Behaviour {
+        refuse: Some(code),
+        ..Behaviour::default()
+    };
+    let http = Arc::new(TestProxy::start(Kind::Http, refuse(403)));
+    let socks = Arc::new(TestProxy::start(Kind::Socks5, refuse(5)));
+    each_runtime(
+        "browser_face_refused_by_the_proxy_errors_then_closes_1006",
+        move |rt| {
+            for p in [&http, &socks] {
+                let before = p.seen().len();
+                let proxy = Proxy::parse(&p.url(None)).unwrap();
+                let events = browser_conversation(rt, &url, proxy);
+                assert!(
+                    matches!(
+                        events.as_slice(),
+                        [BrowserEvent::Error, BrowserEvent::Close(c)]
+                            if c.code == 1006 && !c.was_clean
+                    ),
+                    "{rt} {:?}: {events:?}",
+                    p.kind
+                );
+                assert_eq!(p.seen().len(), before + 1, "{rt} {:?}: asked", p.kind);
+            }
+        },
     );
-    ws.close(None, None).unwrap();
-    assert!(matches!(ws.next_event_timeout(wait), Some(BrowserEvent::Close(c)) if c.was_clean));
-    assert_eq!(proxy.seen()[0].target, format!("localhost:{port}"));
 }

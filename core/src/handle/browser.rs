@@ -2,12 +2,14 @@
 //! methods, exceptions and events.
 //!
 //! `WebSocket::new` checks its arguments synchronously and returns at once; a driver
-//! task ([`Runtime::spawn`]) connects (DNS, TCP, TLS, handshake) and drives the
-//! connection (it owns the transport), and a dispatcher task hands out the events. The engine's
-//! `Connection` is shared by that task and the handles behind one mutex, so
-//! `bufferedAmount` is read straight from it; `readyState`, `protocol` and `extensions`
-//! follow event dispatch ([`BrowserSocket`]). A blocked port under [`Compat::Standard`]
-//! dials nothing: the engine is failed at construction and only its events are delivered.
+//! task ([`Runtime::spawn`]) connects (DNS, TCP, the proxy's tunnel if the options name
+//! one, TLS: [`establish`](super::establish), as `connect_with` does; then the
+//! handshake) and drives the connection (it owns the transport), and a dispatcher task
+//! hands out the events. The engine's `Connection` is shared by that task and the
+//! handles behind one mutex, so `bufferedAmount` is read straight from it;
+//! `readyState`, `protocol` and `extensions` follow event dispatch ([`BrowserSocket`]).
+//! A blocked port under [`Compat::Standard`] dials nothing: the engine is failed at
+//! construction and only its events are delivered.
 //!
 //! The browser's rules are websock-core's ([`crate::browser`]): `send`, `close`
 //! and the last handle going away ([`BrowserSocket`]), the queue of events no handler
@@ -30,6 +32,7 @@ use crate::{ApiError, CloseEvent, Connection};
 use futures_core::Stream;
 
 use super::driver;
+use super::establish::establish;
 use super::shared::{Handle, Shared};
 use super::Runtime;
 use crate::settings::ClientSettings;
@@ -134,8 +137,9 @@ impl<R: Runtime> WebSocket<R> {
     }
 
     /// Like [`new`](Self::new), with the client options (subprotocols, extra headers,
-    /// limits, timeouts, TLS configuration, the bad-port check). Follows
-    /// [`Compat::Mdn`].
+    /// limits, timeouts, TLS configuration, the bad-port check, a proxy). Follows
+    /// [`Compat::Mdn`]. A proxy that cannot be reached, refuses or answers wrongly fails
+    /// the connection as any transport failure does (error, then close 1006).
     ///
     /// # Errors
     ///
@@ -191,7 +195,7 @@ impl<R: Runtime> WebSocket<R> {
         if dial {
             R::spawn(driver::establish_then_run::<R, _, _>(
                 shared.clone(),
-                R::establish(url, options.tls),
+                establish::<R>(url, options.proxy, options.tls),
             ));
         } else {
             // The engine already failed (a blocked port): nothing to set up, the

@@ -1,7 +1,7 @@
 //! The async handles every async runtime shares: the idiomatic [`WebSocketStream`] (with
 //! its [`split`](WebSocketStream::split) halves, `futures` `Stream` and `Sink`), the
 //! browser's [`WebSocket`], and the driver task that keeps a connection going, written
-//! once over a [`Runtime`] (spawn, a clock, a timer, TCP/TLS setup) and a [`Transport`]
+//! once over a [`Runtime`] (spawn, a clock, a timer, TCP and TLS) and a [`Transport`]
 //! (poll read, vectored write, flush, shutdown).
 //!
 //! A runtime adapter (websock-tokio, websock-smol) implements these two traits in
@@ -22,6 +22,7 @@
 
 mod browser;
 mod driver;
+mod establish;
 mod open;
 mod shared;
 mod stream;
@@ -34,35 +35,45 @@ use std::time::Instant;
 use bytes::BytesMut;
 
 pub use browser::{Events, WebSocket};
+pub use establish::establish;
 pub use open::{
-    accept, accept_with, client_handshake, connect, connect_via, connect_with, from_upgraded,
-    from_upgraded_with,
+    accept, accept_with, client_handshake, connect, connect_with, from_upgraded, from_upgraded_with,
 };
 pub use stream::{WebSocketReceiver, WebSocketSender, WebSocketStream};
 
 use crate::dom::WsUrl;
 
-/// What an async runtime gives the handles: tasks, a clock and a timer, and the
-/// transport for a URL (DNS, TCP, TLS).
+/// What an async runtime gives the handles: tasks, a clock and a timer, and the pieces
+/// of a client's transport (DNS and TCP, TLS). How they are put together for a URL,
+/// through a proxy or not, is [`establish`]'s (the same for every runtime).
 pub trait Runtime: Send + Sync + 'static {
     /// The runtime's timer.
     type Timer: Timer;
     /// The client options' TLS configuration (`ClientSettings<Self::Tls>`).
     type Tls: Clone + Default + Send + Sync + 'static;
-    /// The stream [`establish`](Self::establish) sets up, as the application sees it
-    /// (the `S` of `WebSocketStream<S>`).
+    /// The stream a client connection runs over, as the application sees it (the `S`
+    /// of `WebSocketStream<S>`): what [`secure`](Self::secure) makes of a TCP stream.
     type Stream;
     /// That stream as the driver's transport.
     type Transport: Transport;
+    /// A TCP connection as [`connect_tcp`](Self::connect_tcp) opens it, before TLS
+    /// (the proxy exchange, if any, runs over it).
+    type Tcp: Transport;
     /// Runs `future` to completion in the background.
     fn spawn<F: Future<Output = ()> + Send + 'static>(future: F);
     /// The runtime's clock (the one its timers follow).
     fn now() -> Instant;
     /// A timer that is not armed.
     fn timer() -> Self::Timer;
-    /// DNS, TCP (with `TCP_NODELAY`) and TLS for `wss://`, for `url`.
-    fn establish(
-        url: WsUrl,
+    /// DNS and TCP (with `TCP_NODELAY`) to `host` (a name or an IP address, IPv6
+    /// without brackets) and `port`, trying each address the name resolves to.
+    fn connect_tcp(host: &str, port: u16) -> impl Future<Output = io::Result<Self::Tcp>> + Send;
+    /// The transport over `tcp` (which reaches `url`'s server, directly or through a
+    /// proxy's tunnel): TLS for `wss://` (server name `url.host()`, configuration
+    /// `tls`), the TCP stream itself for `ws://`.
+    fn secure(
+        tcp: Self::Tcp,
+        url: &WsUrl,
         tls: Self::Tls,
     ) -> impl Future<Output = io::Result<Self::Transport>> + Send;
     /// Whether `wss://` is supported (the TLS feature is on).

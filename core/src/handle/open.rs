@@ -2,17 +2,15 @@
 //! [`client_handshake`]) or a server ([`accept`], [`accept_with`], [`from_upgraded`],
 //! [`from_upgraded_with`]), each spawning the connection's driver task on the runtime `R`.
 
-use core::future::Future;
 use core::time::Duration;
-use std::io;
 
 use super::driver;
+use super::establish::establish;
 use super::shared::{Handle, Shared};
 use super::stream::{opening, WebSocketStream};
 use super::{Runtime, Transport};
 use crate::dom::WsUrl;
 use crate::handshake::{Agreement, Request};
-use crate::proxy::Proxy;
 use crate::session::{Agreed, Error, Opening};
 use crate::settings::{ClientSettings, ServerSettings};
 use crate::{ApiError, Config, Connection, Decision, HandshakeError, Role};
@@ -23,64 +21,31 @@ pub async fn connect<R: Runtime>(url: &str) -> Result<WebSocketStream<R::Stream>
     connect_with::<R>(url, ClientSettings::default()).await
 }
 
-/// Connects to `url` with `options`: the URL rules ([`Error::Url`]), DNS, TCP (with
-/// `TCP_NODELAY`), TLS for `wss://` ([`Runtime::establish`]), then the opening
-/// handshake, all within the handshake timeout. Returns once the connection is open.
+/// Connects to `url` with `options`: the URL rules ([`Error::Url`]), the transport
+/// ([`establish`]: DNS, TCP (with `TCP_NODELAY`), the tunnel through
+/// [`ClientSettings::proxy`] if set, TLS for `wss://`), then the opening handshake, all
+/// within the handshake timeout. Returns once the connection is open.
 ///
 /// Errors: [`Error::Url`] for a URL or subprotocol list the rules refuse (and `wss://`
 /// without TLS support), [`Error::Api`] for a header that would corrupt the request,
-/// [`Error::Io`] / [`Error::Tls`] if the transport cannot be set up,
-/// [`Error::Handshake`] if the server refuses or answers wrongly, and
-/// [`Error::Protocol`] for a handshake timeout.
-///
-/// With a proxy in the options, the connection fails with [`Error::Io`]
-/// (`Unsupported`): this function has no way through one (it never connects directly
-/// instead); a runtime that can tunnel offers [`connect_via`].
+/// [`Error::Io`] / [`Error::Tls`] if the transport cannot be set up (a proxy that
+/// refuses or answers wrongly: [`Error::Io`] with a
+/// [`ProxyError`](crate::proxy::ProxyError) inside), [`Error::Handshake`] if the server
+/// refuses or answers wrongly, and [`Error::Protocol`] for a handshake timeout.
 pub async fn connect_with<R: Runtime>(
     url: &str,
     options: ClientSettings<R::Tls>,
 ) -> Result<WebSocketStream<R::Stream>, Error> {
-    connect_via::<R, _>(url, options, |_, _, _| async {
-        Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "this runtime cannot connect through a proxy",
-        ))
-    })
-    .await
-}
-
-/// [`connect_with`], with `tunnel` as the way through [`ClientSettings::proxy`] when one
-/// is set: given the proxy, the server's URL and the TLS configuration, it connects TCP
-/// to the proxy, runs the [`ProxyHandshake`](crate::proxy::ProxyHandshake), then TLS for
-/// `wss://`. The checks, the errors (a [`ProxyError`](crate::proxy::ProxyError) is
-/// inside [`Error::Io`]) and the handshake deadline, over the whole (proxy, TLS and the
-/// opening handshake), are [`connect_with`]'s. Without a proxy, [`Runtime::establish`]
-/// sets the transport up.
-pub async fn connect_via<R, F>(
-    url: &str,
-    mut options: ClientSettings<R::Tls>,
-    tunnel: impl FnOnce(Proxy, WsUrl, R::Tls) -> F,
-) -> Result<WebSocketStream<R::Stream>, Error>
-where
-    R: Runtime,
-    F: Future<Output = io::Result<R::Transport>> + Send + 'static,
-{
     let url = parse_url(url, &options)?;
     if url.is_secure() && !R::supports_tls() {
         return Err(Error::Url(ApiError::Syntax));
     }
     let shared = new_client::<R, _>(&url, &options)?;
     let handle = Handle::new(&shared);
-    match options.proxy.take() {
-        Some(proxy) => R::spawn(driver::establish_then_run::<R, _, _>(
-            shared,
-            tunnel(proxy, url, options.tls),
-        )),
-        None => R::spawn(driver::establish_then_run::<R, _, _>(
-            shared,
-            R::establish(url, options.tls),
-        )),
-    }
+    R::spawn(driver::establish_then_run::<R, _, _>(
+        shared,
+        establish::<R>(url, options.proxy, options.tls),
+    ));
     WebSocketStream::opened(handle).await
 }
 
