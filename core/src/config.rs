@@ -75,6 +75,34 @@ impl Default for Timeouts {
     }
 }
 
+/// Streaming receive: data messages delivered piece by piece as they arrive, instead
+/// of whole (see [`crate::Connection::poll_stream_event`]).
+///
+/// A streamed message is reported as [`crate::StreamEvent::MessageStart`], its payload
+/// as [`crate::StreamEvent::MessageChunk`]s (zero-copy slices of the receive buffer
+/// where possible; text in whole code points, validated as it arrives), and
+/// [`crate::StreamEvent::MessageEnd`]. The engine holds at most what one read (or one
+/// inflate step) brings while chunks wait, never the message.
+///
+/// The default is off: every message is delivered whole, as [`crate::Event::Message`].
+/// With streaming on, take outputs with [`crate::Connection::poll_stream_event`]:
+/// [`crate::Connection::poll_event`] returns `None` while a piece of a streamed message
+/// is next (so the layers built on `poll_event`, [`crate::session`] and
+/// [`crate::browser`], need it off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Streaming {
+    /// Stream every data message from the start (default false). The application can
+    /// switch per message with [`crate::Connection::set_stream_messages`].
+    pub enabled: bool,
+    /// Largest streamed message (the sum of its fragments' payloads; with
+    /// permessage-deflate, its inflated size), in bytes; more closes with 1009. It
+    /// replaces [`Limits::max_message_size`] for streamed messages. `None` (the
+    /// default) is unlimited: memory stays bounded whatever the message's size, so
+    /// only the application knows how much it wants. [`Limits::max_frame_size`] and
+    /// [`Limits::max_fragments`] still apply.
+    pub max_streamed_message_size: Option<usize>,
+}
+
 /// Everything a connection needs besides its role and handshake.
 pub struct Config {
     /// Size limits.
@@ -92,6 +120,8 @@ pub struct Config {
     /// idiomatic APIs deliver it). The browser face turns it off: a browser drops
     /// messages once its socket is CLOSING.
     pub receive_after_close: bool,
+    /// Streaming receive (default off: messages are delivered whole); see [`Streaming`].
+    pub streaming: Streaming,
     /// permessage-deflate (RFC 7692): offered by clients and accepted by servers by
     /// default; see [`crate::deflate::DeflateConfig`].
     #[cfg(feature = "deflate")]
@@ -106,6 +136,7 @@ impl Default for Config {
             rng: None,
             auto_pong: true,
             receive_after_close: true,
+            streaming: Streaming::default(),
             #[cfg(feature = "deflate")]
             deflate: crate::deflate::DeflateConfig::default(),
         }
@@ -120,6 +151,7 @@ impl core::fmt::Debug for Config {
             .field("rng", &self.rng.as_ref().map(|_| "custom"))
             .field("auto_pong", &self.auto_pong)
             .field("receive_after_close", &self.receive_after_close)
+            .field("streaming", &self.streaming)
             .finish_non_exhaustive()
     }
 }

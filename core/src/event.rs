@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use crate::error::Error;
 use crate::handshake::{Request, Response};
-use crate::message::Message;
+use crate::message::{Message, MessageKind};
 
 /// An event from [`crate::Connection::poll_event`].
 ///
@@ -28,6 +28,35 @@ pub enum Event {
     Error(Error),
     /// The connection is closed (readyState CLOSED).
     Close(CloseEvent),
+}
+
+/// An output of [`crate::Connection::poll_stream_event`]: an [`Event`], or a piece of a
+/// streamed message (see [`crate::Streaming`]).
+///
+/// A streamed message is exactly one `MessageStart`, then zero or more
+/// `MessageChunk`s, then one `MessageEnd`, in the order of the wire, with control
+/// frames' events ([`Event::Ping`], [`Event::Pong`]) possibly in between. If the
+/// connection fails or closes in the middle of a streamed message, the message gets no
+/// `MessageEnd`: the `Event::Error` / `Event::Close` that follow say it was cut short,
+/// and its chunks so far must be discarded (the rest was never checked: a text message
+/// might not have ended on a code point, or the message might have gone past a limit).
+#[derive(Debug)]
+pub enum StreamEvent {
+    /// An event, in order with the pieces of streamed messages. Whole messages
+    /// ([`Event::Message`]) come this way too when streaming is off for them.
+    Event(Event),
+    /// A streamed data message starts: its kind, from its first frame's opcode.
+    MessageStart(MessageKind),
+    /// The next payload bytes of the streamed message (never empty). For text, every
+    /// chunk is valid UTF-8 on its own: a chunk never ends inside a code point (the
+    /// 1-3 bytes of an unfinished one wait for the next chunk), and invalid UTF-8 fails
+    /// the connection with 1007 as soon as it arrives. With permessage-deflate, the
+    /// inflated bytes, one bounded inflate step per chunk (at most 32 KiB, plus up to 3
+    /// bytes of a code point carried over from the step before).
+    MessageChunk(Bytes),
+    /// The streamed message ended (its final frame arrived and, for text, it ended on a
+    /// code point): its chunks are the complete, valid message.
+    MessageEnd,
 }
 
 /// What the opening handshake agreed.

@@ -18,6 +18,7 @@
 //!                          advance_transmit(n)                 (std: write_to)
 //!                          would block -> stop, wait for writable
 //!     hand every poll_event to the application (its commands may queue more to write)
+//!                          (streaming receive: poll_stream_event)
 //!     if should_shutdown(): shut the transport's write side down, once
 //!     if is_finished(): drop the transport, stop
 //!     if wants_read(): read into receive_buffer() -> handle_received(now) (std: read_from)
@@ -45,6 +46,15 @@
 //!   connection is finished.
 //! * **Time** is a `Duration` since an epoch of the driver's choosing; one epoch may
 //!   serve every connection of a driver.
+//! * **Streaming receive** ([`Streaming`] in [`Config::streaming`], or per message with
+//!   [`Connection::set_stream_messages`]): take outputs with
+//!   [`Connection::poll_stream_event`] instead of `poll_event`; a streamed message comes
+//!   as [`StreamEvent::MessageStart`], [`StreamEvent::MessageChunk`]s (zero-copy slices
+//!   of the receive buffer; text in whole, validated code points; inflated in bounded
+//!   steps with permessage-deflate) and [`StreamEvent::MessageEnd`], in order with the
+//!   other events. `wants_read` stays false while a chunk waits, so the engine holds
+//!   about one read's worth of a message of any size; its size limit is
+//!   [`Streaming::max_streamed_message_size`].
 //! * **Completion-based I/O** (io_uring): [`Connection::poll_transmit_owned`] hands out
 //!   the queued bytes as shared [`Bytes`], and [`Connection::take_receive_buffer`] /
 //!   [`Connection::handle_received_owned`] lend and adopt an owned receive buffer.
@@ -169,10 +179,10 @@ pub mod tls;
 pub mod utf8;
 
 pub use bytes::{Bytes, BytesMut};
-pub use config::{Config, Limits, Timeouts};
+pub use config::{Config, Limits, Streaming, Timeouts};
 pub use connection::{Connection, Decision, Role, SendError, TrySendError};
 pub use error::{ApiError, Error, HandshakeError, ProtocolError};
-pub use event::{CloseEvent, Event, Open};
+pub use event::{CloseEvent, Event, Open, StreamEvent};
 pub use message::{Message, MessageKind, Text};
 pub use proxy::{Proxy, ProxyError};
 pub use settings::{ClientSettings, ServerSettings};

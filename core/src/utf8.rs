@@ -81,9 +81,26 @@ impl Utf8Validator {
         self.pending_len == 0
     }
 
+    /// How many bytes at the end of the input so far belong to an unfinished code point
+    /// (0 to 3): everything before them is complete, valid UTF-8.
+    pub fn incomplete_len(&self) -> usize {
+        usize::from(self.pending_len)
+    }
+
     /// Forget any unfinished code point.
     pub fn reset(&mut self) {
         self.pending_len = 0;
+    }
+}
+
+/// The length of the UTF-8 sequence that `lead` starts (1 for ASCII and for bytes that
+/// cannot start one; only meaningful for a lead byte the validator accepted).
+pub(crate) fn sequence_len(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
     }
 }
 

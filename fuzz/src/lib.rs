@@ -18,6 +18,7 @@
 //! | [`pair`] | a client and a server wired together: every message arrives intact and in order, the close handshake completes |
 //! | [`deflate_negotiation`] | permessage-deflate negotiation on arbitrary headers and configurations: parsing is linear and round-trips, accepted offers give RFC 7692 responses the client accepts with the same parameters |
 //! | [`inflate_limit`] | the inflater on arbitrary compressed bytes and frames under a small limit: no panic, output and capacity bounded, errors final; a `Deflater`'s messages come back exactly or `TooLarge` |
+//! | [`streaming`] | streaming receive against whole-message mode on the same bytes and chunking: the same messages, pings, pongs, failure, close and bytes written (streaming may only fail sooner inside a compressed frame); chunks non-empty, text chunks valid UTF-8 on their own |
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -34,6 +35,7 @@ pub mod mask;
 pub mod pair;
 pub mod seeds;
 pub mod server_connection;
+pub mod streaming;
 pub mod utf8;
 mod util;
 
@@ -52,6 +54,7 @@ pub const TARGETS: &[(&str, TargetFn)] = &[
     ("pair", pair::run),
     ("deflate_negotiation", deflate_negotiation::run),
     ("inflate_limit", inflate_limit::run),
+    ("streaming", streaming::run),
 ];
 
 /// The entry point of the target called `name`.

@@ -23,6 +23,7 @@ pub fn seeds(target: &str) -> Vec<Seed> {
         "pair" => random(target, &[16, 64, 128, 256, 512, 1024]),
         "deflate_negotiation" => deflate_negotiation(),
         "inflate_limit" => inflate_limit(),
+        "streaming" => streaming(),
         _ => Vec::new(),
     }
 }
@@ -36,6 +37,35 @@ fn random(target: &str, lens: &[usize]) -> Vec<Seed> {
             (format!("random-{n}"), bytes)
         })
         .collect()
+}
+
+/// Pseudo-random inputs that decode to real traffic: the first found for each extension
+/// setting and receiving role whose whole-message receiver gets at least two messages.
+fn streaming() -> Vec<Seed> {
+    use crate::streaming::{check, Input};
+    use arbitrary::{Arbitrary, Unstructured};
+    let mut mix = Mix(crate::util::hash(b"streaming"));
+    let mut found = [[false; 2]; 3];
+    let mut out = Vec::new();
+    for n in 0..2000 {
+        let len = [64, 128, 256, 512][n % 4];
+        let bytes: Vec<u8> = (0..len).map(|_| mix.next() as u8).collect();
+        let Ok(input) = Input::arbitrary_take_rest(Unstructured::new(&bytes)) else {
+            continue;
+        };
+        let (deflate, client) = (usize::from(input.deflate % 3), usize::from(input.client));
+        if found[deflate][client] || check(&input) < 2 {
+            continue;
+        }
+        found[deflate][client] = true;
+        let role = ["server", "client"][client];
+        let ext = ["plain", "deflate", "deflate-no-takeover"][deflate];
+        out.push((format!("{ext}-{role}-{n}"), bytes));
+        if out.len() == 6 {
+            break;
+        }
+    }
+    out
 }
 
 fn deflate_negotiation() -> Vec<Seed> {

@@ -100,6 +100,11 @@ fn inflate_limit() {
 }
 
 #[test]
+fn streaming() {
+    replay("streaming");
+}
+
+#[test]
 fn every_target_has_a_test_and_a_binary() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let manifest = fs::read_to_string(root.join("Cargo.toml")).expect("manifest");

@@ -133,6 +133,83 @@ mod enabled {
             Ok(())
         }
 
+        /// Receive side, streamed compressed message: one bounded inflate step (at
+        /// most [`STREAM_INFLATE_STEP`](super::super::stream::STREAM_INFLATE_STEP)
+        /// bytes) of the current frame's unmasked payload, or of the tail once the
+        /// final frame is in; validates text and delivers the step's output as a chunk
+        /// (an unfinished code point waits for the next step). Returns whether
+        /// anything progressed.
+        pub(in crate::connection) fn inflate_streamed(&mut self) -> Result<bool, ProtocolError> {
+            use super::super::stream::STREAM_INFLATE_STEP;
+            use bytes::Buf;
+            let limit = self.max_streamed_message_size.unwrap_or(usize::MAX);
+            let (Some(pmd), Some(m), Some(s)) = (
+                self.deflate.as_mut(),
+                self.message.as_mut(),
+                self.streamed.as_mut(),
+            ) else {
+                return Err(ProtocolError::ReservedBits);
+            };
+            let map = |e| match e {
+                InflateError::TooLarge => ProtocolError::MessageTooLarge,
+                InflateError::Corrupt => ProtocolError::InvalidCompressedData,
+            };
+            let inflater = pmd.inflater();
+            let before = m.data.len();
+            let mut progressed;
+            let mut ended = false;
+            match self.frame.as_mut() {
+                Some(frame) => {
+                    let p = inflater
+                        .inflate_partial(
+                            &self.recv[..frame.done],
+                            &mut m.data,
+                            STREAM_INFLATE_STEP,
+                            limit,
+                        )
+                        .map_err(map)?;
+                    self.recv.advance(p.consumed);
+                    frame.consumed += p.consumed;
+                    frame.len -= p.consumed;
+                    frame.done -= p.consumed;
+                    s.more_output = p.output_full;
+                    progressed = p.consumed > 0;
+                    if !p.output_full && frame.len == 0 {
+                        s.finishing = frame.fin;
+                        self.frame = None;
+                        progressed = true;
+                    }
+                }
+                None if s.finishing => {
+                    let done = inflater
+                        .finish_partial(&mut m.data, STREAM_INFLATE_STEP, limit)
+                        .map_err(map)?;
+                    s.more_output = !done;
+                    s.finishing = !done;
+                    ended = done;
+                    progressed = true;
+                }
+                None => return Ok(false),
+            }
+            let text = m.kind == crate::message::MessageKind::Text;
+            if text {
+                m.utf8
+                    .feed(&m.data[before..])
+                    .map_err(|_| ProtocolError::InvalidUtf8)?;
+            }
+            let keep = if text { m.utf8.incomplete_len() } else { 0 };
+            let ready = m.data.len().saturating_sub(keep);
+            if ready > 0 {
+                let chunk = m.data.split_to(ready).freeze();
+                self.push_chunk(chunk);
+                progressed = true;
+            }
+            if ended {
+                self.end_streamed();
+            }
+            Ok(progressed)
+        }
+
         /// Send side: whether a message of `len` bytes goes compressed.
         pub(in crate::connection) fn should_compress(&self, len: usize, allowed: bool) -> bool {
             allowed
@@ -208,6 +285,10 @@ mod disabled {
         }
 
         pub(in crate::connection) fn reset_deflate(&mut self) {}
+
+        pub(in crate::connection) fn inflate_streamed(&mut self) -> Result<bool, ProtocolError> {
+            Err(ProtocolError::ReservedBits)
+        }
 
         pub(in crate::connection) fn start_agreed(&mut self, agreement: Agreement) {
             self.extensions = String::from(agreement.extensions());

@@ -38,7 +38,9 @@ impl Connection {
     /// Whether the driver should read from the transport now.
     ///
     /// False once the read side ended or the connection is finished, while events (or
-    /// input held back after a message) wait for [`poll_event`](Self::poll_event)
+    /// input held back after a message, or pieces of a streamed message, or a streamed
+    /// compressed message's pending inflate output) wait for
+    /// [`poll_event`](Self::poll_event) / [`poll_stream_event`](Self::poll_stream_event)
     /// (received data stays in the transport: that
     /// is how backpressure reaches TCP), and while the connection is OPEN with its send
     /// queue over [`Limits::max_send_queue`](crate::Limits::max_send_queue) (a peer that
@@ -46,7 +48,12 @@ impl Connection {
     /// While CLOSING or CLOSED the send queue does not stop reading, so the peer's
     /// Close and end of stream are always seen.
     pub fn wants_read(&self) -> bool {
-        if self.finished || self.eof || !self.events.is_empty() || self.input_held {
+        if self.finished
+            || self.eof
+            || !self.events.is_empty()
+            || self.input_held
+            || self.stream_pending()
+        {
             return false;
         }
         self.state != ReadyState::Open || self.has_send_room()

@@ -10,6 +10,7 @@ mod driving;
 mod io;
 mod receive;
 mod send_queue;
+mod stream;
 mod timers;
 
 use alloc::collections::VecDeque;
@@ -20,7 +21,7 @@ use core::time::Duration;
 use crate::config::{Config, Limits, Timeouts};
 use crate::dom::ReadyState;
 use crate::error::Error;
-use crate::event::{CloseEvent, Event, Open};
+use crate::event::{CloseEvent, Event, Open, StreamEvent};
 use crate::frame::OpCode;
 use crate::handshake::{Agreement, ClientRequest, HeadReader, Request};
 use crate::message::{MessageKind, Reassembly};
@@ -31,6 +32,7 @@ pub use decision::Decision;
 pub use driving::TrySendError;
 use receive::InFrame;
 use send_queue::SendQueue;
+use stream::StreamState;
 use timers::{Timer, Timers};
 
 pub use crate::role::Role;
@@ -87,8 +89,12 @@ const MAX_DRAIN: usize = 64 << 10;
 ///   [`try_send`](Self::try_send) (hands a refused message back),
 ///   [`send_fragment`](Self::send_fragment), [`ping`](Self::ping), [`pong`](Self::pong),
 ///   [`close`](Self::close), [`decide`](Self::decide) ([`accept`](Self::accept) /
-///   [`reject`](Self::reject)), [`abort`](Self::abort);
-/// * **outputs**: [`poll_event`](Self::poll_event), [`wants_read`](Self::wants_read),
+///   [`reject`](Self::reject)), [`abort`](Self::abort),
+///   [`set_stream_messages`](Self::set_stream_messages) (stream the next messages or
+///   take them whole);
+/// * **outputs**: [`poll_event`](Self::poll_event) (or
+///   [`poll_stream_event`](Self::poll_stream_event) with streaming receive: messages as
+///   start, chunks and end), [`wants_read`](Self::wants_read),
 ///   [`wants_write`](Self::wants_write), [`poll_transmit`](Self::poll_transmit) with
 ///   [`advance_transmit`](Self::advance_transmit) (or [`with_transmit`](Self::with_transmit)
 ///   for one vectored write, [`write_to`](Self::write_to), or
@@ -98,7 +104,9 @@ const MAX_DRAIN: usize = 64 << 10;
 /// * **getters**: [`ready_state`](Self::ready_state),
 ///   [`buffered_amount`](Self::buffered_amount), [`protocol`](Self::protocol),
 ///   [`extensions`](Self::extensions), [`url`](Self::url),
-///   [`send_queue_len`](Self::send_queue_len), [`receive_buffered`](Self::receive_buffered).
+///   [`send_queue_len`](Self::send_queue_len), [`receive_buffered`](Self::receive_buffered),
+///   [`stream_messages`](Self::stream_messages),
+///   [`is_streaming_message`](Self::is_streaming_message).
 ///
 /// The driver loop, its rules for non-blocking I/O and a complete driver over mio are
 /// in the [crate documentation](crate#the-driver-loop).
@@ -115,11 +123,18 @@ pub struct Connection {
     rng: Option<BoxRng>,
     now: Duration,
     timers: Timers,
-    events: VecDeque<Event>,
+    /// Events and pieces of streamed messages, in order.
+    events: VecDeque<StreamEvent>,
 
     recv: BytesMut,
     frame: Option<InFrame>,
     message: Option<Reassembly>,
+    /// The message in `message` is streamed: its delivery state.
+    streamed: Option<StreamState>,
+    /// Whether the next data message is streamed (see [`Connection::set_stream_messages`]).
+    stream_messages: bool,
+    /// [`crate::Streaming::max_streamed_message_size`].
+    max_streamed_message_size: Option<usize>,
 
     send: SendQueue,
     pending_pong: Option<Bytes>,
@@ -186,6 +201,9 @@ impl Connection {
             recv: BytesMut::new(),
             frame: None,
             message: None,
+            streamed: None,
+            stream_messages: config.streaming.enabled,
+            max_streamed_message_size: config.streaming.max_streamed_message_size,
             send: SendQueue::default(),
             pending_pong: None,
             sending_fragmented: None,
@@ -303,7 +321,34 @@ impl Connection {
 impl Connection {
     /// The next event for the application, if any. Processes input held back after a
     /// message (see [`handle_input`](Self::handle_input)) once the queue is empty.
+    ///
+    /// With streaming receive ([`crate::Streaming`],
+    /// [`set_stream_messages`](Self::set_stream_messages)) use
+    /// [`poll_stream_event`](Self::poll_stream_event) instead: while the next output is
+    /// a piece of a streamed message, this returns `None` and leaves it queued.
     pub fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() && self.has_unprocessed_input() {
+            self.process();
+        }
+        match self.events.front() {
+            Some(StreamEvent::Event(_)) => match self.events.pop_front() {
+                Some(StreamEvent::Event(e)) => Some(e),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The next output for an application that streams messages: an
+    /// [`Event`](StreamEvent::Event) (whole messages included), or the start, a chunk
+    /// or the end of a streamed message, in the order of the wire. Processes held-back
+    /// input once the queue is empty, as [`poll_event`](Self::poll_event) does.
+    ///
+    /// Backpressure: while outputs wait, [`wants_read`](Self::wants_read) is false,
+    /// and the engine processes input only as they are taken: at most one read's worth
+    /// of a streamed message (or one inflate step, at most 32 KiB) waits at a time, so
+    /// memory follows the receive buffer, never the message.
+    pub fn poll_stream_event(&mut self) -> Option<StreamEvent> {
         if self.events.is_empty() && self.has_unprocessed_input() {
             self.process();
         }
@@ -399,9 +444,14 @@ impl Connection {
 
     /// Received bytes the engine holds: the unprocessed part of the receive buffer plus
     /// the fragments of an unfinished message (for memory checks and metrics; compare
-    /// with [`Limits::max_frame_size`] and [`Limits::max_message_size`]).
+    /// with [`Limits::max_frame_size`] and [`Limits::max_message_size`]). For a streamed
+    /// message, only what is not yet delivered: a partial frame header or the part of a
+    /// read not yet taken, an unfinished code point, a compressed frame's input not yet
+    /// inflated and an inflate step's output (chunks handed out are not counted).
     pub fn receive_buffered(&self) -> usize {
-        self.recv.len() + self.message.as_ref().map_or(0, |m| m.data.len())
+        self.recv.len()
+            + self.message.as_ref().map_or(0, |m| m.data.len())
+            + self.streamed.as_ref().map_or(0, StreamState::held)
     }
 
     /// Whether the send queue is under [`Limits::max_send_queue`]: while it is not, the
@@ -426,12 +476,17 @@ impl Connection {
 
 // Transitions shared by the receive path, the commands and the timers.
 impl Connection {
+    /// Queue an event for the application.
+    fn push_event(&mut self, event: Event) {
+        self.events.push_back(StreamEvent::Event(event));
+    }
+
     fn open(&mut self, protocol: Option<String>, response: Option<crate::handshake::Response>) {
         self.phase = Phase::Frames;
         self.state = ReadyState::Open;
         self.timers.stop(Timer::Handshake);
         self.protocol = protocol.clone();
-        self.events.push_back(Event::Open(Open {
+        self.push_event(Event::Open(Open {
             protocol,
             extensions: self.extensions.clone(),
             response,
@@ -538,13 +593,14 @@ impl Connection {
         self.phase = Phase::Draining;
         self.frame = None;
         self.message = None;
+        self.streamed = None;
         self.pending_pong = None;
         // What is left unread counts toward the drain budget, as it would had it arrived
         // a moment later (the budget must not depend on how the input was split).
         self.drained = self.drained.saturating_add(self.recv.len());
         self.recv = BytesMut::new();
         self.timers.stop_all();
-        self.events.push_back(Event::Close(CloseEvent {
+        self.push_event(Event::Close(CloseEvent {
             code,
             reason,
             was_clean,
@@ -569,7 +625,7 @@ impl Connection {
                 self.queue_close(Some(code), reason);
             }
         }
-        self.events.push_back(Event::Error(error));
+        self.push_event(Event::Error(error));
         self.closed(crate::close::ABNORMAL, String::new(), false);
     }
 

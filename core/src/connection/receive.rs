@@ -8,7 +8,7 @@ use super::{Connection, Phase, Role, Timer, RECV_IDLE_KEEP};
 use crate::close::parse_close_body;
 use crate::dom::ReadyState;
 use crate::error::{Error, HandshakeError, ProtocolError};
-use crate::event::Event;
+use crate::event::{Event, StreamEvent};
 use crate::frame::{FrameHeader, OpCode, Status, MAX_HEADER_LEN};
 use crate::handshake;
 
@@ -22,14 +22,21 @@ use crate::message::{MessageKind, Reassembly};
 /// A frame whose header has been read and whose payload is arriving.
 #[derive(Debug)]
 pub(crate) struct InFrame {
-    opcode: OpCode,
-    fin: bool,
-    mask: Option<[u8; 4]>,
-    len: usize,
+    pub(super) opcode: OpCode,
+    pub(super) fin: bool,
+    pub(super) mask: Option<[u8; 4]>,
+    /// Payload bytes not yet taken off the front of the receive buffer (the whole
+    /// payload, except for a streamed frame whose first bytes were delivered).
+    pub(super) len: usize,
     /// Payload bytes at the front of the receive buffer already unmasked and validated.
-    done: usize,
+    pub(super) done: usize,
     /// Whether the payload is part of a text message (validated as it arrives).
-    text: bool,
+    pub(super) text: bool,
+    /// Payload bytes already taken off the receive buffer (a streamed frame's delivered
+    /// bytes): where the front of the buffer is in the payload, for unmasking.
+    pub(super) consumed: usize,
+    /// The frame belongs to a streamed message (its payload is delivered as it arrives).
+    pub(super) streamed: bool,
 }
 
 /// Inputs.
@@ -37,8 +44,10 @@ impl Connection {
     /// Bytes arrived from the transport. They are copied into the engine's buffer; to
     /// read straight into it instead, use [`receive_buffer`](Self::receive_buffer).
     ///
-    /// Input is processed up to the first frame that completes a data message; the rest
-    /// is processed as [`poll_event`](Self::poll_event) is called, so the application
+    /// Input is processed up to the first frame that completes a data message (for a
+    /// streamed message: up to the first chunk or its end); the rest is processed as
+    /// [`poll_event`](Self::poll_event) (or
+    /// [`poll_stream_event`](Self::poll_stream_event)) is called, so the application
     /// can answer a message before later frames (a ping, a protocol violation, a Close)
     /// are acted on. Drain `poll_event` before waiting for more input.
     pub fn handle_input(&mut self, now: Duration, data: &[u8]) {
@@ -163,6 +172,10 @@ impl Connection {
     /// Process buffered input; with `hold`, stop after a completed data message.
     pub(super) fn process_input(&mut self, hold: bool) {
         self.input_held = false;
+        // Without holding, stream chunks queue up: at most about a whole message's
+        // worth (the whole-message limit), so a deflate bomb cannot grow the queue
+        // without bound.
+        let mut streamed_bytes = 0usize;
         loop {
             let events_before = self.events.len();
             let progressed = match self.phase {
@@ -180,15 +193,31 @@ impl Connection {
                     false
                 }
             };
-            if !progressed || self.recv.is_empty() && self.frame.is_none() {
+            if !progressed || self.recv.is_empty() && self.frame.is_none() && !self.stream_pending()
+            {
                 return;
             }
-            if hold
-                && self.events.len() > events_before
-                && (matches!(self.events.back(), Some(Event::Message(_)))
-                    || self.events.len() >= MAX_EVENTS_PER_INPUT)
-            {
-                self.input_held = true;
+            let delivered = self.events.len() > events_before
+                && (matches!(
+                    self.events.back(),
+                    Some(
+                        StreamEvent::Event(Event::Message(_))
+                            | StreamEvent::MessageChunk(_)
+                            | StreamEvent::MessageEnd
+                    )
+                ) || self.events.len() >= MAX_EVENTS_PER_INPUT);
+            if !hold {
+                streamed_bytes = self
+                    .events
+                    .range(events_before.min(self.events.len())..)
+                    .map(|e| match e {
+                        StreamEvent::MessageChunk(c) => c.len(),
+                        _ => 0,
+                    })
+                    .fold(streamed_bytes, usize::saturating_add);
+            }
+            if hold && delivered || streamed_bytes > self.limits.max_message_size {
+                self.input_held = !self.recv.is_empty() || self.stream_pending();
                 return;
             }
         }
@@ -196,7 +225,7 @@ impl Connection {
 
     /// Whether a completed message is reported: while OPEN, and while CLOSING (our
     /// Close sent, the peer's not yet received) if [`crate::Config::receive_after_close`].
-    fn delivers_messages(&self) -> bool {
+    pub(super) fn delivers_messages(&self) -> bool {
         match self.state {
             ReadyState::Open => true,
             ReadyState::Closing => self.receive_after_close,
@@ -206,7 +235,7 @@ impl Connection {
 
     /// Whether buffered input waits to be processed (see [`Connection::process`]).
     pub(super) fn has_unprocessed_input(&self) -> bool {
-        matches!(self.phase, Phase::Frames) && !self.recv.is_empty()
+        matches!(self.phase, Phase::Frames) && (!self.recv.is_empty() || self.stream_pending())
     }
 
     /// Feed the head reader; returns whether the head completed.
@@ -279,7 +308,7 @@ impl Connection {
         match result {
             Ok(None) => false,
             Ok(Some(request)) => {
-                self.events.push_back(Event::Request(request.clone()));
+                self.push_event(Event::Request(request.clone()));
                 self.phase = Phase::ServerDecision { request };
                 false
             }
@@ -312,6 +341,10 @@ impl Connection {
 
     /// Read one frame header or more payload. Returns whether progress was made.
     fn read_frame(&mut self) -> bool {
+        if self.frame.is_none() && self.stream_pending() {
+            // A streamed compressed message's last frame is in: finish inflating it.
+            return self.stream_frame();
+        }
         if self.frame.is_none() {
             match FrameHeader::parse(&self.recv) {
                 Ok(Status::Partial) => return false,
@@ -335,7 +368,7 @@ impl Connection {
         if available > frame.done {
             let fresh = &mut self.recv[frame.done..available];
             if let Some(key) = frame.mask {
-                apply_mask(fresh, key, frame.done);
+                apply_mask(fresh, key, frame.consumed + frame.done);
             }
             if frame.text {
                 let valid = match self.message.as_mut() {
@@ -348,6 +381,9 @@ impl Connection {
                 }
             }
             frame.done = available;
+        }
+        if frame.streamed {
+            return self.stream_frame();
         }
         if frame.done < frame.len {
             return false;
@@ -371,8 +407,14 @@ impl Connection {
         if h.payload_len > self.limits.max_frame_size as u64 {
             return Err(ProtocolError::FrameTooLarge);
         }
-        let (max_message, max_fragments) =
-            (self.limits.max_message_size, self.limits.max_fragments);
+        let max_fragments = self.limits.max_fragments;
+        let max_message =
+            if self.streamed.is_some() || self.message.is_none() && self.stream_messages {
+                self.max_streamed_message_size.unwrap_or(usize::MAX)
+            } else {
+                self.limits.max_message_size
+            };
+        let mut starts = None;
         let text = match h.opcode {
             OpCode::Text | OpCode::Binary => {
                 if self.message.is_some() {
@@ -387,6 +429,9 @@ impl Connection {
                 m.compressed = compressed;
                 m.admit_frame(h.payload_len, max_message, max_fragments)?;
                 self.message = Some(m);
+                if self.stream_messages {
+                    starts = Some(kind);
+                }
                 // Compressed text is validated after inflating, not on the wire.
                 kind == MessageKind::Text && !compressed
             }
@@ -400,6 +445,10 @@ impl Connection {
             }
             OpCode::Close | OpCode::Ping | OpCode::Pong => false,
         };
+        if let Some(kind) = starts {
+            self.start_streamed(kind);
+        }
+        let streamed = !h.opcode.is_control() && self.streamed.is_some();
         self.frame = Some(InFrame {
             opcode: h.opcode,
             fin: h.fin,
@@ -407,6 +456,8 @@ impl Connection {
             len: h.payload_len as usize,
             done: 0,
             text,
+            consumed: 0,
+            streamed,
         });
         Ok(())
     }
@@ -429,7 +480,7 @@ impl Connection {
                 match m.finish(payload) {
                     Ok(msg) => {
                         if self.delivers_messages() {
-                            self.events.push_back(Event::Message(msg));
+                            self.push_event(Event::Message(msg));
                         }
                     }
                     Err(e) => self.protocol_error(e),
@@ -442,9 +493,9 @@ impl Connection {
                     self.flush_pong();
                     self.pending_pong = Some(payload.clone());
                 }
-                self.events.push_back(Event::Ping(payload));
+                self.push_event(Event::Ping(payload));
             }
-            OpCode::Pong => self.events.push_back(Event::Pong(payload)),
+            OpCode::Pong => self.push_event(Event::Pong(payload)),
             OpCode::Close => self.receive_close(&payload),
         }
     }
@@ -464,7 +515,7 @@ impl Connection {
         match m.finish(bytes::Bytes::new()) {
             Ok(msg) => {
                 if self.delivers_messages() {
-                    self.events.push_back(Event::Message(msg));
+                    self.push_event(Event::Message(msg));
                 }
             }
             Err(e) => self.protocol_error(e),
@@ -486,9 +537,10 @@ impl Connection {
     }
 
     /// The peer broke the protocol: send the matching Close frame and fail.
-    fn protocol_error(&mut self, e: ProtocolError) {
+    pub(super) fn protocol_error(&mut self, e: ProtocolError) {
         self.frame = None;
         self.message = None;
+        self.streamed = None;
         // Discarded unread: counts toward the drain budget (see `closed`).
         self.drained = self.drained.saturating_add(self.recv.len());
         self.recv.clear();

@@ -204,7 +204,20 @@ pub struct Inflater {
     fed: bool,
     /// The DEFLATE stream ended (a block with BFINAL set) in the current message.
     ended: bool,
+    /// Bytes of [`TAIL`] already inflated by [`Inflater::finish_partial`].
+    tail_used: usize,
     failed: Option<InflateError>,
+}
+
+/// What one [`Inflater::inflate_partial`] step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InflateProgress {
+    /// Compressed bytes used from the front of the input; the rest must be offered
+    /// again.
+    pub consumed: usize,
+    /// The step stopped because it produced `max_out` bytes: more output may be
+    /// waiting inside the inflater, even with no more input.
+    pub output_full: bool,
 }
 
 impl core::fmt::Debug for Inflater {
@@ -230,6 +243,7 @@ impl Inflater {
             produced: 0,
             fed: false,
             ended: false,
+            tail_used: 0,
             failed: None,
         }
     }
@@ -290,6 +304,99 @@ impl Inflater {
         self.check(result)
     }
 
+    /// Inflates some of `compressed` (the next compressed bytes of the current
+    /// message) into `out`, appending **at most `max_out` bytes**: the bounded step a
+    /// streaming receiver takes, so that memory follows `max_out`, never the message.
+    ///
+    /// Returns how much of `compressed` was used and whether the output stopped at
+    /// `max_out` ([`InflateProgress::output_full`]). Input not used stays with the
+    /// caller, to be offered again; a full output may leave more bytes inside the
+    /// inflater even when all input was used: take what was produced, then call again
+    /// (with the rest of the input, or an empty slice) until a call returns
+    /// `output_full == false` with all input used. Only then is the input fully
+    /// inflated. `limit` bounds the whole message's inflated size as for
+    /// [`inflate`](Self::inflate). Bytes after the end of a DEFLATE stream are used
+    /// and ignored. With `max_out == 0` nothing is done.
+    ///
+    /// # Errors
+    ///
+    /// As for [`inflate`](Self::inflate).
+    pub fn inflate_partial(
+        &mut self,
+        compressed: &[u8],
+        out: &mut BytesMut,
+        max_out: usize,
+        limit: usize,
+    ) -> Result<InflateProgress, InflateError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if !compressed.is_empty() {
+            self.fed = true;
+        }
+        if self.ended || max_out == 0 || !self.fed {
+            let consumed = if self.ended { compressed.len() } else { 0 };
+            return Ok(InflateProgress {
+                consumed,
+                output_full: max_out == 0 && !self.ended && self.fed,
+            });
+        }
+        let result = self.run_bounded(compressed, out, limit, max_out);
+        let (consumed, output_full) = self.check(result)?;
+        let consumed = if self.ended {
+            compressed.len()
+        } else {
+            consumed
+        };
+        Ok(InflateProgress {
+            consumed,
+            output_full: output_full && !self.ended,
+        })
+    }
+
+    /// The bounded counterpart of [`finish_message`](Self::finish_message): inflates
+    /// the [`TAIL`] appending at most `max_out` bytes to `out`. Returns `true` once the
+    /// message is finished (and the inflater ready for the next one); `false` when the
+    /// output is full: take what was produced and call again.
+    ///
+    /// Call it only after every compressed byte of the message was given to
+    /// [`inflate_partial`](Self::inflate_partial) and its last call returned
+    /// `output_full == false`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`inflate`](Self::inflate).
+    pub fn finish_partial(
+        &mut self,
+        out: &mut BytesMut,
+        max_out: usize,
+        limit: usize,
+    ) -> Result<bool, InflateError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if self.fed && !self.ended {
+            let tail = TAIL.get(self.tail_used..).unwrap_or_default();
+            if max_out == 0 {
+                return Ok(false);
+            }
+            let result = self.run_bounded(tail, out, limit, max_out);
+            let (used, full) = self.check(result)?;
+            self.tail_used += used;
+            if full && !self.ended {
+                return Ok(false);
+            }
+        }
+        if self.reset_after_message || self.ended {
+            self.ctx = None;
+        }
+        self.produced = 0;
+        self.fed = false;
+        self.ended = false;
+        self.tail_used = 0;
+        Ok(true)
+    }
+
     /// Ends the current message: inflates the [`TAIL`] the sender removed (RFC 7692
     /// §7.2.2), appending any last bytes to `out`, and prepares for the next message
     /// (dropping the context if the peer does not take over, or if its stream ended).
@@ -314,6 +421,7 @@ impl Inflater {
         self.produced = 0;
         self.fed = false;
         self.ended = false;
+        self.tail_used = 0;
         Ok(())
     }
 
@@ -333,30 +441,43 @@ impl Inflater {
         self.finish_message(out, limit)
     }
 
-    fn check(&mut self, result: Result<(), InflateError>) -> Result<(), InflateError> {
-        if let Err(e) = result {
-            self.failed = Some(e);
+    fn check<T>(&mut self, result: Result<T, InflateError>) -> Result<T, InflateError> {
+        if let Err(e) = &result {
+            self.failed = Some(*e);
             self.ctx = None;
         }
         result
     }
 
-    fn run(
+    fn run(&mut self, input: &[u8], out: &mut BytesMut, limit: usize) -> Result<(), InflateError> {
+        self.run_bounded(input, out, limit, usize::MAX).map(|_| ())
+    }
+
+    /// Inflates `input` into `out`, producing at most `max_out` bytes; returns the
+    /// input used and whether it stopped because `max_out` bytes were produced.
+    fn run_bounded(
         &mut self,
         mut input: &[u8],
         out: &mut BytesMut,
         limit: usize,
-    ) -> Result<(), InflateError> {
+        max_out: usize,
+    ) -> Result<(usize, bool), InflateError> {
         let bits = self.window_bits;
         let ctx = self
             .ctx
             .get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
+        let total = input.len();
+        let mut made_here = 0usize;
         // A first guess at the output's size; doubled while output keeps filling it.
         let mut hint = input.len().saturating_mul(4).saturating_add(64);
         loop {
+            let left = max_out - made_here;
+            if left == 0 {
+                return Ok((total - input.len(), true));
+            }
             let allowance = limit.saturating_sub(self.produced);
             // One byte past the allowance shows whether the message goes over.
-            let room = allowance.saturating_add(1).min(INFLATE_CHUNK);
+            let room = allowance.saturating_add(1).min(INFLATE_CHUNK).min(left);
             let len = out.len();
             let step = hint.min(room);
             reserve_bounded(out, step, len.saturating_add(allowance).saturating_add(1));
@@ -370,6 +491,7 @@ impl Inflater {
             out.truncate(len + made);
             input = input.get(used..).unwrap_or_default();
             self.produced = self.produced.saturating_add(made);
+            made_here += made;
             if self.produced > limit {
                 return Err(InflateError::TooLarge);
             }
@@ -377,7 +499,7 @@ impl Inflater {
                 Err(_) => return Err(InflateError::Corrupt),
                 Ok(Status::StreamEnd) => {
                     self.ended = true;
-                    return Ok(());
+                    return Ok((total - input.len(), false));
                 }
                 Ok(Status::Ok | Status::BufError) => {}
             }
@@ -387,7 +509,7 @@ impl Inflater {
                 continue;
             }
             if input.is_empty() {
-                return Ok(());
+                return Ok((total, false));
             }
             if used == 0 {
                 // Input left, room left, and no progress: not a DEFLATE stream.
@@ -914,6 +1036,64 @@ mod tests {
             inflate_one(&mut inflater(), &HELLO, 0),
             Err(InflateError::TooLarge)
         );
+    }
+
+    /// The bounded steps give what `inflate_message` gives, never more than `max_out`
+    /// bytes at a time, under any input split and output bound; a bomb is stopped at
+    /// the limit just the same.
+    #[test]
+    fn partial_steps_are_bounded_and_equal_whole_inflate() {
+        let msg = text(200_000, 3);
+        let mut d = Deflater::new(DeflateParams::default(), Role::Client, 6);
+        let wire = deflate_one(&mut d, &msg);
+        let mut fresh = Deflater::new(DeflateParams::default(), Role::Client, 6);
+        let bomb = deflate_one(&mut fresh, &vec![0u8; 3 << 20]);
+        for (split, max_out) in [(wire.len(), 1), (1, 7), (100, 4096), (5000, INFLATE_CHUNK)] {
+            let mut i = inflater();
+            let mut got = Vec::new();
+            let mut out = BytesMut::new();
+            for piece in wire.chunks(split) {
+                let mut rest = piece;
+                loop {
+                    let p = i
+                        .inflate_partial(rest, &mut out, max_out, usize::MAX)
+                        .unwrap();
+                    assert!(out.len() <= max_out);
+                    got.extend_from_slice(&out.split());
+                    rest = &rest[p.consumed..];
+                    if rest.is_empty() && !p.output_full {
+                        break;
+                    }
+                }
+            }
+            while !i.finish_partial(&mut out, max_out, usize::MAX).unwrap() {
+                assert!(out.len() <= max_out);
+                got.extend_from_slice(&out.split());
+            }
+            got.extend_from_slice(&out.split());
+            assert!(got == msg, "split {split} max_out {max_out}");
+            assert_eq!(i.message_len(), 0);
+            // A bomb stops at the limit, in bounded steps.
+            let limit = 1 << 20;
+            let mut i = inflater();
+            let mut made = 0;
+            let mut rest = &bomb[..];
+            let err = loop {
+                match i.inflate_partial(rest, &mut out, max_out.max(512), limit) {
+                    Ok(p) => {
+                        assert!(out.len() <= max_out.max(512));
+                        made += out.split().len();
+                        rest = &rest[p.consumed..];
+                        if rest.is_empty() && !p.output_full {
+                            break i.finish_partial(&mut out, INFLATE_CHUNK, limit).err();
+                        }
+                    }
+                    Err(e) => break Some(e),
+                }
+            };
+            assert_eq!(err, Some(InflateError::TooLarge));
+            assert!(made <= limit + 1);
+        }
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub mod params;
 #[cfg(test)]
 mod test_inflate;
 
-pub use codec::{Deflater, Inflater, INFLATE_CHUNK, TAIL};
+pub use codec::{Deflater, InflateProgress, Inflater, INFLATE_CHUNK, TAIL};
 pub use error::{CompressError, DeflateError, DeflateNegotiationError, InflateError};
 pub use params::{
     client_accept_response, client_offer, server_negotiate, DeflateConfig, DeflateParams,
