@@ -100,6 +100,19 @@ impl Conn {
     }
 }
 
+/// The defaults, with the compression level from `WEBSOCK_DEFLATE_LEVEL` (0..=9) if set
+/// (the Autobahn run uses 1: a quarter of level 6's CPU, the same protocol behaviour).
+fn config() -> Config {
+    let mut config = Config::default();
+    if let Some(level) = std::env::var("WEBSOCK_DEFLATE_LEVEL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config.deflate.level = level;
+    }
+    config
+}
+
 /// The command line: `ADDR [--tls CERT.pem KEY.pem]`.
 fn parse_args() -> io::Result<(String, Option<Arc<rustls::ServerConfig>>)> {
     let mut args = std::env::args().skip(1);
@@ -141,7 +154,7 @@ fn main() -> io::Result<()> {
                 next_token += 1;
                 registry.register(&mut tcp, token, Interest::READABLE)?;
                 let stream = Stream::new(tcp, tls.as_ref())?;
-                let ws = Connection::server(Config::default(), now);
+                let ws = Connection::server(config(), now);
                 let (parked, shut_down, interest) = (None, false, Interest::READABLE);
                 let conn = Conn {
                     stream,

@@ -147,6 +147,8 @@
 //! * `http`: `handshake::http`, the opening handshake in the `http` crate's types
 //!   (conversions of the request and response heads, and the server's upgrade on an
 //!   `http::Request` with permessage-deflate), for hyper, axum and other HTTP servers.
+//! * `tungstenite`: `tungstenite_compat`, `From` / `TryFrom` between [`Message`] and
+//!   `tungstenite::Message` (tungstenite 0.29), sharing the payload without a copy.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -176,6 +178,8 @@ pub mod session;
 mod settings;
 #[cfg(feature = "rustls")]
 pub mod tls;
+#[cfg(feature = "tungstenite")]
+pub mod tungstenite_compat;
 pub mod utf8;
 
 pub use bytes::{Bytes, BytesMut};

@@ -252,7 +252,11 @@ impl<S: Transport> Shared<S> {
             let result = if pending {
                 st.conn.write_to(&mut *io).map(|_| st.unflushed = true)
             } else if st.unflushed {
-                io.flush().map(|()| st.unflushed = false)
+                // A TLS layer's unwritten records count for the write-stall timer.
+                let flushed = io.flush().map(|()| st.unflushed = false);
+                let held = st.unflushed;
+                st.conn.set_transport_backlog(held);
+                flushed
             } else {
                 // A transport that is already gone has nothing left to shut down.
                 let _ = io.shutdown_write();

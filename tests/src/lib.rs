@@ -31,6 +31,7 @@ pub mod peers;
 pub mod script;
 pub mod server;
 pub mod tls;
+pub mod tls_accept;
 pub mod tls_peer;
 
 /// The longest a client script may take (connecting, the whole conversation, closing).

@@ -5,7 +5,9 @@
 //! not benchmarks: the slack is generous so that a loaded machine does not fail them),
 //! and it ended with the error that names the deadline.
 //!
-//! The plain-TCP trickled `101` and the write-stall timeout are in `behaviour.rs`.
+//! The plain-TCP trickled `101` and the write-stall timeout are in `behaviour.rs`; the
+//! write-stall timeout over TLS, and the runtimes as `wss://` servers (the client, by
+//! hand, stops reading or trickles a record), are here.
 
 use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream};
@@ -13,11 +15,12 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use websock_core::{Error as Deadline, Message, SendError};
+use websock_core::{CloseEvent, Error as Deadline, Message, SendError};
 use websock_tests::facade::{
     connect_tls, each_runtime, encode_frame, opcode, Conn, Error, Options, RawListener,
 };
 use websock_tests::tls::TestCert;
+use websock_tests::tls_accept::{accept_wss, masked_frame, ServerOptions, TlsClient};
 use websock_tests::tls_peer::{self, each_runtime_at_once, TlsPeer};
 use websock_tests::{Runtime, Scheme};
 
@@ -452,5 +455,229 @@ fn a_trickled_tls_record_does_not_stop_the_sender_half() {
         );
         drop(tx);
         peer_done(server, rt);
+    });
+}
+
+// The write-stall timeout over TLS. ------------------------------------------------------
+
+/// How the application keeps sending to a peer that stopped reading.
+#[derive(Debug, Clone, Copy)]
+enum Sending {
+    /// `send` until one fails (it waits for room in the send queue).
+    Send,
+    /// `try_send` until the queue stays full (30 `Full` in a row, 10 ms apart), then
+    /// `recv` (which drives std's connection) until it reports why the connection ended.
+    TrySendThenRecv,
+}
+
+/// Over TLS, a server that completes the handshake and the upgrade and then reads
+/// nothing: the connection ends with `WriteStalled` once the socket has taken no byte
+/// for the write-stall timeout (1 s); the close timeout is far away, so only the
+/// write-stall timeout can end it.
+///
+/// When the socket last took bytes is bounded by the last send that found room in the
+/// send queue (it only drains as the socket takes bytes): the end must come within the
+/// write-stall timeout (+ slack) after it, and never before the timeout has passed since
+/// the first send.
+fn write_stall_over_tls(rt: Runtime, sending: Sending) {
+    let raw = RawListener::bind();
+    let url = wss_url(&raw);
+    let (hang_up, hold) = mpsc::channel::<()>();
+    let server = peer(move || {
+        let _peer = TlsPeer::accept(&raw)?;
+        // Holds the connection open, reading nothing, until the test is done.
+        let _ = hold.recv_timeout(WAIT);
+        Ok(())
+    });
+    let mut options = Options::default();
+    options.timeouts.write_stall = Some(DEADLINE);
+    options.timeouts.close = Some(WAIT);
+    options.limits.max_send_queue = 256 << 10;
+    let mut ws = connect_wss(rt, &url, &options).unwrap_or_else(|e| panic!("{rt}: connect: {e:?}"));
+    let chunk = Message::binary(vec![7u8; 64 << 10]);
+    let started = Instant::now();
+    let (mut sent, mut full_in_a_row, mut last_room) = (0usize, 0, started);
+    let failure = loop {
+        let queued = match sending {
+            Sending::Send => ws.send(chunk.clone()),
+            Sending::TrySendThenRecv => ws.try_send(chunk.clone()),
+        };
+        match queued {
+            Ok(()) => {
+                sent += 1;
+                full_in_a_row = 0;
+                last_room = Instant::now();
+            }
+            Err(Error::Send(SendError::Full)) if matches!(sending, Sending::TrySendThenRecv) => {
+                full_in_a_row += 1;
+                // Polled often: when room appeared is measured by when we saw it.
+                if full_in_a_row == 30 {
+                    break None;
+                }
+                thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => break Some(e),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{rt}: still sending after {sent} messages"
+        );
+    };
+    assert!(sent > 0, "{rt}: the socket buffers take something first");
+    let mut why = None;
+    while let Some(result) = ws.recv() {
+        if let Err(e) = result {
+            why = Some(e);
+        }
+    }
+    let ended = last_room.elapsed();
+    assert!(
+        matches!(why, Some(Error::Protocol(Deadline::WriteStalled))),
+        "{rt}: recv(): {why:?} (sending ended with {failure:?})"
+    );
+    // Not before the deadline counted from the first send (no stall can be older), and
+    // not later than the deadline + slack after the queue last had room (std's sends
+    // write themselves, so its queue can still take messages while the bytes before
+    // them have not moved: the stall may end right after the last room).
+    let since_start = started.elapsed();
+    assert!(
+        since_start + Duration::from_millis(100) >= DEADLINE,
+        "{rt}: {sending:?} ended {since_start:?} after the first send, before {DEADLINE:?}"
+    );
+    assert!(
+        ended < DEADLINE + SLACK,
+        "{rt}: {sending:?} (ended with {failure:?}) held {ended:?} after the queue last had \
+         room (deadline {DEADLINE:?} + slack {SLACK:?})"
+    );
+    drop(hang_up);
+    peer_done(server, rt);
+}
+
+/// Over TLS the last bytes wait in the TLS layer, not in the engine: the driver reports
+/// them (`Connection::set_transport_backlog`), so the write-stall timer still runs (it
+/// stopped once the engine's own queue was empty, which held std's `send` and smol's
+/// `recv` until the peer went away).
+#[test]
+fn sends_over_tls_to_a_peer_that_never_reads_end_at_the_write_stall_timeout() {
+    each_runtime("write_stall over TLS (send)", |rt| {
+        write_stall_over_tls(rt, Sending::Send);
+    });
+}
+
+#[test]
+fn try_sends_over_tls_to_a_peer_that_never_reads_end_at_the_write_stall_timeout() {
+    each_runtime("write_stall over TLS (try_send)", |rt| {
+        write_stall_over_tls(rt, Sending::TrySendThenRecv);
+    });
+}
+
+// The runtime as the server over TLS. --------------------------------------------------
+
+/// `rt`'s server over TLS with `options`, and its client (a [`TlsClient`] that
+/// completes TLS and the upgrade, then runs `client` on its own thread).
+fn serve_wss(
+    rt: Runtime,
+    options: ServerOptions,
+    client: impl FnOnce(TlsClient) -> io::Result<()> + Send + 'static,
+) -> (Box<dyn Conn>, mpsc::Receiver<io::Result<()>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let client = peer(move || client(TlsClient::connect(addr)?));
+    let (tcp, _) = listener.accept().expect("accept");
+    let ws = accept_wss(rt, tcp, options).unwrap_or_else(|e| panic!("{rt}: accept: {e:?}"));
+    (ws, client)
+}
+
+/// `close()`'s outcome once its close timeout passed: an unclean close event, or the
+/// `CloseTimeout` error.
+fn closed_at_the_close_timeout(rt: Runtime, closed: Result<CloseEvent, Error>) {
+    match closed {
+        Ok(event) => assert!(!event.was_clean && event.code == 1006, "{rt}: {event:?}"),
+        Err(e) => assert!(
+            matches!(e, Error::Protocol(Deadline::CloseTimeout)),
+            "{rt}: close(): {e:?}"
+        ),
+    }
+}
+
+/// The client stops reading while the server has data queued, then the server closes:
+/// `close()` returns once the close timeout (1 s) passed.
+#[test]
+fn server_close_over_tls_to_a_client_that_stops_reading_ends_at_the_close_timeout() {
+    each_runtime("server close over TLS, client not reading", |rt| {
+        let (hang_up, hold) = mpsc::channel::<()>();
+        let mut options = ServerOptions::new();
+        options.timeouts.close = Some(DEADLINE);
+        options.timeouts.write_stall = None;
+        options.limits.max_send_queue = 1 << 20;
+        let (mut ws, client) = serve_wss(rt, options, move |client| {
+            // Nothing is read until the test is done.
+            let _ = hold.recv_timeout(WAIT);
+            drop(client);
+            Ok(())
+        });
+        let longest = fill(rt, &mut *ws);
+        assert!(longest < SLACK, "{rt}: a try_send held for {longest:?}");
+        let started = Instant::now();
+        let closed = ws.close(Some(1000), "bye");
+        let took = started.elapsed();
+        ended_at(rt, "server close()", took, DEADLINE);
+        closed_at_the_close_timeout(rt, closed);
+        drop(hang_up);
+        drop(ws);
+        peer_done(client, rt);
+    });
+}
+
+/// A client frame sealed in one TLS record of about 4 KiB, trickled to the server one
+/// byte every 200 ms: it never completes.
+fn trickle_a_long_record(mut client: TlsClient) -> io::Result<()> {
+    let record = client.seal(&masked_frame(opcode::TEXT, &[b'a'; 4000]))?;
+    tls_peer::trickle(&mut client.tcp, record, TRICKLE);
+    Ok(())
+}
+
+/// The client trickles a TLS record one byte every 200 ms and never answers the
+/// server's Close: the server's `close()` still returns at the close timeout.
+#[test]
+fn a_trickled_tls_record_does_not_hold_server_close_past_the_close_timeout() {
+    each_runtime("server close, trickled record", |rt| {
+        let mut options = ServerOptions::new();
+        options.timeouts.close = Some(DEADLINE);
+        let (mut ws, client) = serve_wss(rt, options, trickle_a_long_record);
+        // Let a few bytes of the record arrive first.
+        thread::sleep(Duration::from_millis(500));
+        let started = Instant::now();
+        let closed = ws.close(Some(1000), "bye");
+        let took = started.elapsed();
+        ended_at(rt, "server close()", took, DEADLINE);
+        closed_at_the_close_timeout(rt, closed);
+        drop(ws);
+        peer_done(client, rt);
+    });
+}
+
+/// The client trickles a TLS record one byte every 200 ms: bytes keep arriving at the
+/// server, but no frame does, so its keepalive ping (after 500 ms) goes unanswered and
+/// `recv` reports `KeepaliveTimeout` 500 ms later.
+#[test]
+fn a_trickled_tls_record_does_not_hold_a_server_read_past_the_keepalive_timeout() {
+    each_runtime("server keepalive, trickled record", |rt| {
+        let interval = Duration::from_millis(500);
+        let mut options = ServerOptions::new();
+        options.timeouts.keepalive_interval = Some(interval);
+        options.timeouts.keepalive_timeout = Duration::from_millis(500);
+        let deadline = interval + options.timeouts.keepalive_timeout;
+        let (mut ws, client) = serve_wss(rt, options, trickle_a_long_record);
+        let started = Instant::now();
+        let got = ws.recv();
+        let took = started.elapsed();
+        assert!(
+            matches!(got, Some(Err(Error::Protocol(Deadline::KeepaliveTimeout)))),
+            "{rt}: recv(): {got:?}"
+        );
+        ended_at(rt, "server recv()", took, deadline);
+        drop(ws);
+        peer_done(client, rt);
     });
 }

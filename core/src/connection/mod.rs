@@ -149,6 +149,9 @@ pub struct Connection {
     /// The write-stall timer runs from a time the driver gave (see
     /// [`Connection::watch_write_stall`]); until then it is a probe due at once.
     write_stall_timed: bool,
+    /// The transport holds bytes it took but has not written (see
+    /// [`Connection::set_transport_backlog`]).
+    transport_backlog: bool,
 
     close_sent: bool,
     shutdown_requested: bool,
@@ -212,6 +215,7 @@ impl Connection {
             keepalive_seq: 0,
             input_held: false,
             write_stall_timed: false,
+            transport_backlog: false,
             close_sent: false,
             shutdown_requested: false,
             eof: false,
@@ -381,6 +385,30 @@ impl Connection {
         self.update_shutdown();
     }
 
+    /// Tells the engine whether the transport still holds bytes it took from
+    /// [`poll_transmit`](Self::poll_transmit) but has not written yet (a TLS layer's
+    /// records, a flush that did not complete). While it does, the write-stall timer
+    /// runs as if those bytes were still queued here, so a peer that stops reading is
+    /// cut off at [`Timeouts::write_stall`](crate::Timeouts::write_stall) even once this
+    /// engine's own queue is empty. Going back to `false` (the flush completed) counts
+    /// as write progress. Drivers whose transport writes straight to the socket never
+    /// need it.
+    pub fn set_transport_backlog(&mut self, held: bool) {
+        if held == self.transport_backlog {
+            return;
+        }
+        self.transport_backlog = held;
+        if !held {
+            self.timers.stop(Timer::WriteStall);
+        }
+        self.watch_write_stall();
+    }
+
+    /// Whether bytes wait to be written, here or in the transport.
+    fn has_unwritten(&self) -> bool {
+        self.transmit_len() > 0 || self.transport_backlog
+    }
+
     /// The next deadline; call [`handle_timeout`](Self::handle_timeout) when it passes.
     pub fn poll_timeout(&self) -> Option<Duration> {
         if self.finished {
@@ -509,7 +537,7 @@ impl Connection {
         if self.timeouts.write_stall.is_none()
             || self.finished
             || self.timers.get(Timer::WriteStall).is_some()
-            || self.transmit_len() == 0
+            || !self.has_unwritten()
         {
             return;
         }
@@ -525,7 +553,7 @@ impl Connection {
         let Some(stall) = self.timeouts.write_stall else {
             return;
         };
-        if self.transmit_len() == 0 {
+        if !self.has_unwritten() {
             return;
         }
         if !self.write_stall_timed {

@@ -201,6 +201,8 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
                 }
                 Poll::Pending => {}
             }
+            // A TLS layer's unwritten records count for the write-stall timer.
+            st.conn.set_transport_backlog(self.need_flush);
         }
         progressed
     }
