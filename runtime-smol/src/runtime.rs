@@ -6,6 +6,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::io::{self, IoSlice};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -104,7 +105,10 @@ impl Timer for SmolTimer {
     }
 }
 
-/// A futures-io `AsyncRead + AsyncWrite` stream as the driver's [`Transport`].
+/// A futures-io `AsyncRead + AsyncWrite` stream as the driver's [`Transport`]. Its
+/// addresses and TLS facts are reported for the stream types this crate knows
+/// (`TcpStream`, [`MaybeTlsStream`], a futures-rustls stream over a `TcpStream`); `None`
+/// for others.
 #[derive(Debug)]
 pub struct Io<S>(pub S);
 
@@ -151,5 +155,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for Io<S> {
 
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_close(cx)
+    }
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        crate::stream::tcp_of(&self.0)?.peer_addr().ok()
+    }
+
+    fn local_addr(&self) -> Option<SocketAddr> {
+        crate::stream::tcp_of(&self.0)?.local_addr().ok()
+    }
+
+    #[cfg(feature = "tls")]
+    fn tls_info(&self) -> Option<websock_core::tls::TlsInfo> {
+        crate::stream::tls_info_of(&self.0)
     }
 }

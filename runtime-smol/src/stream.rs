@@ -1,11 +1,15 @@
 //! [`MaybeTlsStream`]: a TCP connection, plain or wrapped in rustls, as one futures-io type.
 
+use std::any::Any;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use async_net::TcpStream;
 use futures_io::{AsyncRead, AsyncWrite};
+
+#[cfg(feature = "tls")]
+use websock_core::tls::TlsInfo;
 
 /// A TCP stream, plain (`ws://`) or TLS (`wss://`, either side), implementing
 /// [`AsyncRead`] and [`AsyncWrite`].
@@ -43,6 +47,50 @@ impl MaybeTlsStream {
     pub fn is_tls(&self) -> bool {
         !matches!(self, MaybeTlsStream::Plain(_))
     }
+}
+
+/// The TCP stream under `stream`, when it is one of the types a connection usually runs
+/// over: a `TcpStream`, a [`MaybeTlsStream`], or a rustls stream (client or server) over
+/// a `TcpStream`. For the driver's `Transport::peer_addr` / `local_addr`, asked once when
+/// a connection opens.
+pub(crate) fn tcp_of(stream: &dyn Any) -> Option<&TcpStream> {
+    if let Some(tcp) = stream.downcast_ref::<TcpStream>() {
+        return Some(tcp);
+    }
+    if let Some(s) = stream.downcast_ref::<MaybeTlsStream>() {
+        return Some(s.tcp());
+    }
+    #[cfg(feature = "tls")]
+    if let Some(s) = stream.downcast_ref::<futures_rustls::client::TlsStream<TcpStream>>() {
+        return Some(s.get_ref().0);
+    }
+    #[cfg(feature = "tls")]
+    if let Some(s) = stream.downcast_ref::<futures_rustls::server::TlsStream<TcpStream>>() {
+        return Some(s.get_ref().0);
+    }
+    None
+}
+
+/// The TLS facts of `stream` (websock-core's [`TlsInfo`]), when it is a TLS
+/// [`MaybeTlsStream`] or a rustls stream over a `TcpStream`; the client's server name is
+/// filled in by the handles, from the URL.
+#[cfg(feature = "tls")]
+pub(crate) fn tls_info_of(stream: &dyn Any) -> Option<TlsInfo> {
+    use futures_rustls::{client, server};
+    let client = |s: &client::TlsStream<TcpStream>| TlsInfo::from_client(s.get_ref().1, None);
+    let server = |s: &server::TlsStream<TcpStream>| TlsInfo::from_server(s.get_ref().1);
+    match stream.downcast_ref::<MaybeTlsStream>() {
+        Some(MaybeTlsStream::ClientTls(s)) => return Some(client(s)),
+        Some(MaybeTlsStream::ServerTls(s)) => return Some(server(s)),
+        Some(_) => return None,
+        None => {}
+    }
+    if let Some(s) = stream.downcast_ref::<client::TlsStream<TcpStream>>() {
+        return Some(client(s));
+    }
+    stream
+        .downcast_ref::<server::TlsStream<TcpStream>>()
+        .map(server)
 }
 
 impl From<TcpStream> for MaybeTlsStream {

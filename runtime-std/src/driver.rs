@@ -206,6 +206,11 @@ impl<S: Transport> Shared<S> {
         }
     }
 
+    /// The transport (the reader's handle), once attached.
+    pub(crate) fn stream(&self) -> Option<&Mutex<S>> {
+        self.stream.get()
+    }
+
     /// Lock the engine.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         lock(&self.state)

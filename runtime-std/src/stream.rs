@@ -1,8 +1,11 @@
 //! Transports: the [`Transport`] trait the driver needs, and [`MaybeTlsStream`].
 
 use std::io::{self, IoSlice, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+
 use std::time::Duration;
+#[cfg(feature = "tls")]
+use websock_core::tls::TlsInfo;
 
 /// A byte stream a WebSocket can run over: [`Read`] + [`Write`], plus the few controls a
 /// blocking driver needs to honour the engine's timers and to share the stream between
@@ -45,9 +48,36 @@ pub trait Transport: Read + Write {
     {
         None
     }
+
+    /// The peer's socket address; `None` (the default) for a transport without one (a
+    /// Unix socket, a pipe). Asked once, when the WebSocket stream is made.
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+
+    /// The local socket address; `None` (the default) for a transport without one.
+    /// Asked once, when the WebSocket stream is made.
+    fn local_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+
+    /// The TLS session's facts (websock-core's [`TlsInfo`]); `None` (the default) for a
+    /// plain transport. Asked once, when the WebSocket stream is made.
+    #[cfg(feature = "tls")]
+    fn tls_info(&self) -> Option<TlsInfo> {
+        None
+    }
 }
 
 impl Transport for TcpStream {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        TcpStream::peer_addr(self).ok()
+    }
+
+    fn local_addr(&self) -> Option<SocketAddr> {
+        TcpStream::local_addr(self).ok()
+    }
+
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         TcpStream::set_read_timeout(self, timeout)
     }
@@ -84,6 +114,19 @@ impl<T: Transport> Transport for Box<T> {
 
     fn try_clone_handle(&self) -> Option<Self> {
         (**self).try_clone_handle().map(Box::new)
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        (**self).peer_addr()
+    }
+
+    fn local_addr(&self) -> Option<SocketAddr> {
+        (**self).local_addr()
+    }
+
+    #[cfg(feature = "tls")]
+    fn tls_info(&self) -> Option<TlsInfo> {
+        (**self).tls_info()
     }
 }
 
@@ -128,6 +171,20 @@ where
         self.conn.send_close_notify();
         self.flush()?;
         self.sock.shutdown_write()
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.sock.peer_addr()
+    }
+
+    fn local_addr(&self) -> Option<SocketAddr> {
+        self.sock.local_addr()
+    }
+
+    /// The session's facts; the server name is left to the caller here (rustls keeps
+    /// it only on a concrete `ServerConnection`: [`MaybeTlsStream`] reports it).
+    fn tls_info(&self) -> Option<TlsInfo> {
+        Some(TlsInfo::from_state(&self.conn, None))
     }
 }
 
@@ -298,6 +355,24 @@ impl Transport for MaybeTlsStream {
 
     fn shutdown_write(&mut self) -> io::Result<()> {
         each!(self, s => Transport::shutdown_write(s))
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.tcp().peer_addr().ok()
+    }
+
+    fn local_addr(&self) -> Option<SocketAddr> {
+        self.tcp().local_addr().ok()
+    }
+
+    /// Client side without the server name: the stream fills it in from the URL.
+    #[cfg(feature = "tls")]
+    fn tls_info(&self) -> Option<TlsInfo> {
+        match self {
+            MaybeTlsStream::Plain(_) => None,
+            MaybeTlsStream::ClientTls(s) => Some(TlsInfo::from_client(&s.conn, None)),
+            MaybeTlsStream::ServerTls(s) => Some(TlsInfo::from_server(&s.conn)),
+        }
     }
 
     fn try_clone_handle(&self) -> Option<Self> {

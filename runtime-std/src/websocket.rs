@@ -2,6 +2,7 @@
 //! [`WebSocketReceiver`].
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,8 @@ use bytes::Bytes;
 use websock_core::dom::ReadyState;
 use websock_core::handshake::{Request, Response};
 use websock_core::session::{Agreed, Incoming, Received};
+#[cfg(feature = "tls")]
+use websock_core::tls::TlsInfo;
 use websock_core::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 
 use crate::driver::{Reader, Shared, BATCH_MAX};
@@ -66,15 +69,18 @@ impl<S: Transport> WebSocketStream<S> {
     /// beside the connection, so the getters lend it without the lock).
     pub(crate) fn new(shared: Arc<Shared<S>>, reader: Reader, agreed: Agreed) -> Self {
         let agreed = Arc::new(agreed);
+        let facts = Arc::new(Facts::of(&shared));
         WebSocketStream {
             tx: WebSocketSender {
                 shared: shared.clone(),
                 agreed: agreed.clone(),
+                facts: facts.clone(),
             },
             rx: WebSocketReceiver {
                 shared,
                 reader,
                 agreed,
+                facts,
             },
         }
     }
@@ -199,6 +205,27 @@ impl<S: Transport> WebSocketStream<S> {
         self.tx.ready_state()
     }
 
+    /// The peer's socket address, as the transport reported it when the stream was
+    /// made ([`Transport::peer_addr`]); `None` for a transport without one (a Unix
+    /// socket, a pipe).
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.tx.facts.peer_addr
+    }
+
+    /// The local socket address, as the transport reported it when the stream was made
+    /// ([`Transport::local_addr`]); `None` for a transport without one.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.tx.facts.local_addr
+    }
+
+    /// The TLS session's facts (protocol version, cipher suite, ALPN, server name, the
+    /// peer's certificates), captured once when the stream was made; `None` over a
+    /// plain transport.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tx.facts.tls.as_ref()
+    }
+
     /// Payload bytes queued and not yet written (the browser's `bufferedAmount`).
     pub fn buffered_amount(&self) -> usize {
         self.tx.buffered_amount()
@@ -239,6 +266,7 @@ impl<S: Transport> WebSocketStream<S> {
 pub struct WebSocketSender<S> {
     shared: Arc<Shared<S>>,
     agreed: Arc<Agreed>,
+    facts: Arc<Facts>,
 }
 
 impl<S> Clone for WebSocketSender<S> {
@@ -246,6 +274,7 @@ impl<S> Clone for WebSocketSender<S> {
         WebSocketSender {
             shared: self.shared.clone(),
             agreed: self.agreed.clone(),
+            facts: self.facts.clone(),
         }
     }
 }
@@ -378,6 +407,22 @@ impl<S: Transport> WebSocketSender<S> {
         self.shared.lock().conn.ready_state()
     }
 
+    /// See [`WebSocketStream::peer_addr`].
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.facts.peer_addr
+    }
+
+    /// See [`WebSocketStream::local_addr`].
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.facts.local_addr
+    }
+
+    /// See [`WebSocketStream::tls`].
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.facts.tls.as_ref()
+    }
+
     /// See [`WebSocketStream::buffered_amount`].
     pub fn buffered_amount(&self) -> usize {
         self.shared.lock().conn.buffered_amount()
@@ -424,6 +469,7 @@ pub struct WebSocketReceiver<S> {
     shared: Arc<Shared<S>>,
     reader: Reader,
     agreed: Arc<Agreed>,
+    facts: Arc<Facts>,
 }
 
 impl<S> fmt::Debug for WebSocketReceiver<S> {
@@ -475,6 +521,22 @@ impl<S: Transport> WebSocketReceiver<S> {
     pub fn ready_state(&self) -> ReadyState {
         self.shared.lock().conn.ready_state()
     }
+
+    /// See [`WebSocketStream::peer_addr`].
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.facts.peer_addr
+    }
+
+    /// See [`WebSocketStream::local_addr`].
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.facts.local_addr
+    }
+
+    /// See [`WebSocketStream::tls`].
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.facts.tls.as_ref()
+    }
 }
 
 /// Incoming messages, from [`WebSocketStream::incoming`] or
@@ -494,5 +556,34 @@ impl<S: Transport> Iterator for Messages<'_, S> {
 
     fn next(&mut self) -> Option<Self::Item> {
         self.rx.recv()
+    }
+}
+
+/// What the transport told about itself when the stream was made (its addresses, the
+/// TLS facts): asked once, shared by the halves.
+#[derive(Debug, Default)]
+struct Facts {
+    peer_addr: Option<SocketAddr>,
+    local_addr: Option<SocketAddr>,
+    #[cfg(feature = "tls")]
+    tls: Option<TlsInfo>,
+}
+
+impl Facts {
+    /// Asks `shared`'s transport; client side, the TLS server name is the host of the
+    /// connection's URL ([`TlsInfo::with_client_url`]).
+    fn of<S: Transport>(shared: &Shared<S>) -> Facts {
+        let Some(stream) = shared.stream() else {
+            return Facts::default();
+        };
+        #[cfg(feature = "tls")]
+        let url = shared.lock().conn.url().to_owned();
+        let stream = stream.lock().unwrap_or_else(PoisonError::into_inner);
+        Facts {
+            peer_addr: stream.peer_addr(),
+            local_addr: stream.local_addr(),
+            #[cfg(feature = "tls")]
+            tls: stream.tls_info().map(|tls| tls.with_client_url(&url)),
+        }
     }
 }

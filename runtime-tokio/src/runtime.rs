@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::io::{self, IoSlice};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -110,7 +111,9 @@ impl Timer for TokioTimer {
     }
 }
 
-/// A tokio `AsyncRead + AsyncWrite` stream as the driver's [`Transport`].
+/// A tokio `AsyncRead + AsyncWrite` stream as the driver's [`Transport`]. Its addresses
+/// and TLS facts are reported for the stream types this crate knows (`TcpStream`,
+/// [`MaybeTlsStream`], a tokio-rustls stream over a `TcpStream`); `None` for others.
 #[derive(Debug)]
 pub struct Io<S>(pub S);
 
@@ -141,5 +144,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for Io<S> {
 
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        crate::stream::tcp_of(&self.0)?.peer_addr().ok()
+    }
+
+    fn local_addr(&self) -> Option<SocketAddr> {
+        crate::stream::tcp_of(&self.0)?.local_addr().ok()
+    }
+
+    #[cfg(feature = "tls")]
+    fn tls_info(&self) -> Option<websock_core::tls::TlsInfo> {
+        crate::stream::tls_info_of(&self.0)
     }
 }

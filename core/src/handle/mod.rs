@@ -2,7 +2,8 @@
 //! its [`split`](WebSocketStream::split) halves, `futures` `Stream` and `Sink`), the
 //! browser's [`WebSocket`], and the driver task that keeps a connection going, written
 //! once over a [`Runtime`] (spawn, a clock, a timer, TCP and TLS) and a [`Transport`]
-//! (poll read, vectored write, flush, shutdown).
+//! (poll read, vectored write, flush, shutdown; the peer and local addresses and the
+//! TLS facts, asked once when the connection opens).
 //!
 //! A runtime adapter (websock-tokio, websock-smol) implements these two traits in
 //! about a hundred lines and names the types: everything else (what `recv` yields,
@@ -30,6 +31,7 @@ mod stream;
 use core::future::Future;
 use core::task::{Context, Poll};
 use std::io::{self, IoSlice};
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use bytes::BytesMut;
@@ -134,6 +136,23 @@ pub trait Transport: Send + Unpin + 'static {
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
     /// Shuts the write side down (TCP FIN, TLS `close_notify`).
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// The peer's socket address; `None` (the default) for a transport without one (a
+    /// Unix socket, an upgraded HTTP stream). Asked once, when the connection opens.
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+    /// The local socket address; `None` (the default) for a transport without one.
+    /// Asked once, when the connection opens.
+    fn local_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+    /// The TLS session's facts ([`TlsInfo::from_client`](crate::tls::TlsInfo::from_client)
+    /// / [`from_server`](crate::tls::TlsInfo::from_server)); `None` (the default) for a
+    /// plain transport. Asked once, when the connection opens.
+    #[cfg(feature = "rustls")]
+    fn tls_info(&self) -> Option<crate::tls::TlsInfo> {
+        None
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -156,5 +175,15 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         (**self).poll_shutdown(cx)
+    }
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        (**self).peer_addr()
+    }
+    fn local_addr(&self) -> Option<SocketAddr> {
+        (**self).local_addr()
+    }
+    #[cfg(feature = "rustls")]
+    fn tls_info(&self) -> Option<crate::tls::TlsInfo> {
+        (**self).tls_info()
     }
 }

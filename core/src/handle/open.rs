@@ -6,7 +6,7 @@ use core::time::Duration;
 
 use super::driver;
 use super::establish::establish;
-use super::shared::{Handle, Shared};
+use super::shared::{Facts, Handle, Shared};
 use super::stream::{opening, WebSocketStream};
 use super::{Runtime, Transport};
 use crate::dom::WsUrl;
@@ -42,10 +42,13 @@ pub async fn connect_with<R: Runtime>(
     }
     let shared = new_client::<R, _>(&url, &options)?;
     let handle = Handle::new(&shared);
-    R::spawn(driver::establish_then_run::<R, _, _>(
-        shared,
-        establish::<R>(url, options.proxy, options.tls),
-    ));
+    let facts_for = shared.clone();
+    let transport = async move {
+        let transport = establish::<R>(url, options.proxy, options.tls).await?;
+        facts_for.lock().facts = Facts::of(&transport);
+        Ok(transport)
+    };
+    R::spawn(driver::establish_then_run::<R, _, _>(shared, transport));
     WebSocketStream::opened(handle).await
 }
 
@@ -60,6 +63,7 @@ pub async fn client_handshake<R: Runtime, S, T: Transport, Tls>(
     let url = parse_url(url, &options)?;
     let shared = new_client::<R, _>(&url, &options)?;
     let handle = Handle::new(&shared);
+    shared.lock().facts = Facts::of(&transport);
     R::spawn(driver::run::<R, T>(shared, transport));
     WebSocketStream::opened(handle).await
 }
@@ -93,6 +97,7 @@ where
 {
     let shared = Shared::new(Connection::server(options.config(), Duration::ZERO), R::now);
     let handle = Handle::new(&shared);
+    shared.lock().facts = Facts::of(&transport);
     R::spawn(driver::run::<R, T>(shared, transport));
     let Opening::Request(request) = opening(&handle).await? else {
         return Err(Error::Closed);
@@ -145,6 +150,7 @@ pub fn from_upgraded_with<R: Runtime, S, T: Transport>(
     let conn = Connection::upgraded_with(role, agreement, config, Duration::ZERO);
     let shared = Shared::new(conn, R::now);
     let handle = Handle::new(&shared);
+    shared.lock().facts = Facts::of(&transport);
     let mut agreed = match handle.lock().open() {
         Some(Opening::Open(agreed)) => agreed,
         _ => Agreed::default(),

@@ -6,6 +6,7 @@
 //! the same lock, so no wake-up can be lost between checking a condition and waiting.
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Waker};
 use std::time::Duration;
@@ -16,6 +17,44 @@ use crate::browser::BrowserSocket;
 use crate::dom::{BrowserEvent, ReadyState};
 use crate::session::{Error, Opening, Received, Session};
 use crate::{CloseEvent, Connection};
+
+use super::Transport;
+
+/// What the transport told about itself when the connection opened ([`Transport`]'s
+/// `peer_addr`, `local_addr`, `tls_info`): asked once, kept for the handles.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Facts {
+    pub(crate) peer_addr: Option<SocketAddr>,
+    pub(crate) local_addr: Option<SocketAddr>,
+    #[cfg(feature = "rustls")]
+    pub(crate) tls: Option<crate::tls::TlsInfo>,
+}
+
+impl Facts {
+    /// Asks `transport`.
+    pub(crate) fn of<T: Transport + ?Sized>(transport: &T) -> Facts {
+        Facts {
+            peer_addr: transport.peer_addr(),
+            local_addr: transport.local_addr(),
+            #[cfg(feature = "rustls")]
+            tls: transport.tls_info(),
+        }
+    }
+
+    /// The facts a handle keeps: client side, the TLS server name is the host of the
+    /// URL `conn` was created for ([`TlsInfo::with_client_url`](crate::tls::TlsInfo::with_client_url)).
+    pub(crate) fn for_handles(self, conn: &Connection) -> Facts {
+        #[cfg(feature = "rustls")]
+        let tls = self.tls.map(|tls| tls.with_client_url(conn.url()));
+        #[cfg(not(feature = "rustls"))]
+        let _ = conn;
+        Facts {
+            #[cfg(feature = "rustls")]
+            tls,
+            ..self
+        }
+    }
+}
 
 /// Everything behind the lock.
 #[derive(Debug)]
@@ -34,6 +73,8 @@ pub(crate) struct State {
     pub(crate) transport_error: Option<io::Error>,
     /// The driver task has stopped (the transport is dropped).
     pub(crate) driver_done: bool,
+    /// The transport's addresses and TLS facts, once it is set up.
+    pub(crate) facts: Facts,
     /// Live application handles; at zero the driver closes the connection itself.
     pub(crate) handles: usize,
     driver_waker: Option<Waker>,
@@ -173,6 +214,7 @@ impl Shared {
             session: Session::new(),
             transport_error: None,
             driver_done: false,
+            facts: Facts::default(),
             handles: 0,
             driver_waker: None,
             reader_waker: None,

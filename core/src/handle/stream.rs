@@ -22,6 +22,7 @@
 
 use core::future::poll_fn;
 use std::marker::PhantomData;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -34,8 +35,10 @@ use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
 
-use super::shared::Handle;
+use super::shared::{Facts, Handle};
 use crate::session::Error;
+#[cfg(feature = "rustls")]
+use crate::tls::TlsInfo;
 
 /// A WebSocket connection over a transport of type `S` (driven by its driver task).
 ///
@@ -71,6 +74,7 @@ pub struct WebSocketStream<S> {
 pub struct WebSocketSender {
     handle: Handle,
     agreed: Arc<Agreed>,
+    facts: Arc<Facts>,
 }
 
 /// The receiving half of a [`WebSocketStream`]: `recv`, and [`Stream`] of messages.
@@ -78,18 +82,29 @@ pub struct WebSocketSender {
 pub struct WebSocketReceiver {
     handle: Handle,
     agreed: Arc<Agreed>,
+    facts: Arc<Facts>,
 }
 
 impl<S> WebSocketStream<S> {
     /// Wraps a handle whose connection is open, with what its handshake agreed.
     pub(crate) fn new(handle: Handle, agreed: Agreed) -> Self {
         let agreed = Arc::new(agreed);
+        let facts = {
+            let mut st = handle.lock();
+            let facts = core::mem::take(&mut st.facts);
+            Arc::new(facts.for_handles(&st.conn))
+        };
         let receiver = WebSocketReceiver {
             handle: Handle::new(&handle.shared),
             agreed: agreed.clone(),
+            facts: facts.clone(),
         };
         WebSocketStream {
-            sender: WebSocketSender { handle, agreed },
+            sender: WebSocketSender {
+                handle,
+                agreed,
+                facts,
+            },
             receiver,
             _transport: PhantomData,
         }
@@ -219,6 +234,27 @@ impl<S> WebSocketStream<S> {
     pub fn close_event(&self) -> Option<CloseEvent> {
         self.sender.close_event()
     }
+
+    /// The peer's socket address, as the transport reported it when the connection
+    /// opened; `None` for a transport without one (a Unix socket, an upgraded HTTP
+    /// stream).
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.sender.facts.peer_addr
+    }
+
+    /// The local socket address, as the transport reported it when the connection
+    /// opened; `None` for a transport without one.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.sender.facts.local_addr
+    }
+
+    /// The TLS session's facts (protocol version, cipher suite, ALPN, server name, the
+    /// peer's certificates), captured once when the connection opened; `None` over a
+    /// plain transport.
+    #[cfg(feature = "rustls")]
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.sender.facts.tls.as_ref()
+    }
 }
 
 /// Waits for the handshake's outcome ([`Session::open`](crate::session::Session::open)):
@@ -291,6 +327,27 @@ impl WebSocketReceiver {
     /// The connection's readyState (OPEN, CLOSING, CLOSED).
     pub fn ready_state(&self) -> ReadyState {
         self.handle.lock().conn.ready_state()
+    }
+
+    /// The peer's socket address, as the transport reported it when the connection
+    /// opened; `None` for a transport without one (a Unix socket, an upgraded HTTP
+    /// stream).
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.facts.peer_addr
+    }
+
+    /// The local socket address, as the transport reported it when the connection
+    /// opened; `None` for a transport without one.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.facts.local_addr
+    }
+
+    /// The TLS session's facts (protocol version, cipher suite, ALPN, server name, the
+    /// peer's certificates), captured once when the connection opened; `None` over a
+    /// plain transport.
+    #[cfg(feature = "rustls")]
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.facts.tls.as_ref()
     }
 }
 
@@ -504,6 +561,27 @@ impl WebSocketSender {
     /// The connection's readyState (OPEN, CLOSING, CLOSED).
     pub fn ready_state(&self) -> ReadyState {
         self.handle.lock().conn.ready_state()
+    }
+
+    /// The peer's socket address, as the transport reported it when the connection
+    /// opened; `None` for a transport without one (a Unix socket, an upgraded HTTP
+    /// stream).
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.facts.peer_addr
+    }
+
+    /// The local socket address, as the transport reported it when the connection
+    /// opened; `None` for a transport without one.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.facts.local_addr
+    }
+
+    /// The TLS session's facts (protocol version, cipher suite, ALPN, server name, the
+    /// peer's certificates), captured once when the connection opened; `None` over a
+    /// plain transport.
+    #[cfg(feature = "rustls")]
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.facts.tls.as_ref()
     }
 }
 

@@ -26,9 +26,11 @@ use rustls::{ClientConfig, RootCertStore, ServerConfig};
 
 use crate::session::{Error, Result};
 
+mod info;
 mod provider;
 mod roots;
 
+pub use info::TlsInfo;
 #[cfg(feature = "aws-lc-rs")]
 pub use provider::aws_lc_rs_provider;
 pub use provider::crypto_provider;
