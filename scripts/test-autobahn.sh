@@ -26,8 +26,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-# wstest on PyPy 2.7 (WEBSOCK_AUTOBAHN_PYTHON=cpython for CPython 2.7): the path is
-# the installer's last line.
+# wstest on CPython 2.7 (WEBSOCK_AUTOBAHN_PYTHON=pypy for PyPy 2.7, which needs ~2-4 GB
+# per lane: not for all eight at once): the path is the installer's last line.
 wstest="$(tests/peers/install-autobahn.sh | tail -n 1)"
 cases="${AUTOBAHN_CASES:-*}"
 export WEBSOCK_DEFLATE_LEVEL="${WEBSOCK_DEFLATE_LEVEL:-1}"

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install the Autobahn|Testsuite (`wstest`, Python 2.7 only) into a virtualenv:
 #
-#   ${WEBSOCK_PEERS_DIR:-$HOME/.cache/websock-peers}/autobahn-pypy-venv   PyPy 2.7 (default)
-#   ${WEBSOCK_PEERS_DIR:-$HOME/.cache/websock-peers}/autobahn-venv        CPython 2.7
+#   ${WEBSOCK_PEERS_DIR:-$HOME/.cache/websock-peers}/autobahn-venv        CPython 2.7 (default)
+#   ${WEBSOCK_PEERS_DIR:-$HOME/.cache/websock-peers}/autobahn-pypy-venv   PyPy 2.7 (opt-in)
 #
-# wstest runs on PyPy 2.7 by default: its framing, masking and UTF-8 checks are Python,
-# and with eight agents at once the Autobahn run is CPU-bound (measured here: PyPy takes
-# 14-22% less CPU than CPython 2.7 with wsaccel on sections 9, 12 and 13).
-# WEBSOCK_AUTOBAHN_PYTHON=cpython selects CPython 2.7. If the PyPy install fails, the
-# script says so, leaves a marker (DIR/autobahn-pypy-failed) and uses CPython.
+# CPython 2.7 with wsaccel is the default. WEBSOCK_AUTOBAHN_PYTHON=pypy selects PyPy
+# 2.7: measured here it takes 14-22% less CPU per wstest process on sections 9, 12 and
+# 13, but each process grew to 1.7-3.8 GB of RSS during sections 12/13, so eight lanes
+# at once (the full run) exhausted 24 GB and the run slowed to a crawl. Use it for a
+# few lanes at a time only. If the PyPy install fails, the script says so, leaves a
+# marker (DIR/autobahn-pypy-failed) and uses CPython.
 #
 # Debian 12 has neither interpreter, so both come from Debian 11 (bullseye), served by
 # the same Debian mirror the machine already uses. The bullseye entry is pinned low
@@ -23,7 +24,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 PEERS_DIR="${WEBSOCK_PEERS_DIR:-$HOME/.cache/websock-peers}"
-FLAVOUR="${WEBSOCK_AUTOBAHN_PYTHON:-pypy}"
+FLAVOUR="${WEBSOCK_AUTOBAHN_PYTHON:-cpython}"
 PYPY_VENV="$PEERS_DIR/autobahn-pypy-venv"
 CPY_VENV="$PEERS_DIR/autobahn-venv"
 PYPY_FAILED="$PEERS_DIR/autobahn-pypy-failed"
