@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# Runs the Autobahn testsuite against all eight websock agents, all cases ("*"):
+# Runs the Autobahn testsuite against websock's agents, all cases ("*"):
 #   fuzzingclient -> the echo-server example of each runtime (3 server agents),
 #                    core's mio_echo example, the reference custom driver (server-mio),
-#                    and websock-tokio's hyper-server example, the echo server inside
-#                    hyper 1 with the `upgrade` module (server-hyper)
+#                    websock-tokio's hyper-server example, the echo server inside
+#                    hyper 1 with the `upgrade` module (server-hyper), and the four echo
+#                    servers again with `--streaming` (every message received and echoed
+#                    chunk by chunk, never held whole: server-RT-streaming)
 #   fuzzingserver <- the autobahn-client example of each runtime (3 client agents)
-# Each agent runs in its own wstest process, all eight at once (sections 12 and 13,
+# Each agent runs in its own wstest process, all at once (sections 12 and 13,
 # permessage-deflate, dominate the time; wstest is single-threaded Python).
 # Then validates every reports/autobahn/*/index.json (each case OK or INFORMATIONAL;
 # NON-STRICT, FAILED and UNIMPLEMENTED are failures) and prints the summary table,
 # also written to reports/autobahn/summary.md. HTML reports stay in reports/autobahn/
 # (ignored by git).
 #
+# Sections 12 and 13 cost ~9 CPU-minutes of wstest per agent, so each engine path runs
+# them once: whole messages through tokio, smol, mio and hyper (and every client),
+# streamed messages through std-streaming (the session layer's streamed reader and
+# writer over websock-std's driver, on the engine's streaming receive and inflate).
+# The agents in AUTOBAHN_LIGHT run every other section (1-10: framing, fragmentation,
+# UTF-8, limits, close), which takes seconds.
+#
 # Env: AUTOBAHN_CASES (default "*", comma-separated case patterns),
-#      AUTOBAHN_RUNTIMES (default "tokio smol std mio hyper"; "mio" is websock-core's
-#        mio_echo example and "hyper" websock-tokio's hyper-server example, servers
-#        only),
+#      AUTOBAHN_RUNTIMES (default "tokio smol std mio hyper tokio-streaming
+#        smol-streaming std-streaming mio-streaming"; "mio" is websock-core's mio_echo
+#        example and "hyper" websock-tokio's hyper-server example; mio, hyper and the
+#        RT-streaming agents are servers only),
+#      AUTOBAHN_LIGHT (default "std tokio-streaming smol-streaming mio-streaming": the
+#        server agents that skip sections 12 and 13; empty runs them for all),
 #      AUTOBAHN_SIDES (default "server client": which agents of each runtime to test),
 #      WEBSOCK_DEFLATE_LEVEL (default 1: the compression level of our agents; sections 12
 #        and 13 test permessage-deflate's protocol, which no level changes, and level 1
@@ -31,12 +43,14 @@ root=$PWD
 wstest="$(tests/peers/install-autobahn.sh | tail -n 1)"
 cases="${AUTOBAHN_CASES:-*}"
 export WEBSOCK_DEFLATE_LEVEL="${WEBSOCK_DEFLATE_LEVEL:-1}"
-runtimes="${AUTOBAHN_RUNTIMES:-tokio smol std mio hyper}"
+runtimes="${AUTOBAHN_RUNTIMES:-tokio smol std mio hyper tokio-streaming smol-streaming std-streaming mio-streaming}"
+light="${AUTOBAHN_LIGHT-std tokio-streaming smol-streaming mio-streaming}"
 sides="${AUTOBAHN_SIDES:-server client}"
 
-# Whether runtime $1 has an agent on side $2 selected (mio, hyper: server only).
+# Whether runtime $1 has an agent on side $2 selected (mio, hyper and the streaming
+# echo servers, RT-streaming: server only).
 selected() {
-  [[ " $sides " == *" $2 "* ]] && { { [ "$1" != mio ] && [ "$1" != hyper ]; } || [ "$2" = server ]; }
+  [[ " $sides " == *" $2 "* ]] && { { [ "$1" != mio ] && [ "$1" != hyper ] && [[ "$1" != *-streaming ]]; } || [ "$2" = server ]; }
 }
 
 out="$root/reports/autobahn"
@@ -54,6 +68,7 @@ done
 bin="$out/bin"
 mkdir -p "$bin"
 for rt in $runtimes; do
+  rt="${rt%-streaming}"
   if [ "$rt" = mio ]; then
     cargo build -q --release -p websock-core --example mio_echo
     cp target/release/examples/mio_echo "$bin/echo-server-mio"
@@ -92,12 +107,16 @@ for rt in $runtimes; do
   # Our server, Autobahn as the client.
   if selected "$rt" server; then
   sport=$((9101 + i)); dir="$out/server-$rt"; mkdir -p "$dir"
-  "$bin/echo-server-$rt" "127.0.0.1:$sport" >"$dir/echo-server.log" 2>&1 &
+  flags=(); exe="$bin/echo-server-$rt"
+  if [[ "$rt" == *-streaming ]]; then flags=(--streaming); exe="$bin/echo-server-${rt%-streaming}"; fi
+  "$exe" "127.0.0.1:$sport" "${flags[@]}" >"$dir/echo-server.log" 2>&1 &
   pids+=($!)
   wait_port "$sport"
+  exclude=""
+  if [[ " $light " == *" $rt "* ]]; then exclude='"12.*", "13.*"'; fi
   cat >"$dir/spec.json" <<JSON
 {"outdir": "$dir", "servers": [{"agent": "websock-$rt-server", "url": "ws://127.0.0.1:$sport"}],
- "cases": [$(json_cases)], "exclude-cases": [], "exclude-agent-cases": {}}
+ "cases": [$(json_cases)], "exclude-cases": [$exclude], "exclude-agent-cases": {}}
 JSON
   (cd "$dir" && exec timeout 3600 "$wstest" -m fuzzingclient -s spec.json >wstest.log 2>&1) &
   lanes+=($!)

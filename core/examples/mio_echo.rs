@@ -18,6 +18,13 @@
 //!
 //! With `--tls CERT.pem KEY.pem` it serves `wss://` (rustls; see `mio_echo/tls.rs`), with
 //! the same limits and timers.
+//!
+//! With `--streaming` messages are never held whole: the engine streams them
+//! (`set_stream_messages(true)`, then `poll_stream_event`), and each chunk is echoed as it
+//! arrives as a fragment (`send_fragment(kind, chunk, false)`; text chunks end on code
+//! points, so each fragment is valid), the message ended by an empty final fragment. A
+//! fragment refused with `SendError::Full` is parked like a message, and no more stream
+//! events are taken until it is queued: memory per connection stays bounded.
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Write};
 use std::sync::Arc;
@@ -25,7 +32,9 @@ use std::time::{Duration, Instant};
 
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Registry, Token};
-use websock_core::{Config, Connection, Event, Message, SendError};
+use websock_core::{
+    Bytes, Config, Connection, Event, Message, MessageKind, SendError, StreamEvent,
+};
 
 #[path = "mio_echo/tls.rs"]
 mod tls;
@@ -33,11 +42,20 @@ use tls::Stream;
 
 const LISTENER: Token = Token(0);
 
-/// One client: its socket, its engine, and the message to echo next if it is parked.
+/// What waits for room in the send queue: a whole message, or (`--streaming`) a
+/// fragment of the message being echoed and whether it is the final one.
+enum Parked {
+    Message(Message),
+    Fragment(Bytes, bool),
+}
+
+/// One client: its socket, its engine, and what to echo next if it is parked.
 struct Conn {
     stream: Stream,
     ws: Connection,
-    parked: Option<Message>,
+    parked: Option<Parked>,
+    /// The kind of the message being echoed in fragments (`--streaming`).
+    kind: MessageKind,
     shut_down: bool,
     interest: Interest,
 }
@@ -58,18 +76,38 @@ impl Conn {
                 }
             }
             loop {
-                if let Some(message) = self.parked.take() {
-                    match self.ws.try_send(message, true) {
+                match self.parked.take() {
+                    Some(Parked::Message(message)) => match self.ws.try_send(message, true) {
                         Err(refused) if refused.error == SendError::Full => {
-                            self.parked = Some(refused.message);
+                            self.parked = Some(Parked::Message(refused.message));
                             break; // retried once the socket took more bytes
                         }
                         _ => progress = true, // queued, or dropped while closing
+                    },
+                    Some(Parked::Fragment(chunk, fin)) => {
+                        match self.ws.send_fragment(self.kind, chunk.clone(), fin) {
+                            Err(SendError::Full) => {
+                                self.parked = Some(Parked::Fragment(chunk, fin));
+                                break; // the same: no more events until it is queued
+                            }
+                            _ => progress = true,
+                        }
                     }
+                    None => {}
                 }
-                match self.ws.poll_event() {
-                    Some(Event::Request(_)) => _ = self.ws.accept(None, &[]),
-                    Some(Event::Message(message)) => self.parked = Some(message),
+                // Streaming or not, the engine says which (see `main`).
+                match self.ws.poll_stream_event() {
+                    Some(StreamEvent::Event(Event::Request(_))) => _ = self.ws.accept(None, &[]),
+                    Some(StreamEvent::Event(Event::Message(m))) => {
+                        self.parked = Some(Parked::Message(m));
+                    }
+                    Some(StreamEvent::MessageStart(kind)) => self.kind = kind,
+                    Some(StreamEvent::MessageChunk(chunk)) => {
+                        self.parked = Some(Parked::Fragment(chunk, false));
+                    }
+                    Some(StreamEvent::MessageEnd) => {
+                        self.parked = Some(Parked::Fragment(Bytes::new(), true));
+                    }
                     Some(_) => {} // Open, Ping, Pong, Error, Close: nothing to do for an echo
                     None => break,
                 }
@@ -113,21 +151,32 @@ fn config() -> Config {
     config
 }
 
-/// The command line: `ADDR [--tls CERT.pem KEY.pem]`.
-fn parse_args() -> io::Result<(String, Option<Arc<rustls::ServerConfig>>)> {
+/// The command line: `ADDR [--tls CERT.pem KEY.pem] [--streaming]`.
+type Args = (String, Option<Arc<rustls::ServerConfig>>, bool);
+
+fn parse_args() -> io::Result<Args> {
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or("127.0.0.1:9001".into());
-    match (args.next().as_deref(), args.next(), args.next()) {
-        (None, ..) => Ok((addr, None)),
-        (Some("--tls"), Some(cert), Some(key)) => Ok((addr, Some(tls::config(&cert, &key)?))),
-        _ => Err(io::Error::other(
-            "usage: mio_echo [ADDR [--tls CERT.pem KEY.pem]]",
-        )),
+    let (mut tls, mut streaming) = (None, false);
+    let usage =
+        || io::Error::other("usage: mio_echo [ADDR [--tls CERT.pem KEY.pem] [--streaming]]");
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--tls" => {
+                let (Some(cert), Some(key)) = (args.next(), args.next()) else {
+                    return Err(usage());
+                };
+                tls = Some(tls::config(&cert, &key)?);
+            }
+            "--streaming" => streaming = true,
+            _ => return Err(usage()),
+        }
     }
+    Ok((addr, tls, streaming))
 }
 
 fn main() -> io::Result<()> {
-    let (addr, tls) = parse_args()?;
+    let (addr, tls, streaming) = parse_args()?;
     let mut listener = TcpListener::bind(addr.parse().expect("ADDR must be IP:PORT"))?;
     println!("listening on {}", listener.local_addr()?);
     io::stdout().flush()?;
@@ -154,12 +203,16 @@ fn main() -> io::Result<()> {
                 next_token += 1;
                 registry.register(&mut tcp, token, Interest::READABLE)?;
                 let stream = Stream::new(tcp, tls.as_ref())?;
-                let ws = Connection::server(config(), now);
+                let mut ws = Connection::server(config(), now);
+                // Streamed: chunks as they arrive; else `poll_stream_event` gives whole
+                // messages only (`StreamEvent::Event`), as `poll_event` would.
+                ws.set_stream_messages(streaming);
                 let (parked, shut_down, interest) = (None, false, Interest::READABLE);
                 let conn = Conn {
                     stream,
                     ws,
                     parked,
+                    kind: MessageKind::Binary,
                     shut_down,
                     interest,
                 };

@@ -3,7 +3,7 @@
 //! browser face's types, the options' parts, the handshake heads, the session's
 //! [`Incoming`] and the adapters' one [`Error`] type.
 
-pub use crate::config::{Config, Limits, Timeouts};
+pub use crate::config::{Config, Limits, Streaming, Timeouts};
 pub use crate::connection::{Decision, Role, SendError};
 #[cfg(feature = "deflate")]
 pub use crate::deflate::DeflateConfig;

@@ -87,8 +87,8 @@ impl Default for Timeouts {
 /// The default is off: every message is delivered whole, as [`crate::Event::Message`].
 /// With streaming on, take outputs with [`crate::Connection::poll_stream_event`]:
 /// [`crate::Connection::poll_event`] returns `None` while a piece of a streamed message
-/// is next (so the layers built on `poll_event`, [`crate::session`] and
-/// [`crate::browser`], need it off).
+/// is next (the idiomatic [`crate::session`] takes both; the browser layer,
+/// [`crate::browser`], needs it off).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Streaming {
     /// Stream every data message from the start (default false). The application can

@@ -149,6 +149,12 @@
 //!   `http::Request` with permessage-deflate), for hyper, axum and other HTTP servers.
 //! * `tungstenite`: `tungstenite_compat`, `From` / `TryFrom` between [`Message`] and
 //!   `tungstenite::Message` (tungstenite 0.29), sharing the payload without a copy.
+//! * `tracing`: `tracing` events from the engine, under one `websocket` span per
+//!   connection (role, peer address, URL or request path): handshake result, close
+//!   (code, reason, initiator, clean or not), protocol errors with their close code,
+//!   timeouts, transport failures. Drivers record the peer with
+//!   [`Connection::set_peer_addr`]. Off by default; without it nothing is emitted and
+//!   nothing is paid. Needs `std`.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -178,6 +184,7 @@ pub mod session;
 mod settings;
 #[cfg(feature = "rustls")]
 pub mod tls;
+mod trace;
 #[cfg(feature = "tungstenite")]
 pub mod tungstenite_compat;
 pub mod utf8;

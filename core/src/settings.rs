@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use crate::config::{Config, Limits, Timeouts};
+use crate::config::{Config, Limits, Streaming, Timeouts};
 use crate::connection::Connection;
 use crate::dom::{parse_websocket_url_with, validate_protocols, UrlOptions, WsUrl};
 use crate::error::ApiError;
@@ -38,11 +38,19 @@ macro_rules! engine_options {
             self
         }
 
+        /// Replaces the streaming settings: whether data messages arrive streamed
+        /// from the start, and the largest streamed message.
+        pub fn streaming(mut self, streaming: Streaming) -> Self {
+            self.streaming = streaming;
+            self
+        }
+
         /// The engine configuration these settings describe.
         pub fn config(&self) -> Config {
             Config {
                 limits: self.limits,
                 timeouts: self.timeouts,
+                streaming: self.streaming,
                 #[cfg(feature = "deflate")]
                 deflate: self.deflate,
                 ..Config::default()
@@ -90,6 +98,11 @@ pub struct ClientSettings<Tls = ()> {
     /// Timers: the opening handshake deadline (which runtimes also use to bound DNS,
     /// TCP and TLS setup), the close timeout, keepalive pings.
     pub timeouts: Timeouts,
+    /// Streamed receiving (see [`Streaming`]): whether data messages arrive streamed
+    /// from the start (default: whole; the idiomatic APIs' `recv_stream` and `recv`
+    /// choose per message anyway), and the largest streamed message (default:
+    /// unlimited). The browser `WebSocket` always receives whole messages.
+    pub streaming: Streaming,
     /// permessage-deflate (RFC 7692): offered by default; `enabled: false` turns it off.
     #[cfg(feature = "deflate")]
     pub deflate: crate::deflate::DeflateConfig,
@@ -117,6 +130,7 @@ impl<Tls: Default> Default for ClientSettings<Tls> {
             headers: Vec::new(),
             limits: Limits::default(),
             timeouts: Timeouts::default(),
+            streaming: Streaming::default(),
             #[cfg(feature = "deflate")]
             deflate: crate::deflate::DeflateConfig::default(),
             check_bad_ports: None,
@@ -251,7 +265,8 @@ impl<Tls> ClientSettings<Tls> {
     /// The browser `WebSocket`'s connection for `url` (checked by
     /// [`parse_browser_url`](Self::parse_browser_url)): as
     /// [`connection`](Self::connection), with the browser's rule that messages arriving
-    /// once the socket is CLOSING are dropped ([`Config::receive_after_close`] off).
+    /// once the socket is CLOSING are dropped ([`Config::receive_after_close`] off), and
+    /// messages received whole ([`Self::streaming`] is ignored).
     ///
     /// # Errors
     ///
@@ -260,6 +275,7 @@ impl<Tls> ClientSettings<Tls> {
         self.validate_protocols()?;
         let config = Config {
             receive_after_close: false,
+            streaming: Streaming::default(),
             ..self.config()
         };
         Ok(Connection::client(self.request(url), config, now)?.with_url(url.as_str()))
@@ -279,6 +295,11 @@ pub struct ServerSettings {
     /// Timers: the opening handshake deadline (from the moment the runtime starts
     /// accepting), the close timeout, keepalive pings.
     pub timeouts: Timeouts,
+    /// Streamed receiving (see [`Streaming`]): whether data messages arrive streamed
+    /// from the start (default: whole; the idiomatic APIs' `recv_stream` and `recv`
+    /// choose per message anyway), and the largest streamed message (default:
+    /// unlimited). The browser `WebSocket` always receives whole messages.
+    pub streaming: Streaming,
     /// permessage-deflate (RFC 7692): accepted by default; `enabled: false` declines it.
     #[cfg(feature = "deflate")]
     pub deflate: crate::deflate::DeflateConfig,

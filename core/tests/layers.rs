@@ -44,16 +44,22 @@ fn wants_read_is_false_while_events_wait_and_true_once_taken() {
 }
 
 #[test]
-fn wants_read_is_false_while_the_send_queue_is_over_its_limit_when_open() {
+fn wants_read_stays_true_while_the_send_queue_is_over_its_limit() {
+    // Two peers that both send more than the transport holds must each keep reading,
+    // or each waits for the other to read first.
     let mut server = Connection::upgraded(Role::Server, None, small_queue(100), T0);
     server.poll_event();
     server.send(Message::binary(vec![0u8; 200])).unwrap();
     assert!(server.wants_write());
-    assert!(!server.wants_read());
+    assert!(!server.has_send_room());
+    assert!(server.wants_read());
+    // Input is still taken and delivered while the queue is full.
+    server.handle_input(T0, &client_frame(0x2, true, b"in"));
+    assert!(matches!(server.poll_event(), Some(Event::Message(_))));
     drain(&mut server);
     assert!(!server.wants_write());
     assert!(server.wants_read());
-    // Closing: the peer's Close must always be read.
+    // Closing: the peer's Close is read.
     server.send(Message::binary(vec![0u8; 200])).unwrap();
     server.close(T0, Some(1000), "").unwrap();
     assert!(server.wants_read());

@@ -364,10 +364,11 @@ fn ping_125() -> Vec<u8> {
 }
 
 /// 1. A ping flood while OPEN, from a peer that reads nothing: the pongs fill the send
-///    queue up to `max_send_queue`, then the connection stops reading. Memory stays
-///    under `max_send_queue` + 1 MiB; the write-stall timeout then ends the connection.
+///    queue up to `max_send_queue`, then only the latest ping is answered (the reading
+///    goes on: a full send queue never stops it, see `Connection::wants_read`). Memory
+///    stays under `max_send_queue` + 1 MiB; the write-stall timeout ends the connection.
 #[test]
-fn ping_flood_in_open_is_bounded_by_the_send_queue_and_stops_the_reading() {
+fn ping_flood_in_open_is_bounded_by_the_send_queue() {
     let _serial = serial();
     ping_flood_in_open(&ping_125(), "125-byte pings");
 }
@@ -416,15 +417,10 @@ fn ping_flood_in_open(ping: &[u8], what: &str) {
             mib(held)
         ),
     );
-    assert_eq!(
+    assert_ne!(
         stop,
         Stop::Backpressure,
-        "the driver stops reading once the pongs fill the send queue"
-    );
-    assert!(
-        feed.read() < 4 * SEND_QUEUE,
-        "read {} bytes of pings",
-        feed.read()
+        "a full send queue does not stop the reading"
     );
     // The limit counts each queued frame's bookkeeping besides its wire bytes.
     assert!(queued > 0 && queued < SEND_QUEUE + 256, "{queued}");

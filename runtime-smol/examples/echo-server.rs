@@ -10,13 +10,19 @@
 //!
 //! With `--tls CERT.pem KEY.pem` it serves `wss://` instead, with the same limits (the
 //! TLS handshake bounded by 10 s, then the WebSocket handshake's own deadline).
+//!
+//! With `--streaming` every message is received and echoed chunk by chunk as it
+//! arrives (`recv_stream` into `send_stream`), never held whole: memory per connection
+//! stays bounded whatever the message's size.
 
 use std::io::Write as _;
 use std::sync::Arc;
 
 use async_net::TcpListener;
 use websock_smol::tls::{accept_tls, server_config_from_pem};
-use websock_smol::{accept_with, Decision, DeflateConfig, Limits, MaybeTlsStream, ServerOptions};
+use websock_smol::{
+    accept_with, Decision, DeflateConfig, Limits, MaybeTlsStream, ServerOptions, WebSocketStream,
+};
 
 /// permessage-deflate as the defaults, with the compression level from
 /// `WEBSOCK_DEFLATE_LEVEL` (0..=9) if it is set: the Autobahn run uses 1, a quarter of
@@ -41,11 +47,18 @@ fn options() -> ServerOptions {
     })
 }
 
-/// The command line: `ADDR [--tls CERT.pem KEY.pem]`.
-fn parse_args() -> Result<(String, Option<Arc<websock_smol::rustls::ServerConfig>>), String> {
+/// The command line: `ADDR [--tls CERT.pem KEY.pem] [--streaming]`.
+struct Args {
+    addr: String,
+    tls: Option<Arc<websock_smol::rustls::ServerConfig>>,
+    streaming: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".into());
     let mut tls = None;
+    let mut streaming = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--tls" => {
@@ -56,14 +69,53 @@ fn parse_args() -> Result<(String, Option<Arc<websock_smol::rustls::ServerConfig
                 let config = server_config_from_pem(&read(&cert)?, &read(&key)?);
                 tls = Some(config.map_err(|e| format!("--tls: {e}"))?);
             }
+            "--streaming" => streaming = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok((addr, tls))
+    Ok(Args {
+        addr,
+        tls,
+        streaming,
+    })
+}
+
+/// Echoes every message chunk by chunk as it arrives: never held whole.
+async fn echo_streaming<S>(ws: WebSocketStream<S>) -> Result<(), websock_smol::Error> {
+    let (mut tx, mut rx) = ws.split();
+    while let Some(reader) = rx.recv_stream().await {
+        let mut reader = reader?;
+        let mut writer = tx.send_stream(reader.kind());
+        while let Some(chunk) = reader.chunk().await {
+            writer.write(&chunk?).await?;
+        }
+        writer.finish().await?;
+    }
+    Ok(())
+}
+
+/// A send refused because the connection closed meanwhile is the echo's normal end.
+fn ignore_closed(e: websock_smol::Error) -> Result<(), websock_smol::Error> {
+    match e {
+        websock_smol::Error::Closed => Ok(()),
+        e => Err(e),
+    }
+}
+
+/// Echoes every message whole.
+async fn echo<S>(mut ws: WebSocketStream<S>) -> Result<(), websock_smol::Error> {
+    while let Some(message) = ws.recv().await {
+        ws.send(message?).await?;
+    }
+    Ok(())
 }
 
 fn main() -> std::io::Result<()> {
-    let (addr, tls) = parse_args().map_err(std::io::Error::other)?;
+    let Args {
+        addr,
+        tls,
+        streaming,
+    } = parse_args().map_err(std::io::Error::other)?;
     smol::block_on(async {
         let listener = TcpListener::bind(addr.as_str()).await?;
         println!("listening on {}", listener.local_addr()?);
@@ -86,22 +138,17 @@ fn main() -> std::io::Result<()> {
                     },
                     None => MaybeTlsStream::Plain(tcp),
                 };
-                let mut ws = match accept_with(stream, options(), |_| Decision::accept()).await {
+                let ws = match accept_with(stream, options(), |_| Decision::accept()).await {
                     Ok(ws) => ws,
                     Err(e) => return eprintln!("{peer}: handshake: {e}"),
                 };
-                while let Some(message) = ws.recv().await {
-                    match message {
-                        Ok(m) => {
-                            if ws.send(m).await.is_err() {
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            eprintln!("{peer}: {e}");
-                            break;
-                        }
-                    }
+                let echoed = if streaming {
+                    echo_streaming(ws).await
+                } else {
+                    echo(ws).await
+                };
+                if let Err(e) = echoed.or_else(ignore_closed) {
+                    eprintln!("{peer}: {e}");
                 }
             })
             .detach();

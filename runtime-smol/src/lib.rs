@@ -159,7 +159,9 @@ pub use connect::{client_handshake, connect, connect_with};
 pub use options::{ClientOptions, ServerOptions};
 pub use runtime::{Io, Smol, SmolTimer};
 pub use stream::MaybeTlsStream;
-pub use websocket::{WebSocketReceiver, WebSocketSender, WebSocketStream};
+pub use websocket::{
+    MessageReader, MessageWriter, WebSocketReceiver, WebSocketSender, WebSocketStream,
+};
 
 /// The vocabulary shared by every runtime: `Message`, `CloseEvent`, `Error`, `Incoming`,
 /// `ReadyState`, `BinaryType`, `MessageData`, `BrowserEvent`, `Decision`, `Request`,

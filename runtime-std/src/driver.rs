@@ -10,12 +10,14 @@
 //!   ([`Connection::take_receive_buffer`]: no copy, the engine sizes it), releases the
 //!   lock, blocks in `read`, then takes the lock to hand the bytes back
 //!   (`handle_received_owned`, `handle_eof`, `handle_timeout`).
-//! * **Writing holds the lock** (the slices from `poll_transmit` borrow the engine),
-//!   but only for one write slice: the transport's write timeout is set to
-//!   [`WRITE_SLICE`], and a writer that must wait for the peer releases the lock
-//!   between slices so the reader can keep draining the socket.
-//! * **One vectored write per batch**: [`Connection::write_to`] writes what
-//!   `poll_transmit` offers (up to 32 slices per `write_vectored`), then `flush` (TLS).
+//! * **Writing does not hold the engine's lock either.** The writer takes shared
+//!   handles to the queued bytes ([`Connection::poll_transmit_owned`]: no copy), marks
+//!   itself the writer (`State::writing`: one at a time), releases the lock, blocks in
+//!   one `write_vectored` of at most one write slice (the transport's write timeout is
+//!   [`WRITE_SLICE`]), then takes the lock to advance the queue by what was taken. So
+//!   a reader keeps draining the socket while a write waits for the peer, and two
+//!   peers that both write more than the socket buffers hold never wait on each other.
+//!   Then `flush` (TLS).
 //! * When the engine asks (`should_shutdown`), the write side is shut down once (TCP
 //!   FIN, TLS close_notify); reading goes on until end of stream or `is_finished`.
 //! * The engine says when to read and write ([`Connection::wants_read`],
@@ -44,6 +46,8 @@ use crate::Error;
 
 /// The longest a write may block while the engine's lock is held.
 pub(crate) const WRITE_SLICE: Duration = Duration::from_millis(50);
+/// The most queued segments one vectored write is offered.
+const MAX_WRITE_SLICES: usize = 32;
 /// Read timeout cap when the reader and the writer take turns on one handle (TLS).
 pub(crate) const SHARED_READ_CAP: Duration = Duration::from_millis(20);
 /// Read timeout cap when a sender on another thread may have armed an earlier timer
@@ -76,6 +80,9 @@ pub(crate) struct State {
     io_failure: Option<(io::ErrorKind, String)>,
     /// The write side was shut down.
     write_shut: bool,
+    /// A thread is writing the front of the engine's queue without the lock (see
+    /// `Shared::write_unlocked`): nobody else writes until it is done.
+    writing: bool,
     /// Bytes were written since the last successful `flush` (TLS buffers them).
     unflushed: bool,
     /// Writers inside a waiting `flush`: they will write everything queued, so the
@@ -127,6 +134,7 @@ impl State {
 
     /// The transport failed: keep the error and tell the engine.
     fn fail_io(&mut self, e: io::Error) {
+        self.conn.trace_transport_error(&e);
         if self.io_failure.is_none() {
             self.io_failure = Some((e.kind(), e.to_string()));
             self.io_error = Some(e);
@@ -150,7 +158,9 @@ pub(crate) struct Shared<S> {
 
 impl<S: Transport> Shared<S> {
     /// An engine with no transport yet; `epoch` is the instant of its time zero.
-    pub(crate) fn new(conn: Connection, epoch: Instant) -> Self {
+    pub(crate) fn new(mut conn: Connection, epoch: Instant) -> Self {
+        // `recv` and `recv_stream` choose per call how the next message arrives.
+        conn.set_start_messages_on_poll(true);
         Shared {
             state: Mutex::new(State {
                 conn,
@@ -159,6 +169,7 @@ impl<S: Transport> Shared<S> {
                 io_error: None,
                 io_failure: None,
                 write_shut: false,
+                writing: false,
                 unflushed: false,
                 waiting_writers: 0,
                 reads: 0,
@@ -182,6 +193,10 @@ impl<S: Transport> Shared<S> {
     pub(crate) fn attach(&self, mut stream: S) {
         // Best effort: without write timeouts a blocked writer holds the lock longer.
         let _ = stream.set_write_timeout(Some(WRITE_SLICE));
+        if let Some(addr) = stream.peer_addr() {
+            // The `tracing` feature's span records it; a no-op without.
+            self.lock().conn.set_peer_addr(addr);
+        }
         let _ = self.stream.set(Mutex::new(stream));
         self.changed.notify_all();
     }
@@ -253,20 +268,28 @@ impl<S: Transport> Shared<S> {
             if !pending && !shutdown && !st.unflushed {
                 return st;
             }
-            let mut io = lock(handle);
+            if pending && st.writing {
+                // Another thread is writing the queue (without the lock): it writes
+                // what was queued meanwhile too.
+                if !wait {
+                    return st;
+                }
+                st = self
+                    .changed
+                    .wait_timeout(st, Duration::from_millis(1))
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+                continue;
+            }
             let result = if pending {
-                st.conn.write_to(&mut *io).map(|_| st.unflushed = true)
-            } else if st.unflushed {
-                // A TLS layer's unwritten records count for the write-stall timer.
-                let flushed = io.flush().map(|()| st.unflushed = false);
-                let held = st.unflushed;
-                st.conn.set_transport_backlog(held);
-                flushed
+                // Written without the engine's lock, so the reader keeps draining the
+                // socket (and the peer, waiting for that, keeps reading ours) while
+                // this write blocks.
+                let (written, back) = self.write_unlocked(st, handle);
+                st = back;
+                written
             } else {
-                // A transport that is already gone has nothing left to shut down.
-                let _ = io.shutdown_write();
-                st.write_shut = true;
-                Ok(())
+                self.flush_or_shutdown(&mut st, handle)
             };
             match result {
                 Ok(()) => {}
@@ -285,7 +308,6 @@ impl<S: Transport> Shared<S> {
                     }
                     // Let the reader in (it may be draining the peer's data, which is
                     // what the peer waits for before it reads ours).
-                    drop(io);
                     st = self
                         .changed
                         .wait_timeout(st, Duration::from_millis(1))
@@ -293,12 +315,59 @@ impl<S: Transport> Shared<S> {
                         .0;
                 }
                 Err(e) => {
-                    drop(io);
                     st.fail_io(e);
                     self.changed.notify_all();
                     return st;
                 }
             }
+        }
+    }
+
+    /// Writes the front of the engine's queue with the lock released (one vectored
+    /// write of shared handles to the queued bytes: no copy), then takes the lock again
+    /// and advances the queue by what the transport took. `State::writing` keeps any
+    /// other thread from writing the same bytes meanwhile.
+    fn write_unlocked<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        handle: &Mutex<S>,
+    ) -> (io::Result<()>, MutexGuard<'a, State>) {
+        let mut segments = Vec::new();
+        st.conn.poll_transmit_owned(&mut segments);
+        segments.truncate(MAX_WRITE_SLICES);
+        st.writing = true;
+        drop(st);
+        let iov: Vec<io::IoSlice<'_>> = segments.iter().map(|b| io::IoSlice::new(b)).collect();
+        let result = lock(handle).write_vectored(&iov);
+        let mut st = self.lock();
+        st.writing = false;
+        self.changed.notify_all();
+        let result = match result {
+            Ok(0) => Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                st.conn.advance_transmit(n);
+                st.unflushed = true;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        };
+        (result, st)
+    }
+
+    /// Flushes what a TLS layer holds, or shuts the write side down once.
+    fn flush_or_shutdown(&self, st: &mut State, handle: &Mutex<S>) -> io::Result<()> {
+        let mut io = lock(handle);
+        if st.unflushed {
+            // A TLS layer's unwritten records count for the write-stall timer.
+            let flushed = io.flush().map(|()| st.unflushed = false);
+            let held = st.unflushed;
+            st.conn.set_transport_backlog(held);
+            flushed
+        } else {
+            // A transport that is already gone has nothing left to shut down.
+            let _ = io.shutdown_write();
+            st.write_shut = true;
+            Ok(())
         }
     }
 

@@ -7,7 +7,11 @@
 //! * the **idiomatic API**: [`connect`] / [`accept`] give a [`WebSocketStream`] with
 //!   blocking [`send`](WebSocketStream::send) / [`recv`](WebSocketStream::recv), an
 //!   [`Iterator`] over messages ([`incoming`](WebSocketStream::incoming)), and
-//!   [`split`](WebSocketStream::split) into a sender and a receiver for two threads;
+//!   [`split`](WebSocketStream::split) into a sender and a receiver for two threads,
+//!   and streamed messages for payloads larger than memory
+//!   ([`recv_stream`](WebSocketStream::recv_stream) gives a [`MessageReader`]
+//!   (`std::io::Read`), [`send_stream`](WebSocketStream::send_stream) a
+//!   [`MessageWriter`] (`std::io::Write`));
 //! * the **browser's face**: [`WebSocket`], the WHATWG `WebSocket` interface.
 //!
 //! # The browser's example, ported
@@ -126,6 +130,7 @@ mod connect;
 mod driver;
 mod options;
 mod stream;
+mod streamed;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod websocket;
@@ -135,6 +140,7 @@ pub use browser::{Events, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::{MaybeTlsStream, Transport};
+pub use streamed::{MessageReader, MessageWriter};
 pub use websocket::{Messages, WebSocketReceiver, WebSocketSender, WebSocketStream};
 
 /// The vocabulary shared by every runtime: `Message`, `CloseEvent`, `Error`, `Incoming`,

@@ -16,6 +16,7 @@ use websock_core::{CloseEvent, Message, MessageKind, Role, SendError, TrySendErr
 
 use crate::driver::{Reader, Shared, BATCH_MAX};
 use crate::stream::Transport;
+use crate::streamed::{MessageReader, MessageWriter};
 use crate::{Error, Result};
 
 /// An open WebSocket connection over a blocking transport `S`.
@@ -172,6 +173,28 @@ impl<S: Transport> WebSocketStream<S> {
     /// The next message, ping or pong; `None` once the connection is closed.
     pub fn recv_incoming(&mut self) -> Option<Result<Incoming>> {
         self.rx.recv_incoming()
+    }
+
+    /// Receives the next data message as a [`MessageReader`]: its bytes as they arrive
+    /// ([`Read`](std::io::Read), or [`chunk`](MessageReader::chunk)s of `Bytes`), so a
+    /// message larger than memory passes through in bounded memory. Blocks (driving the
+    /// connection) like [`recv`](Self::recv), and mixes with it: each call chooses for
+    /// the messages not yet started (one already complete is delivered whole, as one
+    /// chunk). Streamed messages are bounded by
+    /// [`Streaming::max_streamed_message_size`](websock_core::Streaming::max_streamed_message_size)
+    /// instead of `max_message_size`. Pings and pongs are skipped.
+    ///
+    /// `None` once the connection is closed; a failure is reported once before that.
+    /// To send while a reader is open (an echo), [`split`](Self::split) the stream.
+    pub fn recv_stream(&mut self) -> Option<Result<MessageReader<'_, S>>> {
+        self.rx.recv_stream()
+    }
+
+    /// Starts a message of `kind` sent in fragments as it is written: see
+    /// [`MessageWriter`]. Nothing goes out before the first fragment is full, flushed
+    /// or finished.
+    pub fn send_stream(&mut self, kind: MessageKind) -> MessageWriter<'_, S> {
+        self.tx.send_stream(kind)
     }
 
     /// An iterator over incoming messages (see [`recv`](Self::recv)).
@@ -436,7 +459,7 @@ impl<S: Transport> WebSocketSender<S> {
 
     /// Run `command` on the engine; on [`SendError::Full`], write (and, with `wait`,
     /// wait for room) then retry; finally write what is queued.
-    fn queue(
+    pub(crate) fn queue(
         &self,
         mut command: impl FnMut(&mut websock_core::Connection) -> std::result::Result<(), SendError>,
         wait: bool,
@@ -466,8 +489,8 @@ impl<S: Transport> WebSocketSender<S> {
 /// The receiving half of a [`WebSocketStream`] (see [`WebSocketStream::split`]). It
 /// drives the connection: keep receiving while the connection is in use.
 pub struct WebSocketReceiver<S> {
-    shared: Arc<Shared<S>>,
-    reader: Reader,
+    pub(crate) shared: Arc<Shared<S>>,
+    pub(crate) reader: Reader,
     agreed: Arc<Agreed>,
     facts: Arc<Facts>,
 }

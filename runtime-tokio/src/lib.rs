@@ -129,7 +129,9 @@ pub use connect::{client_handshake, connect, connect_with};
 pub use options::{ClientOptions, ServerOptions};
 pub use runtime::{Io, Tokio, TokioTimer};
 pub use stream::MaybeTlsStream;
-pub use websocket::{WebSocketReceiver, WebSocketSender, WebSocketStream};
+pub use websocket::{
+    MessageReader, MessageWriter, WebSocketReceiver, WebSocketSender, WebSocketStream,
+};
 
 #[cfg(feature = "tls")]
 pub use rustls;

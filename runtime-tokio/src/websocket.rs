@@ -9,6 +9,11 @@
 //! `SendError::Full`), and the driver reads no more until the application has taken
 //! what was received. Dropping every handle of an open connection closes it with 1001.
 
+/// A received message in chunks as it arrives, from `recv_stream` (a `Stream` of
+/// chunks and an `AsyncRead`).
+pub use websock_core::handle::MessageReader;
+/// A message sent in fragments as it is written, from `send_stream` (an `AsyncWrite`).
+pub use websock_core::handle::MessageWriter;
 /// The receiving half of a [`WebSocketStream`].
 pub use websock_core::handle::WebSocketReceiver;
 /// The sending half of a [`WebSocketStream`].

@@ -80,6 +80,7 @@ fn convert<Tls: Default>(o: &Options) -> ClientSettings<Tls> {
         headers: o.headers.clone(),
         limits: o.limits,
         timeouts: o.timeouts,
+        streaming: Default::default(),
         deflate: o.deflate,
         check_bad_ports: o.check_bad_ports,
         proxy: o.proxy.clone(),

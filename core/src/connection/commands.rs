@@ -30,6 +30,9 @@ pub enum SendError {
     /// A new message was started while a fragmented one is unfinished, or a
     /// continuation was sent with none started. Nothing was queued.
     FragmentOrder,
+    /// Bytes written to a text message (by a message writer) are not valid UTF-8.
+    /// Nothing of the invalid fragment was queued.
+    InvalidUtf8,
 }
 
 impl SendError {
@@ -37,7 +40,7 @@ impl SendError {
     pub fn as_api_error(self) -> Option<ApiError> {
         match self {
             SendError::Connecting | SendError::FragmentOrder => Some(ApiError::InvalidState),
-            SendError::ControlFrameTooLong => Some(ApiError::Syntax),
+            SendError::ControlFrameTooLong | SendError::InvalidUtf8 => Some(ApiError::Syntax),
             SendError::Closed | SendError::Full => None,
         }
     }
@@ -51,6 +54,7 @@ impl fmt::Display for SendError {
             SendError::Full => "the send queue is full",
             SendError::ControlFrameTooLong => "control frame payload over 125 bytes",
             SendError::FragmentOrder => "fragments out of order",
+            SendError::InvalidUtf8 => "invalid UTF-8 in a text message",
         })
     }
 }
@@ -122,6 +126,8 @@ impl Connection {
         fin: bool,
         compress: bool,
     ) -> Result<(), Bytes> {
+        // The answer to a ping already received goes ahead of data queued after it.
+        self.flush_pong();
         let len = data.len();
         let (opcode, rsv) = match self.sending_fragmented {
             Some(_) => (OpCode::Continuation, 0),
@@ -234,6 +240,7 @@ impl Connection {
                 self.abandon();
             }
             ReadyState::Open if !self.close_sent => {
+                self.note_initiator(crate::trace::Initiator::Local);
                 self.queue_close(code, reason);
                 self.state = ReadyState::Closing;
                 if let Some(d) = self.timeouts.close {

@@ -20,6 +20,10 @@ mod enabled {
     use crate::deflate::{self, InflateError, PerMessageDeflate, RSV1};
     use crate::message::Reassembly;
 
+    /// Compressed payloads up to this size are copied out of the scratch buffer (see
+    /// `compress`).
+    const SMALL_COMPRESSED: usize = 16 << 10;
+
     impl Connection {
         /// Client: add our permessage-deflate offer to the request (unless the caller
         /// wrote one).
@@ -231,7 +235,16 @@ mod enabled {
             };
             let mut out = core::mem::take(&mut self.deflate_scratch);
             let result = pmd.deflater().compress_fragment(data, fin, &mut out);
-            let payload = out.split().freeze();
+            // A small output is copied and the scratch buffer kept for the next one: a
+            // split would pin the whole buffer (sized for the input) to a few bytes
+            // queued, and a stream of well-compressed fragments would pin one each.
+            let payload = if out.len() <= SMALL_COMPRESSED {
+                let copied = Bytes::copy_from_slice(&out);
+                out.clear();
+                copied
+            } else {
+                out.split().freeze()
+            };
             self.deflate_scratch = out;
             result.map(|()| payload).map_err(|_| CompressFailed)
         }

@@ -42,11 +42,13 @@ impl Connection {
     /// compressed message's pending inflate output) wait for
     /// [`poll_event`](Self::poll_event) / [`poll_stream_event`](Self::poll_stream_event)
     /// (received data stays in the transport: that
-    /// is how backpressure reaches TCP), and while the connection is OPEN with its send
-    /// queue over [`Limits::max_send_queue`](crate::Limits::max_send_queue) (a peer that
-    /// does not read what it asked for gets no more of our attention until it does).
-    /// While CLOSING or CLOSED the send queue does not stop reading, so the peer's
-    /// Close and end of stream are always seen.
+    /// is how backpressure reaches TCP).
+    ///
+    /// A full send queue does not stop reading: two peers that both send more than the
+    /// transport buffers hold (an echo of a large streamed message, a bidirectional
+    /// transfer) would otherwise each wait for the other to read, until a write-stall
+    /// timeout. Memory stays bounded anyway: an application that cannot send stops
+    /// taking events (so reading stops), and pongs to a ping flood coalesce.
     pub fn wants_read(&self) -> bool {
         if self.finished
             || self.eof
@@ -56,7 +58,7 @@ impl Connection {
         {
             return false;
         }
-        self.state != ReadyState::Open || self.has_send_room()
+        true
     }
 
     /// Whether bytes wait to be written: write what

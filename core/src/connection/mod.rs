@@ -9,6 +9,7 @@ mod driving;
 #[cfg(feature = "std")]
 mod io;
 mod receive;
+mod report;
 mod send_queue;
 mod stream;
 mod timers;
@@ -26,6 +27,7 @@ use crate::frame::OpCode;
 use crate::handshake::{Agreement, ClientRequest, HeadReader, Request};
 use crate::message::{MessageKind, Reassembly};
 use crate::rng::BoxRng;
+use crate::trace::{trace_event, Initiator};
 
 pub use commands::SendError;
 pub use decision::Decision;
@@ -108,6 +110,12 @@ const MAX_DRAIN: usize = 64 << 10;
 ///   [`stream_messages`](Self::stream_messages),
 ///   [`is_streaming_message`](Self::is_streaming_message).
 ///
+/// With the `tracing` feature the connection emits its own events under a `websocket`
+/// span (see the [crate documentation](crate#features)); a driver adds what only it
+/// knows with [`set_peer_addr`](Self::set_peer_addr) and
+/// [`trace_transport_error`](Self::trace_transport_error) (both always available, no-ops
+/// without the feature).
+///
 /// The driver loop, its rules for non-blocking I/O and a complete driver over mio are
 /// in the [crate documentation](crate#the-driver-loop).
 pub struct Connection {
@@ -146,6 +154,11 @@ pub struct Connection {
     /// Processing stopped after a message with complete input left behind; it resumes
     /// when the events are taken.
     input_held: bool,
+    /// A data message starts only inside a poll (see
+    /// [`Connection::set_start_messages_on_poll`]).
+    start_on_poll: bool,
+    /// Input is being processed for `poll_event` / `poll_stream_event`.
+    in_poll: bool,
     /// The write-stall timer runs from a time the driver gave (see
     /// [`Connection::watch_write_stall`]); until then it is a probe due at once.
     write_stall_timed: bool,
@@ -171,6 +184,13 @@ pub struct Connection {
     deflate: Option<crate::deflate::PerMessageDeflate>,
     #[cfg(feature = "deflate")]
     deflate_scratch: BytesMut,
+
+    /// The connection's `websocket` span: the explicit parent of every event it emits.
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+    /// Who started the end of the connection, once known (for the close event).
+    #[cfg(feature = "tracing")]
+    initiator: Option<Initiator>,
 }
 
 impl core::fmt::Debug for Connection {
@@ -214,6 +234,8 @@ impl Connection {
             drained: 0,
             keepalive_seq: 0,
             input_held: false,
+            start_on_poll: false,
+            in_poll: false,
             write_stall_timed: false,
             transport_backlog: false,
             close_sent: false,
@@ -230,6 +252,10 @@ impl Connection {
             deflate: None,
             #[cfg(feature = "deflate")]
             deflate_scratch: BytesMut::new(),
+            #[cfg(feature = "tracing")]
+            span: crate::trace::connection_span(role),
+            #[cfg(feature = "tracing")]
+            initiator: None,
         };
         if state == ReadyState::Connecting {
             if let Some(d) = conn.timeouts.handshake {
@@ -315,9 +341,26 @@ impl Connection {
     }
 
     /// Set the URL reported by [`url`](Self::url) (the browser's `url` attribute).
+    /// With the `tracing` feature it is also recorded as the connection span's `url`.
     pub fn with_url(mut self, url: impl Into<String>) -> Self {
         self.url = url.into();
+        #[cfg(feature = "tracing")]
+        self.span.record("url", self.url.as_str());
         self
+    }
+
+    /// Records the peer's socket address on the connection's `websocket` span (its
+    /// `peer` field), for the `tracing` feature's events. Drivers call it once the
+    /// transport is up (the runtime crates' drivers do); calling it again overwrites it.
+    ///
+    /// Always available; without the `tracing` feature it does nothing (the engine
+    /// keeps no address: ask the transport for it).
+    #[inline]
+    pub fn set_peer_addr(&mut self, addr: core::net::SocketAddr) {
+        #[cfg(feature = "tracing")]
+        self.span.record("peer", tracing::field::display(addr));
+        #[cfg(not(feature = "tracing"))]
+        let _ = addr;
     }
 }
 
@@ -332,7 +375,9 @@ impl Connection {
     /// a piece of a streamed message, this returns `None` and leaves it queued.
     pub fn poll_event(&mut self) -> Option<Event> {
         if self.events.is_empty() && self.has_unprocessed_input() {
+            self.in_poll = true;
             self.process();
+            self.in_poll = false;
         }
         match self.events.front() {
             Some(StreamEvent::Event(_)) => match self.events.pop_front() {
@@ -354,7 +399,9 @@ impl Connection {
     /// memory follows the receive buffer, never the message.
     pub fn poll_stream_event(&mut self) -> Option<StreamEvent> {
         if self.events.is_empty() && self.has_unprocessed_input() {
+            self.in_poll = true;
             self.process();
+            self.in_poll = false;
         }
         self.events.pop_front()
     }
@@ -513,6 +560,13 @@ impl Connection {
         self.phase = Phase::Frames;
         self.state = ReadyState::Open;
         self.timers.stop(Timer::Handshake);
+        trace_event!(
+            self,
+            DEBUG,
+            protocol = protocol.as_deref(),
+            extensions = self.extensions.as_str(),
+            "handshake succeeded"
+        );
         self.protocol = protocol.clone();
         self.push_event(Event::Open(Open {
             protocol,
@@ -628,6 +682,7 @@ impl Connection {
         self.drained = self.drained.saturating_add(self.recv.len());
         self.recv = BytesMut::new();
         self.timers.stop_all();
+        self.trace_closed(code, &reason, was_clean);
         self.push_event(Event::Close(CloseEvent {
             code,
             reason,
@@ -648,6 +703,12 @@ impl Connection {
         if self.state == ReadyState::Closed {
             return;
         }
+        self.note_initiator(match error {
+            Error::ConnectionLost | Error::TransportFailed => Initiator::Transport,
+            Error::Handshake(crate::HandshakeError::UnexpectedEof) => Initiator::Transport,
+            _ => Initiator::Local,
+        });
+        self.trace_failure(&error);
         if let Some((code, reason)) = close {
             if self.state != ReadyState::Connecting {
                 self.queue_close(Some(code), reason);
@@ -685,7 +746,7 @@ impl Connection {
         }
     }
 
-    fn flush_pong(&mut self) {
+    pub(super) fn flush_pong(&mut self) {
         if self.pending_pong.is_none() || !self.has_send_room() {
             return;
         }

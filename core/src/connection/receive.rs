@@ -11,6 +11,7 @@ use crate::error::{Error, HandshakeError, ProtocolError};
 use crate::event::{Event, StreamEvent};
 use crate::frame::{FrameHeader, OpCode, Status, MAX_HEADER_LEN};
 use crate::handshake;
+use crate::trace::Initiator;
 
 /// Most events one call to process input leaves waiting (control frames each raise
 /// one; a data message stops processing by itself): the rest of the input waits in the
@@ -308,6 +309,8 @@ impl Connection {
         match result {
             Ok(None) => false,
             Ok(Some(request)) => {
+                #[cfg(feature = "tracing")]
+                self.span.record("path", request.path.as_str());
                 self.push_event(Event::Request(request.clone()));
                 self.phase = Phase::ServerDecision { request };
                 false
@@ -344,6 +347,20 @@ impl Connection {
         if self.frame.is_none() && self.stream_pending() {
             // A streamed compressed message's last frame is in: finish inflating it.
             return self.stream_frame();
+        }
+        if self.frame.is_none()
+            && self.message.is_none()
+            && self.start_on_poll
+            && !self.in_poll
+            && self
+                .recv
+                .first()
+                .is_some_and(|b| matches!(b & 0x0F, 0x1 | 0x2))
+        {
+            // A data message starts: wait for the application's poll (see
+            // `Connection::set_start_messages_on_poll`).
+            self.input_held = true;
+            return false;
         }
         if self.frame.is_none() {
             match FrameHeader::parse(&self.recv) {
@@ -529,6 +546,11 @@ impl Connection {
         };
         let code = body.reported_code();
         let reason = body.reason.to_string();
+        self.note_initiator(if self.close_sent {
+            Initiator::Local
+        } else {
+            Initiator::Remote
+        });
         if !self.close_sent {
             // Echo the code (an empty body stays empty).
             self.queue_close(body.code, "");

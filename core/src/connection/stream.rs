@@ -61,6 +61,18 @@ impl Connection {
         self.stream_messages = stream;
     }
 
+    /// Start data messages only while the application polls (`true`): input that
+    /// begins a new data message then waits, unprocessed, until the next
+    /// [`poll_event`](Self::poll_event) / [`poll_stream_event`](Self::poll_stream_event)
+    /// (the driver reads no more meanwhile: [`wants_read`](Self::wants_read) is false),
+    /// so a [`set_stream_messages`](Self::set_stream_messages) made before that poll
+    /// decides how that message is delivered, however early its bytes arrived. Control
+    /// frames before it are processed as they arrive. For APIs that choose per receive
+    /// call (websock-core's session and its handles set it); off by default.
+    pub fn set_start_messages_on_poll(&mut self, on: bool) {
+        self.start_on_poll = on;
+    }
+
     /// Whether the next data message will be streamed (see
     /// [`set_stream_messages`](Self::set_stream_messages)).
     pub fn stream_messages(&self) -> bool {
@@ -192,5 +204,15 @@ impl Connection {
             self.end_streamed();
         }
         progressed
+    }
+}
+
+/// For the idiomatic session ([`crate::session`]).
+impl Connection {
+    /// A whole-message receive met a streamed message over
+    /// [`crate::Limits::max_message_size`]: fail the connection with 1009, as for a
+    /// whole message.
+    pub(crate) fn fail_message_too_large(&mut self) {
+        self.protocol_error(ProtocolError::MessageTooLarge);
     }
 }

@@ -47,6 +47,10 @@ const BUDGET: usize = 64;
 
 /// Drives `shared`'s connection over `stream` until the connection is finished.
 pub(crate) async fn run<R: Runtime, T: Transport>(shared: Shared, stream: T) {
+    if let Some(addr) = stream.peer_addr() {
+        // The `tracing` feature's span records it; a no-op without.
+        shared.lock().conn.set_peer_addr(addr);
+    }
     Driver::<R, T>::new(shared, stream).await
 }
 
@@ -150,6 +154,7 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
     /// A transport error: the engine reports it (1006) and is finished afterwards, so
     /// nothing more is read or written; the error is kept for [`Error::from_failure`].
     fn transport_failed(&mut self, st: &mut State, e: io::Error) {
+        st.conn.trace_transport_error(&e);
         if st.transport_error.is_none() && !st.conn.is_finished() {
             st.transport_error = Some(e);
         }

@@ -27,6 +27,7 @@ mod establish;
 mod open;
 mod shared;
 mod stream;
+mod streamed;
 
 use core::future::Future;
 use core::task::{Context, Poll};
@@ -42,6 +43,7 @@ pub use open::{
     accept, accept_with, client_handshake, connect, connect_with, from_upgraded, from_upgraded_with,
 };
 pub use stream::{WebSocketReceiver, WebSocketSender, WebSocketStream};
+pub use streamed::{MessageReader, MessageWriter};
 
 use crate::dom::WsUrl;
 

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use crate::browser::BrowserSocket;
 use crate::dom::{BrowserEvent, ReadyState};
-use crate::session::{Error, Opening, Received, Session};
+use crate::session::{Error, Opening, Received, Session, StreamChunk, StreamStart};
 use crate::{CloseEvent, Connection};
 
 use super::Transport;
@@ -118,6 +118,20 @@ impl State {
         received
     }
 
+    /// A streamed receive's next message ([`Session::poll_stream_start`]).
+    pub(crate) fn poll_stream_start(&mut self) -> Option<StreamStart> {
+        let start = self.session.poll_stream_start(&mut self.conn);
+        self.events_taken();
+        start
+    }
+
+    /// The next piece of a streamed message ([`Session::poll_stream_chunk`]).
+    pub(crate) fn poll_stream_chunk(&mut self) -> Option<StreamChunk> {
+        let chunk = self.session.poll_stream_chunk(&mut self.conn);
+        self.events_taken();
+        chunk
+    }
+
     /// Takes events until the close event ([`Session::advance_to_close`]); returns it
     /// once the connection is closed.
     pub(crate) fn advance_to_close(&mut self) -> Option<CloseEvent> {
@@ -206,7 +220,9 @@ pub(crate) struct Shared(Arc<Mutex<State>>);
 
 impl Shared {
     /// Wraps a fresh connection created now, by `clock`.
-    pub(crate) fn new(conn: Connection, clock: fn() -> Instant) -> Shared {
+    pub(crate) fn new(mut conn: Connection, clock: fn() -> Instant) -> Shared {
+        // `recv` and `recv_stream` choose per call how the next message arrives.
+        conn.set_start_messages_on_poll(true);
         Shared(Arc::new(Mutex::new(State {
             conn,
             epoch: clock(),

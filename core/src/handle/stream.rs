@@ -36,6 +36,7 @@ use futures_core::Stream;
 use futures_sink::Sink;
 
 use super::shared::{Facts, Handle};
+use super::streamed::{MessageReader, MessageWriter};
 use crate::session::Error;
 #[cfg(feature = "rustls")]
 use crate::tls::TlsInfo;
@@ -72,7 +73,7 @@ pub struct WebSocketStream<S> {
 /// [`Sink<Message>`].
 #[derive(Debug)]
 pub struct WebSocketSender {
-    handle: Handle,
+    pub(super) handle: Handle,
     agreed: Arc<Agreed>,
     facts: Arc<Facts>,
 }
@@ -80,7 +81,7 @@ pub struct WebSocketSender {
 /// The receiving half of a [`WebSocketStream`]: `recv`, and [`Stream`] of messages.
 #[derive(Debug)]
 pub struct WebSocketReceiver {
-    handle: Handle,
+    pub(super) handle: Handle,
     agreed: Arc<Agreed>,
     facts: Arc<Facts>,
 }
@@ -134,6 +135,26 @@ impl<S> WebSocketStream<S> {
     /// Receives the next message, ping or pong.
     pub async fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
         self.receiver.recv_incoming().await
+    }
+
+    /// Receives the next data message as a [`MessageReader`]: its chunks as they arrive
+    /// (a [`Stream`] of `Result<Bytes, Error>`, or `AsyncRead`), so a message larger than
+    /// memory passes through in bounded memory. Mixes with [`recv`](Self::recv): each
+    /// call chooses for the messages not yet started (one already complete is
+    /// delivered whole, as one chunk). Streamed messages are bounded by
+    /// [`Streaming::max_streamed_message_size`](crate::Streaming::max_streamed_message_size)
+    /// instead of `max_message_size`. Pings and pongs are skipped.
+    ///
+    /// `None` once the connection is closed; a failure is reported once before that.
+    pub async fn recv_stream(&mut self) -> Option<Result<MessageReader<'_>, Error>> {
+        self.receiver.recv_stream().await
+    }
+
+    /// Starts a message of `kind` sent in fragments as it is written: see
+    /// [`MessageWriter`]. Nothing goes out before the first fragment is full, flushed
+    /// or finished.
+    pub fn send_stream(&mut self, kind: MessageKind) -> MessageWriter<'_> {
+        self.sender.send_stream(kind)
     }
 
     /// Queues a message, first waiting while the send queue is full. Returns once the
@@ -479,7 +500,7 @@ impl WebSocketSender {
         }
     }
 
-    fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    pub(super) fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         if self.poll_unparked(cx)?.is_pending() {
             return Poll::Pending;
         }

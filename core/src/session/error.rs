@@ -91,6 +91,30 @@ impl Error {
         }
     }
 
+    /// The error for a streamed message cut short: the connection closed before its
+    /// end ([`Error::Io`] with [`io::ErrorKind::UnexpectedEof`]).
+    pub fn message_cut_short() -> Error {
+        Error::Io(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the connection closed before the message ended",
+        ))
+    }
+
+    /// This error as an `io::Error`, for `Read` / `Write` and their async forms: the
+    /// transport's own error as it was; [`Error::Closed`] as `NotConnected`; invalid
+    /// UTF-8 written to a text message as `InvalidData`; the rest as `Other`, wrapping
+    /// this error.
+    pub fn into_io(self) -> io::Error {
+        match self {
+            Error::Io(e) => e,
+            Error::Closed => io::ErrorKind::NotConnected.into(),
+            e @ Error::Send(SendError::InvalidUtf8) => {
+                io::Error::new(io::ErrorKind::InvalidData, e)
+            }
+            e => io::Error::other(e),
+        }
+    }
+
     /// A TLS library's error.
     pub fn tls(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
         Error::Tls(e.into())

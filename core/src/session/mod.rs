@@ -7,6 +7,9 @@
 //! * [`Agreed`]: what the opening handshake agreed (subprotocol, extensions, the
 //!   request and response heads), fixed once the connection is open;
 //! * [`Session::open`]: the handshake's outcome for a waiting caller (open, or why not);
+//! * [`Session::poll_stream_start`] / [`Session::poll_stream_chunk`]: a message taken
+//!   streamed (start, chunks, end), mixed with whole ones on one connection;
+//! * [`OutgoingMessage`]: a message sent in fragments as the application writes it;
 //! * [`Session::park`] / [`Session::unpark`]: the message a `Sink` accepted while the
 //!   send queue was full;
 //! * [`Error`] (with `std`): the one error vocabulary of the runtime adapters, and the
@@ -14,19 +17,23 @@
 
 #[cfg(feature = "std")]
 mod error;
+mod outgoing;
+mod streamed;
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use bytes::Bytes;
 
 use crate::connection::{Connection, TrySendError};
-use crate::event::{CloseEvent, Event, Open};
+use crate::event::{CloseEvent, Event, Open, StreamEvent};
 use crate::handshake::{Request, Response};
 use crate::message::Message;
 use crate::SendError;
 
 #[cfg(feature = "std")]
 pub use error::{Error, Result};
+pub use outgoing::{OutgoingMessage, DEFAULT_FRAGMENT_SIZE};
+pub use streamed::{StreamChunk, StreamStart};
 
 /// Something received: a data message, or a control frame reported for information
 /// (pings are answered by the engine).
@@ -107,6 +114,8 @@ pub struct Session {
     /// Messages taken by [`Session::advance_to_close`] for the receiver, and their bytes.
     kept: VecDeque<Message>,
     kept_bytes: usize,
+    /// The streamed message in progress, if any.
+    in_message: streamed::InMessage,
 }
 
 /// How much [`Session::advance_to_close`] keeps for the receiver: messages beyond
@@ -147,28 +156,38 @@ impl Session {
     /// The next thing for the receiver. `None`: nothing yet (feed the engine more input
     /// or time, then call again).
     pub fn poll_received(&mut self, conn: &mut Connection) -> Option<Received> {
-        if let Some(m) = self.kept.pop_front() {
-            self.kept_bytes -= m.len();
-            return Some(Received::Incoming(Incoming::Message(m)));
+        if let Some(m) = self.take_kept() {
+            return Some(streamed::received(m));
         }
         if self.ended {
             return Some(Received::End);
         }
+        conn.set_stream_messages(false);
         loop {
-            let incoming = match conn.poll_event()? {
-                Event::Message(m) => Incoming::Message(m),
-                Event::Ping(p) => Incoming::Ping(p),
-                Event::Pong(p) => Incoming::Pong(p),
-                Event::Error(e) => return Some(Received::Failed(e)),
-                Event::Close(c) => {
-                    self.close = Some(c);
-                    self.ended = true;
+            let incoming = match conn.poll_stream_event()? {
+                StreamEvent::Event(Event::Message(m)) => Incoming::Message(m),
+                StreamEvent::Event(Event::Ping(p)) => Incoming::Ping(p),
+                StreamEvent::Event(Event::Pong(p)) => Incoming::Pong(p),
+                StreamEvent::Event(Event::Error(e)) => return Some(Received::Failed(e)),
+                StreamEvent::Event(Event::Close(c)) => {
+                    self.closed(c);
                     return Some(Received::End);
                 }
-                Event::Open(_) | Event::Request(_) => continue,
+                StreamEvent::Event(Event::Open(_) | Event::Request(_)) => continue,
+                piece => match self.piece(conn, piece) {
+                    Some(m) => Incoming::Message(m),
+                    None => continue,
+                },
             };
             return Some(Received::Incoming(incoming));
         }
+    }
+
+    /// The close event was taken: nothing more will arrive.
+    fn closed(&mut self, c: CloseEvent) {
+        self.close = Some(c);
+        self.ended = true;
+        self.in_message.truncate();
     }
 
     /// Takes events until the close event, for a caller that closed the connection and
@@ -181,19 +200,21 @@ impl Session {
     /// so a waiting close never stalls and never grows memory without bound.
     pub fn advance_to_close(&mut self, conn: &mut Connection) -> Option<CloseEvent> {
         while !self.ended {
-            match conn.poll_event()? {
-                Event::Close(c) => {
-                    self.close = Some(c);
-                    self.ended = true;
-                }
-                Event::Message(m)
+            match conn.poll_stream_event()? {
+                StreamEvent::Event(Event::Close(c)) => self.closed(c),
+                StreamEvent::Event(Event::Message(m))
                     if self.kept.len() < KEPT_WHILE_CLOSING_MESSAGES
                         && self.kept_bytes + m.len() <= KEPT_WHILE_CLOSING_BYTES =>
                 {
                     self.kept_bytes += m.len();
                     self.kept.push_back(m);
                 }
-                _ => continue,
+                // Pieces of a streamed message are dropped (its reader will find it
+                // cut short), as is a message assembled from them.
+                StreamEvent::MessageStart(_)
+                | StreamEvent::MessageChunk(_)
+                | StreamEvent::MessageEnd => self.in_message.truncate(),
+                StreamEvent::Event(_) => continue,
             }
         }
         self.close.clone()
