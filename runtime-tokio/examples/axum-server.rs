@@ -8,10 +8,13 @@
 //!
 //! Prints one line, `listening on ADDR`, once it accepts connections. Every path is
 //! served; its limits are those of `echo-server`. A request that is not a WebSocket
-//! upgrade is answered with 426 Upgrade Required.
+//! upgrade is answered with 426 Upgrade Required. `--streaming` echoes every message
+//! chunk by chunk, never held whole. (For `wss://`, see `hyper-server --tls`: axum's
+//! `serve` takes plain listeners.)
 
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::{ConnectInfo, Request};
 use axum::response::{IntoResponse, Response};
@@ -48,27 +51,52 @@ async fn websocket(ConnectInfo(peer): ConnectInfo<SocketAddr>, mut request: Requ
     response.into_response()
 }
 
-async fn echo(mut ws: UpgradedWebSocket, peer: SocketAddr) {
-    while let Some(message) = ws.recv().await {
-        match message {
-            Ok(m) => {
-                if ws.send(m).await.is_err() {
-                    break;
-                }
-            }
-            Err(e) => {
-                eprintln!("{peer}: {e}");
-                break;
-            }
-        }
+/// `--streaming`: echo every message chunk by chunk as it arrives, never held whole.
+static STREAMING: AtomicBool = AtomicBool::new(false);
+
+/// Echoes every message: whole, or with `--streaming` chunk by chunk.
+async fn echo(ws: UpgradedWebSocket, peer: SocketAddr) {
+    let echoed = if STREAMING.load(Ordering::Relaxed) {
+        echo_streaming(ws).await
+    } else {
+        echo_whole(ws).await
+    };
+    match echoed {
+        Ok(()) | Err(websock_tokio::Error::Closed) => {}
+        Err(e) => eprintln!("{peer}: {e}"),
     }
+}
+
+async fn echo_whole(mut ws: UpgradedWebSocket) -> Result<(), websock_tokio::Error> {
+    while let Some(message) = ws.recv().await {
+        ws.send(message?).await?;
+    }
+    Ok(())
+}
+
+async fn echo_streaming(ws: UpgradedWebSocket) -> Result<(), websock_tokio::Error> {
+    let (mut tx, mut rx) = ws.split();
+    while let Some(reader) = rx.recv_stream().await {
+        let mut reader = reader?;
+        let mut writer = tx.send_stream(reader.kind());
+        while let Some(chunk) = reader.chunk().await {
+            writer.write(&chunk?).await?;
+        }
+        writer.finish().await?;
+    }
+    Ok(())
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9001".into());
+    for arg in args {
+        match arg.as_str() {
+            "--streaming" => STREAMING.store(true, Ordering::Relaxed),
+            other => return Err(std::io::Error::other(format!("unknown argument {other:?}"))),
+        }
+    }
     let listener = TcpListener::bind(addr.as_str()).await?;
     println!("listening on {}", listener.local_addr()?);
     std::io::stdout().flush()?;

@@ -8,8 +8,9 @@
 //! and copies it, while no other build of this process can replace it, to a path of its
 //! own (`target/debug/examples/PACKAGE/NAME`).
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
 /// Builds `package`'s example `example` (with `features`, if any) and returns a path to
@@ -59,4 +60,49 @@ fn is_package(id: &str, package: &str) -> bool {
     id.contains(&format!("#{package}@"))
         || id.contains(&format!("/{package}#"))
         || id.starts_with(&format!("{package} "))
+}
+
+/// A running example server, killed when dropped.
+#[derive(Debug)]
+pub struct ExampleServer(Child);
+
+impl Drop for ExampleServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `package`'s echo server `example` (built with `features`) on `127.0.0.1:0`
+/// with `args` after the address; returns it with the address from its first line,
+/// `listening on ADDR`.
+///
+/// # Panics
+///
+/// If it cannot be built or started, or its first line is not `listening on ADDR`.
+pub fn start_example(
+    package: &str,
+    example: &str,
+    features: &[&str],
+    args: &[&str],
+) -> (ExampleServer, String) {
+    let binary = example_binary(package, example, features);
+    let mut child = Command::new(&binary)
+        .arg("127.0.0.1:0")
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {}: {e}", binary.display()));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let server = ExampleServer(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the first line");
+    let addr = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{package} {example}: unexpected first line {line:?}"))
+        .to_owned();
+    (server, addr)
 }

@@ -1,28 +1,16 @@
-//! Every runtime's `echo-server` example, and core's `mio_echo`, serve `wss://` with
-//! `--tls CERT.pem KEY.pem`, and a client that opens a TCP connection and says nothing
+//! Every runtime's `echo-server` example, core's `mio_echo` and websock-tokio's
+//! `hyper-server` serve `wss://` with `--tls CERT.pem KEY.pem`, and a client that opens a TCP connection and says nothing
 //! holds up nobody.
 //!
 //! The three `echo-server` examples share a name, so each is run from the binary its
-//! own build reported ([`example_binary`]), never from the shared
+//! own build reported ([`start_example`]), never from the shared
 //! `target/debug/examples/echo-server`.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use websock_std::{connect_with, ClientOptions, Message};
-use websock_tests::examples::example_binary;
-
-/// Kills the example when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use websock_tests::examples::start_example;
 
 /// A self-signed certificate for `localhost`, written as PEM files into a fresh
 /// directory; returns the files and the client options that trust it.
@@ -39,30 +27,10 @@ fn certificate(dir: &std::path::Path) -> (String, String, ClientOptions) {
     (path(cert), path(key), options)
 }
 
-/// Starts `package`'s `example` with `--tls`; returns it with the printed address.
-fn start(package: &str, example: &str, cert: &str, key: &str) -> (Server, String) {
-    let binary = example_binary(package, example, &[]);
-    let mut child = Command::new(&binary)
-        .args(["127.0.0.1:0", "--tls", cert, key])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("run {}: {e}", binary.display()));
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let addr = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{package}: unexpected first line {line:?}"))
-        .to_owned();
-    (server, addr)
-}
-
-fn serves_wss(package: &str, example: &str) {
+fn serves_wss(package: &str, example: &str, features: &[&str]) {
     let dir = std::env::temp_dir().join(format!("websock-tls-{package}-{}", std::process::id()));
     let (cert, key, options) = certificate(&dir);
-    let (_server, addr) = start(package, example, &cert, &key);
+    let (_server, addr) = start_example(package, example, features, &["--tls", &cert, &key]);
     let port = addr.rsplit(':').next().unwrap();
     // A silent TCP client first: it must not hold up the next one.
     let _silent = TcpStream::connect(&addr).unwrap();
@@ -83,20 +51,25 @@ fn serves_wss(package: &str, example: &str) {
 
 #[test]
 fn tokio_echo_server_serves_wss() {
-    serves_wss("websock-tokio", "echo-server");
+    serves_wss("websock-tokio", "echo-server", &[]);
 }
 
 #[test]
 fn smol_echo_server_serves_wss() {
-    serves_wss("websock-smol", "echo-server");
+    serves_wss("websock-smol", "echo-server", &[]);
 }
 
 #[test]
 fn std_echo_server_serves_wss() {
-    serves_wss("websock-std", "echo-server");
+    serves_wss("websock-std", "echo-server", &[]);
 }
 
 #[test]
 fn mio_echo_serves_wss() {
-    serves_wss("websock-core", "mio_echo");
+    serves_wss("websock-core", "mio_echo", &[]);
+}
+
+#[test]
+fn hyper_server_serves_wss() {
+    serves_wss("websock-tokio", "hyper-server", &["hyper"]);
 }
