@@ -39,8 +39,9 @@
 //! * **Re-read [`Connection::poll_timeout`] after every call**: any input, command or
 //!   timer may arm, move or stop a deadline.
 //! * **Backpressure**: [`Connection::wants_read`] is false while events wait for the
-//!   application or the send queue is over its limit; stop reading then, and TCP slows
-//!   the peer down.
+//!   application; stop reading then, and TCP slows the peer down. (A full send queue
+//!   does not stop reading: an application that cannot send stops taking events, which
+//!   stops it; two peers that both send at once would otherwise wait on each other.)
 //! * **The end**: after [`Connection::should_shutdown`], keep reading until end of stream;
 //!   that drain is bounded by the close timeout ([`Timeouts::close`]), after which the
 //!   connection is finished.

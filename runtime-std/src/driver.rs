@@ -21,9 +21,8 @@
 //! * When the engine asks (`should_shutdown`), the write side is shut down once (TCP
 //!   FIN, TLS close_notify); reading goes on until end of stream or `is_finished`.
 //! * The engine says when to read and write ([`Connection::wants_read`],
-//!   [`Connection::wants_write`]): while events wait for the application (or the send
-//!   queue of an OPEN connection is over its limit) the reader does not read, which is
-//!   how backpressure reaches TCP.
+//!   [`Connection::wants_write`]): while events wait for the application the reader
+//!   does not read, which is how backpressure reaches TCP.
 //! * An I/O error is handed to the engine as a transport failure
 //!   ([`Connection::handle_transport_error`]: error, then 1006) and kept, so the
 //!   idiomatic API can return the `io::Error` itself ([`State::failure`]).

@@ -530,8 +530,9 @@ impl Connection {
     }
 
     /// Whether the send queue is under [`Limits::max_send_queue`]: while it is not, the
-    /// peer is not taking what we send, so sends are refused (`SendError::Full`), no
-    /// more pongs or keepalive pings are queued, and an OPEN connection stops reading.
+    /// peer is not taking what we send, so sends are refused (`SendError::Full`) and no
+    /// more pongs (but the latest) or keepalive pings are queued. Reading goes on (see
+    /// [`wants_read`](Self::wants_read)).
     pub fn has_send_room(&self) -> bool {
         self.send.cost() < self.limits.max_send_queue
     }
