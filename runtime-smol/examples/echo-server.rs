@@ -37,14 +37,21 @@ fn deflate() -> DeflateConfig {
     }
 }
 
-fn options() -> ServerOptions {
-    ServerOptions::default().deflate(deflate()).limits(Limits {
-        max_frame_size: 128 << 20,
-        max_message_size: 128 << 20,
-        max_fragments: 1 << 20,
-        max_send_queue: 128 << 20,
-        ..Limits::default()
-    })
+/// The server options; with `--streaming`, messages stream from the first one.
+fn options(streaming: bool) -> ServerOptions {
+    ServerOptions::default()
+        .deflate(deflate())
+        .limits(Limits {
+            max_frame_size: 128 << 20,
+            max_message_size: 128 << 20,
+            max_fragments: 1 << 20,
+            max_send_queue: 128 << 20,
+            ..Limits::default()
+        })
+        .streaming(websock_smol::Streaming {
+            enabled: streaming,
+            max_streamed_message_size: None,
+        })
 }
 
 /// The command line: `ADDR [--tls CERT.pem KEY.pem] [--streaming]`.
@@ -138,7 +145,8 @@ fn main() -> std::io::Result<()> {
                     },
                     None => MaybeTlsStream::Plain(tcp),
                 };
-                let ws = match accept_with(stream, options(), |_| Decision::accept()).await {
+                let ws = match accept_with(stream, options(streaming), |_| Decision::accept()).await
+                {
                     Ok(ws) => ws,
                     Err(e) => return eprintln!("{peer}: handshake: {e}"),
                 };

@@ -36,13 +36,20 @@ fn deflate() -> DeflateConfig {
     }
 }
 
-fn options() -> ServerOptions {
-    ServerOptions::default().deflate(deflate()).limits(Limits {
-        max_frame_size: 64 << 20,
-        max_message_size: 128 << 20,
-        max_send_queue: 128 << 20,
-        ..Limits::default()
-    })
+/// The server options; with `--streaming`, messages stream from the first one.
+fn options(streaming: bool) -> ServerOptions {
+    ServerOptions::default()
+        .deflate(deflate())
+        .limits(Limits {
+            max_frame_size: 64 << 20,
+            max_message_size: 128 << 20,
+            max_send_queue: 128 << 20,
+            ..Limits::default()
+        })
+        .streaming(websock_std::Streaming {
+            enabled: streaming,
+            max_streamed_message_size: None,
+        })
 }
 
 /// Echoes every message chunk by chunk as it arrives: never held whole. The halves
@@ -80,7 +87,7 @@ fn serve(tcp: TcpStream, args: &Args) {
         },
         None => MaybeTlsStream::Plain(tcp),
     };
-    let Ok(ws) = accept_with(stream, options(), |_| Decision::accept()) else {
+    let Ok(ws) = accept_with(stream, options(args.streaming), |_| Decision::accept()) else {
         return;
     };
     if !args.streaming {

@@ -157,9 +157,7 @@ pub(crate) struct Shared<S> {
 
 impl<S: Transport> Shared<S> {
     /// An engine with no transport yet; `epoch` is the instant of its time zero.
-    pub(crate) fn new(mut conn: Connection, epoch: Instant) -> Self {
-        // `recv` and `recv_stream` choose per call how the next message arrives.
-        conn.set_start_messages_on_poll(true);
+    pub(crate) fn new(conn: Connection, epoch: Instant) -> Self {
         Shared {
             state: Mutex::new(State {
                 conn,

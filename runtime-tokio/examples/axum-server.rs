@@ -24,19 +24,29 @@ use tokio::net::TcpListener;
 use websock_tokio::upgrade::{upgrade_with, UpgradedWebSocket};
 use websock_tokio::{Decision, Limits, ServerOptions};
 
-fn options() -> ServerOptions {
-    ServerOptions::new().limits(Limits {
-        max_frame_size: 128 << 20,
-        max_message_size: 128 << 20,
-        max_fragments: 1 << 20,
-        max_send_queue: 128 << 20,
-        ..Limits::default()
-    })
+/// The server options; with `--streaming`, messages stream from the first one.
+fn options(streaming: bool) -> ServerOptions {
+    ServerOptions::new()
+        .limits(Limits {
+            max_frame_size: 128 << 20,
+            max_message_size: 128 << 20,
+            max_fragments: 1 << 20,
+            max_send_queue: 128 << 20,
+            ..Limits::default()
+        })
+        .streaming(websock_tokio::Streaming {
+            enabled: streaming,
+            max_streamed_message_size: None,
+        })
 }
 
 /// The route: the upgrade (or its refusal), and the echo in a task of its own.
 async fn websocket(ConnectInfo(peer): ConnectInfo<SocketAddr>, mut request: Request) -> Response {
-    let (response, websocket) = upgrade_with(&mut request, options(), |_| Decision::accept());
+    let (response, websocket) = upgrade_with(
+        &mut request,
+        options(STREAMING.load(Ordering::Relaxed)),
+        |_| Decision::accept(),
+    );
     match websocket {
         Ok(websocket) => {
             tokio::spawn(async move {

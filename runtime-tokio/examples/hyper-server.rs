@@ -42,14 +42,21 @@ fn deflate() -> DeflateConfig {
     }
 }
 
-fn options() -> ServerOptions {
-    ServerOptions::new().deflate(deflate()).limits(Limits {
-        max_frame_size: 128 << 20,
-        max_message_size: 128 << 20,
-        max_fragments: 1 << 20,
-        max_send_queue: 128 << 20,
-        ..Limits::default()
-    })
+/// The server options; with `--streaming`, messages stream from the first one.
+fn options(streaming: bool) -> ServerOptions {
+    ServerOptions::new()
+        .deflate(deflate())
+        .limits(Limits {
+            max_frame_size: 128 << 20,
+            max_message_size: 128 << 20,
+            max_fragments: 1 << 20,
+            max_send_queue: 128 << 20,
+            ..Limits::default()
+        })
+        .streaming(websock_tokio::Streaming {
+            enabled: streaming,
+            max_streamed_message_size: None,
+        })
 }
 
 /// Answers one request: the upgrade (or its refusal), and the echo in a task of its own.
@@ -57,7 +64,11 @@ async fn handle(
     mut request: Request<Incoming>,
     peer: SocketAddr,
 ) -> Result<Response<Body>, Infallible> {
-    let (response, websocket) = upgrade_with(&mut request, options(), |_| Decision::accept());
+    let (response, websocket) = upgrade_with(
+        &mut request,
+        options(STREAMING.load(Ordering::Relaxed)),
+        |_| Decision::accept(),
+    );
     match websocket {
         Ok(websocket) => {
             tokio::spawn(async move {

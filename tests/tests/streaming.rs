@@ -153,6 +153,14 @@ fn deflate(on: bool) -> DeflateConfig {
     }
 }
 
+/// Streaming from the first message (see `WebSocketStream::recv_stream`).
+fn streaming() -> websock_core::Streaming {
+    websock_core::Streaming {
+        enabled: true,
+        max_streamed_message_size: None,
+    }
+}
+
 /// Small whole-message limits: a streamed message is bounded by neither.
 fn limits() -> Limits {
     Limits {
@@ -297,7 +305,8 @@ fn tokio_transfer(v: Variant, total: u64) -> Result<(), String> {
             let (tcp, _) = listener.accept().await.map_err(|e| e.to_string())?;
             let options = websock_tokio::ServerOptions::new()
                 .deflate(deflate(v.deflate))
-                .limits(limits());
+                .limits(limits())
+                .streaming(streaming());
             let ws = websock_tokio::accept_with(tcp, options, |_| websock_core::Decision::accept())
                 .await
                 .map_err(|e| format!("accept: {e}"))?;
@@ -305,7 +314,8 @@ fn tokio_transfer(v: Variant, total: u64) -> Result<(), String> {
         });
         let options = websock_tokio::ClientOptions::new()
             .deflate(deflate(v.deflate))
-            .limits(limits());
+            .limits(limits())
+            .streaming(streaming());
         let ws = websock_tokio::connect_with(&format!("ws://{addr}/"), options)
             .await
             .map_err(|e| format!("connect: {e}"))?;
@@ -329,7 +339,8 @@ fn smol_transfer(v: Variant, total: u64) -> Result<(), String> {
             let (tcp, _) = listener.accept().await.map_err(|e| e.to_string())?;
             let options = websock_smol::ServerOptions::new()
                 .deflate(deflate(v.deflate))
-                .limits(limits());
+                .limits(limits())
+                .streaming(streaming());
             let ws = websock_smol::accept_with(tcp, options, |_| websock_core::Decision::accept())
                 .await
                 .map_err(|e| format!("accept: {e}"))?;
@@ -337,7 +348,8 @@ fn smol_transfer(v: Variant, total: u64) -> Result<(), String> {
         });
         let options = websock_smol::ClientOptions::new()
             .deflate(deflate(v.deflate))
-            .limits(limits());
+            .limits(limits())
+            .streaming(streaming());
         let ws = websock_smol::connect_with(&format!("ws://{addr}/"), options)
             .await
             .map_err(|e| format!("connect: {e}"))?;
@@ -426,7 +438,8 @@ fn std_transfer(v: Variant, total: u64) -> Result<(), String> {
         tcp.set_nodelay(true).map_err(|e| e.to_string())?;
         let options = websock_std::ServerOptions::new()
             .deflate(deflate(v.deflate))
-            .limits(limits());
+            .limits(limits())
+            .streaming(streaming());
         let ws = websock_std::accept_with(tcp, options, |_| websock_core::Decision::accept())
             .map_err(|e| format!("accept: {e}"))?;
         let (tx, mut rx) = ws.split();
@@ -445,7 +458,8 @@ fn std_transfer(v: Variant, total: u64) -> Result<(), String> {
     });
     let options = websock_std::ClientOptions::new()
         .deflate(deflate(v.deflate))
-        .limits(limits());
+        .limits(limits())
+        .streaming(streaming());
     let ws = websock_std::connect_with(&format!("ws://{addr}/"), options)
         .map_err(|e| format!("connect: {e}"))?;
     if ws.extensions().is_empty() == v.deflate {
@@ -625,7 +639,8 @@ fn invalid_utf8_700_mib_into_a_streamed_text_fails_with_1007_before_the_rest() {
     // Not measured, but its allocations must not count in the tests that are.
     let _one = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     for rt in Runtime::ALL {
-        let (addr, server) = streamed_server(rt, websock_core::ServerSettings::new());
+        let options = websock_core::ServerSettings::new().streaming(streaming());
+        let (addr, server) = streamed_server(rt, options);
         let client = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

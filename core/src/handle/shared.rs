@@ -220,9 +220,7 @@ pub(crate) struct Shared(Arc<Mutex<State>>);
 
 impl Shared {
     /// Wraps a fresh connection created now, by `clock`.
-    pub(crate) fn new(mut conn: Connection, clock: fn() -> Instant) -> Shared {
-        // `recv` and `recv_stream` choose per call how the next message arrives.
-        conn.set_start_messages_on_poll(true);
+    pub(crate) fn new(conn: Connection, clock: fn() -> Instant) -> Shared {
         Shared(Arc::new(Mutex::new(State {
             conn,
             epoch: clock(),

@@ -140,8 +140,11 @@ impl<S> WebSocketStream<S> {
     /// Receives the next data message as a [`MessageReader`]: its chunks as they arrive
     /// (a [`Stream`] of `Result<Bytes, Error>`, or `AsyncRead`), so a message larger than
     /// memory passes through in bounded memory. Mixes with [`recv`](Self::recv): each
-    /// call chooses for the messages not yet started (one already complete is
-    /// delivered whole, as one chunk). Streamed messages are bounded by
+    /// call sets the mode for the messages the engine has not started yet (it starts one
+    /// as soon as its first bytes arrive, in the mode of the last call, or the
+    /// options' [`Streaming::enabled`](crate::Streaming::enabled) before any call; a
+    /// message that started whole is delivered whole, as one chunk). To stream from the
+    /// first message, enable streaming in the options. Streamed messages are bounded by
     /// [`Streaming::max_streamed_message_size`](crate::Streaming::max_streamed_message_size)
     /// instead of `max_message_size`. Pings and pongs are skipped.
     ///
