@@ -154,11 +154,6 @@ pub struct Connection {
     /// Processing stopped after a message with complete input left behind; it resumes
     /// when the events are taken.
     input_held: bool,
-    /// A data message starts only inside a poll (see
-    /// [`Connection::set_start_messages_on_poll`]).
-    start_on_poll: bool,
-    /// Input is being processed for `poll_event` / `poll_stream_event`.
-    in_poll: bool,
     /// The write-stall timer runs from a time the driver gave (see
     /// [`Connection::watch_write_stall`]); until then it is a probe due at once.
     write_stall_timed: bool,
@@ -234,8 +229,6 @@ impl Connection {
             drained: 0,
             keepalive_seq: 0,
             input_held: false,
-            start_on_poll: false,
-            in_poll: false,
             write_stall_timed: false,
             transport_backlog: false,
             close_sent: false,
@@ -375,9 +368,7 @@ impl Connection {
     /// a piece of a streamed message, this returns `None` and leaves it queued.
     pub fn poll_event(&mut self) -> Option<Event> {
         if self.events.is_empty() && self.has_unprocessed_input() {
-            self.in_poll = true;
             self.process();
-            self.in_poll = false;
         }
         match self.events.front() {
             Some(StreamEvent::Event(_)) => match self.events.pop_front() {
@@ -399,9 +390,7 @@ impl Connection {
     /// memory follows the receive buffer, never the message.
     pub fn poll_stream_event(&mut self) -> Option<StreamEvent> {
         if self.events.is_empty() && self.has_unprocessed_input() {
-            self.in_poll = true;
             self.process();
-            self.in_poll = false;
         }
         self.events.pop_front()
     }

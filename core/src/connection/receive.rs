@@ -348,20 +348,6 @@ impl Connection {
             // A streamed compressed message's last frame is in: finish inflating it.
             return self.stream_frame();
         }
-        if self.frame.is_none()
-            && self.message.is_none()
-            && self.start_on_poll
-            && !self.in_poll
-            && self
-                .recv
-                .first()
-                .is_some_and(|b| matches!(b & 0x0F, 0x1 | 0x2))
-        {
-            // A data message starts: wait for the application's poll (see
-            // `Connection::set_start_messages_on_poll`).
-            self.input_held = true;
-            return false;
-        }
         if self.frame.is_none() {
             match FrameHeader::parse(&self.recv) {
                 Ok(Status::Partial) => return false,

@@ -61,20 +61,6 @@ impl Connection {
         self.stream_messages = stream;
     }
 
-    /// Start data messages only while the application polls (`true`): input that
-    /// begins a new data message then waits, unprocessed, until the next
-    /// [`poll_event`](Self::poll_event) / [`poll_stream_event`](Self::poll_stream_event)
-    /// (the driver reads no more meanwhile: [`wants_read`](Self::wants_read) is false),
-    /// so a [`set_stream_messages`](Self::set_stream_messages) made before that poll
-    /// decides how that message is delivered, however early its bytes arrived. Control
-    /// frames before it are processed as they arrive. Off by default, and off in the
-    /// runtimes' handles: the extra hand-over per message halved the throughput of
-    /// 1 MiB echoes (there, each receive call's mode is sticky, and the initial mode is
-    /// [`crate::Streaming::enabled`]).
-    pub fn set_start_messages_on_poll(&mut self, on: bool) {
-        self.start_on_poll = on;
-    }
-
     /// Whether the next data message will be streamed (see
     /// [`set_stream_messages`](Self::set_stream_messages)).
     pub fn stream_messages(&self) -> bool {
