@@ -24,6 +24,7 @@
 //!     if wants_read(): read into receive_buffer() -> handle_received(now) (std: read_from)
 //!                      end of stream -> handle_eof(now)
 //!                      an I/O error  -> handle_transport_error(now)   (1006)
+//!                      would block   -> release_idle_memory()  (read_from does it)
 //!     nothing progressed? wait for: readable (if wants_read) | writable (if wants_write)
 //!                         | the deadline from poll_timeout -> handle_timeout(now)
 //!                         | an application command
@@ -42,6 +43,9 @@
 //!   application; stop reading then, and TCP slows the peer down. (A full send queue
 //!   does not stop reading: an application that cannot send stops taking events, which
 //!   stops it; two peers that both send at once would otherwise wait on each other.)
+//! * **Idle memory**: when a read waits, [`Connection::release_idle_memory`] frees every
+//!   empty buffer; an idle connection then holds under 1 KiB, its state included. A
+//!   busy connection's reads do not wait, so it keeps its buffers.
 //! * **The end**: after [`Connection::should_shutdown`], keep reading until end of stream;
 //!   that drain is bounded by the close timeout ([`Timeouts::close`]), after which the
 //!   connection is finished.

@@ -938,3 +938,55 @@ fn a_deflate_bomb_closes_1009_with_bounded_memory() {
     assert_eq!(close, Some(1009));
     assert!(peak < bound, "peak growth {peak} B over {bound} B");
 }
+
+/// 7. A connection that went idle after traffic (small and large messages echoed, read
+///    through the engine's own buffer as the runtimes read) holds at most 1 KiB in all,
+///    its state plus what it allocated, once its driver reports that a read would block
+///    ([`Connection::release_idle_memory`]). Before that call it still holds its buffers.
+#[test]
+fn an_idle_connection_holds_at_most_one_kib() {
+    const BOUND: usize = KIB;
+    let _serial = serial();
+    let mut peer = Peer::reading();
+    let mut now = Duration::ZERO;
+    let frames: Vec<Vec<u8>> = [16, 1000, 100_000]
+        .iter()
+        .map(|&size| client_frame(0x2, true, &vec![7; size]))
+        .collect();
+
+    let m = Meter::start();
+    let mut s = open_server(config(7));
+    for wire in frames.iter().flat_map(|f| std::iter::repeat_n(f, 10)) {
+        s.receive_buffer().extend_from_slice(wire);
+        now += Duration::from_millis(1);
+        s.handle_received(now);
+        while let Some(event) = s.poll_event() {
+            if let Event::Message(message) = event {
+                s.send(message).expect("room to echo");
+            }
+        }
+        write(&mut s, &mut peer);
+    }
+    let busy = m.now();
+    s.release_idle_memory();
+    let idle = m.now() + std::mem::size_of::<Connection>();
+    eprintln!(
+        "memory: idle connection after 30 echoes: {idle} B (state {} B + heap {} B); \
+         {} B before release_idle_memory; bound {BOUND} B",
+        std::mem::size_of::<Connection>(),
+        idle - std::mem::size_of::<Connection>(),
+        busy + std::mem::size_of::<Connection>(),
+    );
+    assert_eq!(
+        peer.received,
+        frames.iter().map(|f| 10 * (f.len() - 4)).sum::<usize>()
+    );
+    assert!(
+        busy > 4 * KIB,
+        "the busy connection held its buffers: {busy} B"
+    );
+    assert!(
+        idle <= BOUND,
+        "an idle connection holds {idle} B, over {BOUND} B"
+    );
+}

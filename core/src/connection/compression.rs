@@ -19,6 +19,7 @@ mod enabled {
     use super::*;
     use crate::deflate::{self, InflateError, PerMessageDeflate, RSV1};
     use crate::message::Reassembly;
+    use alloc::boxed::Box;
 
     /// Compressed payloads up to this size are copied out of the scratch buffer (see
     /// `compress`).
@@ -51,8 +52,8 @@ mod enabled {
             let params =
                 deflate::client_accept_response(&self.deflate_config, &negotiated.extensions)
                     .map_err(HandshakeError::from)?;
-            self.deflate =
-                params.map(|p| PerMessageDeflate::new(p, self.role, &self.deflate_config));
+            self.deflate = params
+                .map(|p| Box::new(PerMessageDeflate::new(p, self.role, &self.deflate_config)));
             Ok(())
         }
 
@@ -66,11 +67,11 @@ mod enabled {
             }
             let (params, element) =
                 deflate::server_negotiate(&self.deflate_config, &request.extensions())?;
-            self.deflate = Some(PerMessageDeflate::new(
+            self.deflate = Some(Box::new(PerMessageDeflate::new(
                 params,
                 self.role,
                 &self.deflate_config,
-            ));
+            )));
             Some(element.to_string())
         }
 
@@ -84,7 +85,7 @@ mod enabled {
         pub(in crate::connection) fn start_agreed(&mut self, agreement: Agreement) {
             self.deflate = agreement
                 .deflate()
-                .map(|p| PerMessageDeflate::new(*p, self.role, &self.deflate_config));
+                .map(|p| Box::new(PerMessageDeflate::new(*p, self.role, &self.deflate_config)));
             self.extensions = String::from(agreement.extensions());
         }
 

@@ -32,7 +32,8 @@ impl Connection {
     /// Returns the bytes read; `Ok(0)` is the end of stream, already handed to the
     /// engine ([`handle_eof`](Self::handle_eof)). `Interrupted` is retried.
     /// `WouldBlock` (and a read timeout's `TimedOut`) is returned untouched: wait for
-    /// readability. Any other error is handed to the engine as
+    /// readability (the idle connection's empty buffers are freed first, see
+    /// [`release_idle_memory`](Self::release_idle_memory)). Any other error is handed to the engine as
     /// [`handle_transport_error`](Self::handle_transport_error) and returned.
     pub fn read_from<R: Read + ?Sized>(
         &mut self,
@@ -64,7 +65,9 @@ impl Connection {
             }
             Err(e) => {
                 self.recv.truncate(start);
-                if !is_wait(&e) {
+                if is_wait(&e) {
+                    self.release_idle_memory();
+                } else {
                     self.handle_transport_error(now);
                 }
                 Err(e)

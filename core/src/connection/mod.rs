@@ -14,6 +14,7 @@ mod send_queue;
 mod stream;
 mod timers;
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use bytes::{Bytes, BytesMut};
@@ -44,14 +45,14 @@ pub use crate::role::Role;
 enum Phase {
     /// Client: the request is queued; reading the response.
     ClientHandshake {
-        request: ClientRequest,
+        request: Box<ClientRequest>,
         key: String,
-        head: HeadReader,
+        head: Box<HeadReader>,
     },
     /// Server: reading the request.
-    ServerHandshake { head: HeadReader },
+    ServerHandshake { head: Box<HeadReader> },
     /// Server: the request was reported; waiting for `accept` or `reject`.
-    ServerDecision { request: Request },
+    ServerDecision { request: Box<Request> },
     /// Exchanging frames (OPEN or CLOSING).
     Frames,
     /// Closed; input is read and discarded until the peer's end of stream.
@@ -86,7 +87,9 @@ const MAX_DRAIN: usize = 64 << 10;
 ///   `std::io::Read`; [`take_receive_buffer`](Self::take_receive_buffer) +
 ///   [`handle_received_owned`](Self::handle_received_owned) for completion-based I/O),
 ///   [`handle_eof`](Self::handle_eof), [`handle_transport_error`](Self::handle_transport_error),
-///   [`handle_timeout`](Self::handle_timeout);
+///   [`handle_timeout`](Self::handle_timeout),
+///   [`release_idle_memory`](Self::release_idle_memory) (a read waits: free the empty
+///   buffers, so an idle connection holds under 1 KiB);
 /// * **commands**: [`send`](Self::send), [`send_with`](Self::send_with),
 ///   [`try_send`](Self::try_send) (hands a refused message back),
 ///   [`send_fragment`](Self::send_fragment), [`ping`](Self::ping), [`pong`](Self::pong),
@@ -174,9 +177,10 @@ pub struct Connection {
     sending_compressed: bool,
     #[cfg(feature = "deflate")]
     deflate_config: crate::deflate::DeflateConfig,
-    /// permessage-deflate state, once agreed.
+    /// permessage-deflate state, once agreed (boxed: a connection without it, or not
+    /// yet open, does not carry its size).
     #[cfg(feature = "deflate")]
-    deflate: Option<crate::deflate::PerMessageDeflate>,
+    deflate: Option<Box<crate::deflate::PerMessageDeflate>>,
     #[cfg(feature = "deflate")]
     deflate_scratch: BytesMut,
 
@@ -280,7 +284,11 @@ impl Connection {
         let mut out = alloc::vec::Vec::new();
         request.encode(&key, &mut out)?;
         conn.send.push_raw(Bytes::from(out));
-        conn.phase = Phase::ClientHandshake { request, key, head };
+        conn.phase = Phase::ClientHandshake {
+            request: Box::new(request),
+            key,
+            head: Box::new(head),
+        };
         Ok(conn)
     }
 
@@ -295,7 +303,9 @@ impl Connection {
         let head = HeadReader::new(config.limits.max_handshake_size, config.limits.max_headers);
         Self::new(
             Role::Server,
-            Phase::ServerHandshake { head },
+            Phase::ServerHandshake {
+                head: Box::new(head),
+            },
             ReadyState::Connecting,
             config,
             now,

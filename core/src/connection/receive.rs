@@ -1,5 +1,7 @@
 //! Inputs: received bytes, end of stream, timer expiry; and the frame reader.
 
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
 use bytes::{Buf, BytesMut};
 use core::time::Duration;
@@ -65,6 +67,24 @@ impl Connection {
     pub fn receive_buffer(&mut self) -> &mut BytesMut {
         self.reserve_receive();
         &mut self.recv
+    }
+
+    /// The transport has nothing to read now (a read returned "would block" or
+    /// `Pending`): frees the memory of every buffer that holds nothing, the receive
+    /// buffer, the send queue's staging block and the empty queues' storage, so that an
+    /// idle connection keeps only its state. Buffers holding bytes are kept untouched.
+    /// The next read or send allocates again (one allocation each); a busy connection,
+    /// whose reads do not wait, keeps its buffers. [`read_from`](Self::read_from) calls
+    /// this itself on `WouldBlock`; drivers that read into
+    /// [`receive_buffer`](Self::receive_buffer) call it when a read waits.
+    pub fn release_idle_memory(&mut self) {
+        if self.recv.is_empty() {
+            self.recv = BytesMut::new();
+        }
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        self.send.release_idle();
     }
 
     /// Process what was appended to [`receive_buffer`](Self::receive_buffer).
@@ -312,7 +332,9 @@ impl Connection {
                 #[cfg(feature = "tracing")]
                 self.span.record("path", request.path.as_str());
                 self.push_event(Event::Request(request.clone()));
-                self.phase = Phase::ServerDecision { request };
+                self.phase = Phase::ServerDecision {
+                    request: Box::new(request),
+                };
                 false
             }
             Err(e) => {

@@ -203,6 +203,20 @@ impl SendQueue {
         }
     }
 
+    /// Frees the storage of whatever is empty: the staging block (kept alive by its
+    /// spare capacity once its frames were written) and the deques' buffers.
+    pub(crate) fn release_idle(&mut self) {
+        if self.staging.is_empty() {
+            self.staging = BytesMut::new();
+        }
+        if self.segments.is_empty() {
+            self.segments = VecDeque::new();
+        }
+        if self.marks.is_empty() {
+            self.marks = VecDeque::new();
+        }
+    }
+
     /// Drop everything not yet written (the connection is gone).
     pub(crate) fn clear(&mut self) {
         self.segments.clear();

@@ -242,7 +242,10 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
             Poll::Ready(Ok(0)) => st.conn.handle_eof(now),
             Poll::Ready(Ok(_)) => st.conn.handle_received(now),
             Poll::Ready(Err(e)) => self.transport_failed(st, e),
-            Poll::Pending => return false,
+            Poll::Pending => {
+                st.conn.release_idle_memory();
+                return false;
+            }
         }
         st.input_fed();
         true
