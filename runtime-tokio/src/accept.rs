@@ -2,6 +2,8 @@
 //! [`from_upgraded`] / [`from_upgraded_with`] for a connection whose HTTP upgrade was
 //! done elsewhere (hyper: see also the `upgrade` module, feature `hyper`).
 
+use std::future::Future;
+
 use tokio::io::{AsyncRead, AsyncWrite};
 use websock_core::handle;
 use websock_core::handshake::{Agreement, Request};
@@ -12,11 +14,11 @@ use crate::{Config, Decision, Error, Role, WebSocketStream};
 
 /// Accepts a WebSocket connection on `stream` (a `TcpStream`, a TLS stream, ...) with
 /// the default [`ServerOptions`], whatever the request's path, Origin or subprotocols.
-pub async fn accept<S>(stream: S) -> Result<WebSocketStream<S>, Error>
+pub fn accept<S>(stream: S) -> impl Future<Output = Result<WebSocketStream<S>, Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    accept_with(stream, ServerOptions::default(), |_| Decision::accept()).await
+    accept_with(stream, ServerOptions::default(), |_| Decision::accept())
 }
 
 /// Reads the upgrade request from `stream`, lets `callback` inspect it (path, headers,
@@ -29,16 +31,16 @@ where
 /// a [`Decision::Accept`] the engine refuses (a subprotocol the client did not offer, a
 /// bad header) as [`Error::Api`], after answering 500. The whole handshake is bounded by
 /// the handshake timeout.
-pub async fn accept_with<S, F>(
+pub fn accept_with<S, F>(
     stream: S,
     options: ServerOptions,
     callback: F,
-) -> Result<WebSocketStream<S>, Error>
+) -> impl Future<Output = Result<WebSocketStream<S>, Error>>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     F: FnOnce(&Request) -> Decision,
 {
-    handle::accept_with::<Tokio, S, _, _>(Io(stream), options, callback).await
+    handle::accept_with::<Tokio, S, _, _>(Io(stream), options, callback)
 }
 
 /// Wraps a stream whose HTTP upgrade was completed elsewhere (for example hyper's

@@ -2,6 +2,9 @@
 //! [`client_handshake`]) or a server ([`accept`], [`accept_with`], [`from_upgraded`],
 //! [`from_upgraded_with`]), each spawning the connection's driver task on the runtime `R`.
 
+use alloc::boxed::Box;
+use core::future::Future;
+use core::pin::Pin;
 use core::time::Duration;
 
 use super::driver;
@@ -70,10 +73,10 @@ pub async fn client_handshake<R: Runtime, S, T: Transport, Tls>(
 
 /// Accepts a WebSocket connection over `transport` with the default options, whatever
 /// the request's path, Origin or subprotocols.
-pub async fn accept<R: Runtime, S, T: Transport>(
+pub fn accept<R: Runtime, S, T: Transport>(
     transport: T,
-) -> Result<WebSocketStream<S>, Error> {
-    accept_with::<R, S, T, _>(transport, ServerSettings::default(), |_| Decision::accept()).await
+) -> impl Future<Output = Result<WebSocketStream<S>, Error>> {
+    accept_with::<R, S, T, _>(transport, ServerSettings::default(), |_| Decision::accept())
 }
 
 /// Reads the upgrade request, lets `callback` inspect it (path, headers,
@@ -85,7 +88,26 @@ pub async fn accept<R: Runtime, S, T: Transport>(
 /// a [`Decision::Accept`] the engine refuses (a subprotocol the client did not offer, a
 /// bad header) as [`Error::Api`], after answering 500. The whole handshake is bounded by
 /// the handshake timeout.
-pub async fn accept_with<R, S, T, F>(
+///
+/// The handshake's state (the options, the request) is kept in one allocation that is
+/// freed when the handshake ends: a task that awaits this and then serves the
+/// connection does not carry it for the connection's life (the returned future is one
+/// pointer).
+pub fn accept_with<R, S, T, F>(
+    transport: T,
+    options: ServerSettings,
+    callback: F,
+) -> Pin<Box<impl Future<Output = Result<WebSocketStream<S>, Error>>>>
+where
+    R: Runtime,
+    T: Transport,
+    F: FnOnce(&Request) -> Decision,
+{
+    Box::pin(serve_handshake::<R, S, T, F>(transport, options, callback))
+}
+
+/// [`accept_with`]'s handshake.
+async fn serve_handshake<R, S, T, F>(
     transport: T,
     options: ServerSettings,
     callback: F,
