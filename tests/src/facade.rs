@@ -1,10 +1,18 @@
 //! One blocking face over the three runtimes, so that a behaviour test is written once
 //! and run against `websock-tokio`, `websock-smol` and `websock-std` alike.
 //!
-//! * [`connect`] gives a [`Conn`] (the idiomatic `WebSocketStream`: `send`, `recv`,
-//!   `recv_incoming`, `close`, `close_event`, `split` into [`SendHalf`] / [`RecvHalf`]);
-//! * [`browser`] gives a [`Browser`] (the browser-shaped `WebSocket`: `send`, `close`,
-//!   `ready_state`, `next_event` with a timeout, `on_message`);
+//! * [`connect`] gives a [`Conn`] (the idiomatic `WebSocketStream`: `send`,
+//!   `try_send`, `send_uncompressed`, `send_fragment`, `ping`, `recv`, `recv_incoming`,
+//!   `close`, `close_event`, `protocol`, `extensions`, `request`, `response`,
+//!   `ready_state`, `buffered_amount`, `send_stream` / `recv_stream` (a blocking
+//!   [`StreamWriter`] / [`StreamReader`]), `split` into [`SendHalf`] / [`RecvHalf`]);
+//!   [`accept`] gives the server's [`Conn`] over a `std::net::TcpStream` (the runtime's
+//!   `accept_with`), [`from_upgraded`] one over a stream upgraded elsewhere,
+//!   [`serve_once`] / [`serve_one`] serve one connection on a thread, and
+//!   [`serve_echo`] runs the runtime's echo server;
+//! * [`browser`] and [`browser_with`] give a [`Browser`] (the browser-shaped
+//!   `WebSocket`: `url`, `send`, `close`, `ready_state`, `next_event` with a timeout,
+//!   `on_message`);
 //! * [`RawListener`] / [`RawPeer`]: a hand-written server over a blocking
 //!   `std::net::TcpStream` (handshake and frames written by hand) for a peer that must
 //!   misbehave or act at a precise moment;
@@ -24,8 +32,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use websock_core::dom::{BrowserEvent, MessageData, ReadyState};
+use websock_core::handshake::{Request, Response};
 use websock_core::session::Incoming;
-use websock_core::{ApiError, ClientSettings, CloseEvent, Message};
+use websock_core::{
+    ApiError, Bytes, ClientSettings, CloseEvent, Config, Decision, Message, MessageKind, Role,
+    ServerSettings,
+};
 
 use crate::{run_with_timeout, Runtime};
 
@@ -36,6 +48,9 @@ pub type Error = websock_core::session::Error;
 /// Client options without TLS (websock-core's `ClientSettings`); converted to each
 /// runtime's `ClientOptions` (the same fields, plus a TLS configuration left default).
 pub type Options = ClientSettings;
+
+/// Server options (websock-core's `ServerSettings`): every runtime's `ServerOptions`.
+pub type ServerOptions = ServerSettings;
 
 /// How long one runtime's run of a test body may take.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -112,6 +127,38 @@ pub trait Conn: Send {
     /// `try_send(message)`: queues without waiting for room (`Error::Send(Full)` when
     /// the send queue is over its limit).
     fn try_send(&mut self, message: Message) -> Result<(), Error>;
+    /// `send_uncompressed(message)`: without permessage-deflate.
+    fn send_uncompressed(&mut self, message: Message) -> Result<(), Error>;
+    /// `try_send_uncompressed(message)`.
+    fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error>;
+    /// `send_fragment(kind, data, fin)`.
+    fn send_fragment(&mut self, kind: MessageKind, data: Bytes, fin: bool) -> Result<(), Error>;
+    /// `ping(payload)`: queued; its pong is reported by `recv_incoming`.
+    fn ping(&mut self, payload: Bytes) -> Result<(), Error>;
+    /// `protocol()`: the agreed subprotocol.
+    fn protocol(&self) -> Option<String>;
+    /// `extensions()`: the agreed extensions, as the `Sec-WebSocket-Extensions` text.
+    fn extensions(&self) -> String;
+    /// `request()`: the opening request (the server's side).
+    fn request(&self) -> Option<Request>;
+    /// `response()`: the opening response (the client's side).
+    fn response(&self) -> Option<Response>;
+    /// `ready_state()`.
+    fn ready_state(&self) -> ReadyState;
+    /// `buffered_amount()`: bytes queued and not yet handed to the transport.
+    fn buffered_amount(&self) -> usize;
+    /// `send_queue_len()`: the send queue's length in bytes, frame headers included.
+    fn send_queue_len(&self) -> usize;
+    /// `send_stream(kind)`, with `fragment_size(n)` when given and `uncompressed()`
+    /// when asked: a message written piece by piece.
+    fn send_stream(
+        &mut self,
+        kind: MessageKind,
+        fragment_size: Option<usize>,
+        uncompressed: bool,
+    ) -> Box<dyn StreamWriter + '_>;
+    /// `recv_stream()`: the next message, read piece by piece.
+    fn recv_stream(&mut self) -> Option<Result<Box<dyn StreamReader + '_>, Error>>;
     /// `recv()`: the next message; `Some(Err)` once on failure, then `None`.
     fn recv(&mut self) -> Option<Result<Message, Error>>;
     /// `recv_incoming()`: the next message, ping or pong.
@@ -124,10 +171,37 @@ pub trait Conn: Send {
     fn split(self: Box<Self>) -> (Box<dyn SendHalf>, Box<dyn RecvHalf>);
 }
 
+/// A message being sent piece by piece (`MessageWriter`): `std::io::Write` (std's
+/// own; the async handles' `AsyncWrite`, blocked on), and `finish`. Dropped unfinished,
+/// it cuts the message short.
+pub trait StreamWriter: io::Write {
+    /// `finish()`: the last fragment.
+    fn finish(self: Box<Self>) -> Result<(), Error>;
+}
+
+/// A message being received piece by piece (`MessageReader`): `std::io::Read` (std's
+/// own; the async handles' `AsyncRead`, blocked on), `kind` and `chunk`.
+pub trait StreamReader: io::Read {
+    /// `kind()`: text or binary.
+    fn kind(&self) -> MessageKind;
+    /// `chunk()`: the next piece as it arrived (text: valid UTF-8 on its own).
+    fn chunk(&mut self) -> Option<Result<Bytes, Error>>;
+}
+
 /// The sending half of a split [`Conn`].
 pub trait SendHalf: Send {
     /// `send(message)`.
     fn send(&mut self, message: Message) -> Result<(), Error>;
+    /// `send_uncompressed(message)`.
+    fn send_uncompressed(&mut self, message: Message) -> Result<(), Error>;
+    /// `try_send_uncompressed(message)`.
+    fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error>;
+    /// `try_send(message)`.
+    fn try_send(&mut self, message: Message) -> Result<(), Error>;
+    /// `buffered_amount()`.
+    fn buffered_amount(&self) -> usize;
+    /// `send_queue_len()`.
+    fn send_queue_len(&self) -> usize;
     /// `close(code, reason)`: tokio and std wait for the closing handshake (their
     /// receiver must be receiving meanwhile, std's on another thread); smol returns
     /// once our Close is written. The close event is the receiver's to report.
@@ -162,24 +236,192 @@ pub fn connect_tls(
             let mut options: websock_tokio::ClientOptions = convert(options);
             options.tls = tls;
             let ws = tokio_handle().block_on(websock_tokio::connect_with(url, options))?;
-            Box::new(async_face::Stream::<_, TokioBlocking>(ws, PhantomData))
+            tokio_conn(ws)
         }
         Runtime::Smol => {
             let mut options: websock_smol::ClientOptions = convert(options);
             options.tls = tls;
             let ws = smol::block_on(websock_smol::connect_with(url, options))?;
-            Box::new(async_face::Stream::<_, SmolBlocking>(ws, PhantomData))
+            smol_conn(ws)
         }
         Runtime::Std => {
             let mut options: websock_std::ClientOptions = convert(options);
             options.tls = tls;
-            Box::new(std_face::Stream(websock_std::connect_with(url, options)?))
+            std_conn(websock_std::connect_with(url, options)?)
         }
     })
 }
 
+/// `client_handshake(tcp, url, options)` with `rt`'s crate: the opening handshake over
+/// a TCP connection the caller opened.
+pub fn client_handshake(
+    rt: Runtime,
+    tcp: TcpStream,
+    url: &str,
+    options: &Options,
+) -> Result<Box<dyn Conn>, Error> {
+    Ok(match rt {
+        Runtime::Tokio => {
+            tcp.set_nonblocking(true)?;
+            let options: websock_tokio::ClientOptions = convert(options);
+            tokio_conn(tokio_handle().block_on(async {
+                let tcp = tokio::net::TcpStream::from_std(tcp)?;
+                websock_tokio::client_handshake(tcp, url, options).await
+            })?)
+        }
+        Runtime::Smol => {
+            let options: websock_smol::ClientOptions = convert(options);
+            let tcp = async_io::Async::new(tcp)?;
+            smol_conn(smol::block_on(websock_smol::client_handshake(
+                tcp, url, options,
+            ))?)
+        }
+        Runtime::Std => {
+            let options: websock_std::ClientOptions = convert(options);
+            std_conn(websock_std::client_handshake(tcp, url, options)?)
+        }
+    })
+}
+
+/// `accept_with(tcp, options, decide)` with `rt`'s crate, blocking: the server's side of
+/// a connection a `std::net::TcpListener` accepted (tokio and smol take the socket over
+/// as their own non-blocking `TcpStream`).
+pub fn accept(
+    rt: Runtime,
+    tcp: TcpStream,
+    options: &ServerOptions,
+    decide: impl FnOnce(&Request) -> Decision,
+) -> Result<Box<dyn Conn>, Error> {
+    let options = options.clone();
+    Ok(match rt {
+        Runtime::Tokio => {
+            tcp.set_nonblocking(true)?;
+            let ws = tokio_handle().block_on(async {
+                let tcp = tokio::net::TcpStream::from_std(tcp)?;
+                websock_tokio::accept_with(tcp, options, decide).await
+            })?;
+            tokio_conn(ws)
+        }
+        Runtime::Smol => {
+            let tcp = async_io::Async::new(tcp)?;
+            let ws = smol::block_on(websock_smol::accept_with(tcp, options, decide))?;
+            smol_conn(ws)
+        }
+        Runtime::Std => std_conn(websock_std::accept_with(tcp, options, decide)?),
+    })
+}
+
+/// `from_upgraded(tcp, role, protocol, config)` with `rt`'s crate: a connection open
+/// from the start over a stream whose upgrade was done elsewhere.
+pub fn from_upgraded(
+    rt: Runtime,
+    tcp: TcpStream,
+    role: Role,
+    protocol: Option<String>,
+    config: Config,
+) -> Result<Box<dyn Conn>, Error> {
+    Ok(match rt {
+        Runtime::Tokio => {
+            tcp.set_nonblocking(true)?;
+            let _entered = tokio_handle().enter();
+            let tcp = tokio::net::TcpStream::from_std(tcp)?;
+            let ws = websock_tokio::from_upgraded(tcp, role, protocol, config);
+            tokio_conn(ws)
+        }
+        Runtime::Smol => {
+            let tcp = async_io::Async::new(tcp)?;
+            let ws = websock_smol::from_upgraded(tcp, role, protocol, config);
+            smol_conn(ws)
+        }
+        Runtime::Std => std_conn(websock_std::from_upgraded(tcp, role, protocol, config)),
+    })
+}
+
+/// `rt`'s server for one connection on `127.0.0.1:0`: on its own thread, accepts it
+/// with `options` and `decide` ([`accept`]) and gives the outcome to `then`.
+pub fn serve_once<T: Send + 'static>(
+    rt: Runtime,
+    options: ServerOptions,
+    decide: impl FnOnce(&Request) -> Decision + Send + 'static,
+    then: impl FnOnce(Result<Box<dyn Conn>, Error>) -> T + Send + 'static,
+) -> (SocketAddr, std::thread::JoinHandle<T>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local addr");
+    let server = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().expect("accept");
+        then(accept(rt, tcp, &options, decide))
+    });
+    (addr, server)
+}
+
+/// [`serve_once`] with the default options, accepting the request; `then` gets the
+/// connection (the accept must succeed). Returns `ws://127.0.0.1:PORT/`.
+pub fn serve_one<T: Send + 'static>(
+    rt: Runtime,
+    then: impl FnOnce(Box<dyn Conn>) -> T + Send + 'static,
+) -> (String, std::thread::JoinHandle<T>) {
+    let (addr, server) = serve_once(
+        rt,
+        ServerOptions::default(),
+        |_| Decision::accept(),
+        move |ws| then(ws.unwrap_or_else(|e| panic!("{rt}: accept: {e:?}"))),
+    );
+    (format!("ws://{addr}/"), server)
+}
+
+/// Runs `rt`'s echo server on `127.0.0.1:0` (a thread per connection, each accepted
+/// with [`accept`] and `decide`, echoing every message until the connection ends), and
+/// returns its address. The server lives as long as the test process.
+pub fn serve_echo<F>(rt: Runtime, options: ServerOptions, decide: F) -> SocketAddr
+where
+    F: Fn(&Request) -> Decision + Send + Sync + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local addr");
+    let decide = Arc::new(decide);
+    std::thread::Builder::new()
+        .name(format!("{rt} echo server"))
+        .spawn(move || {
+            for tcp in listener.incoming() {
+                let Ok(tcp) = tcp else { continue };
+                let (decide, options) = (decide.clone(), options.clone());
+                std::thread::spawn(move || {
+                    let Ok(mut ws) = accept(rt, tcp, &options, |r| decide(r)) else {
+                        return;
+                    };
+                    while let Some(Ok(message)) = ws.recv() {
+                        if ws.send(message).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        })
+        .expect("spawn the echo server");
+    addr
+}
+
+/// A tokio `WebSocketStream` over any transport as a [`Conn`].
+pub(crate) fn tokio_conn<S: 'static>(ws: websock_tokio::WebSocketStream<S>) -> Box<dyn Conn> {
+    Box::new(async_face::Stream::<_, TokioBlocking>(ws, PhantomData))
+}
+
+/// A smol `WebSocketStream` over any transport as a [`Conn`].
+pub(crate) fn smol_conn<S: 'static>(ws: websock_smol::WebSocketStream<S>) -> Box<dyn Conn> {
+    Box::new(async_face::Stream::<_, SmolBlocking>(ws, PhantomData))
+}
+
+/// A std `WebSocketStream` over any transport as a [`Conn`].
+pub(crate) fn std_conn<S: websock_std::Transport + Send + 'static>(
+    ws: websock_std::WebSocketStream<S>,
+) -> Box<dyn Conn> {
+    Box::new(std_face::Stream(ws))
+}
+
 /// The browser-shaped `WebSocket`, blocking.
 pub trait Browser: Send {
+    /// `url`.
+    fn url(&self) -> String;
     /// `send(data)`.
     fn send(&self, data: MessageData) -> Result<(), ApiError>;
     /// `close(code, reason)`.
@@ -211,6 +453,42 @@ pub fn browser(rt: Runtime, url: &str, protocols: &[&str]) -> Result<Box<dyn Bro
         Runtime::Std => Box::new(std_face::Browser(websock_std::WebSocket::new(
             url, protocols,
         )?)),
+    })
+}
+
+/// `WebSocket::with_options(url, options)` with `rt`'s crate, `tls` as the options'
+/// rustls client configuration for `wss://` (`None`: the runtime's default).
+pub fn browser_with(
+    rt: Runtime,
+    url: &str,
+    options: &Options,
+    tls: Option<Arc<websock_tokio::rustls::ClientConfig>>,
+) -> Result<Box<dyn Browser>, ApiError> {
+    Ok(match rt {
+        Runtime::Tokio => {
+            let mut options: websock_tokio::ClientOptions = convert(options);
+            options.tls = tls;
+            let _entered = tokio_handle().enter();
+            Box::new(async_face::Browser::<_, TokioBlocking>(
+                websock_tokio::WebSocket::with_options(url, options)?,
+                PhantomData,
+            ))
+        }
+        Runtime::Smol => {
+            let mut options: websock_smol::ClientOptions = convert(options);
+            options.tls = tls;
+            Box::new(async_face::Browser::<_, SmolBlocking>(
+                websock_smol::WebSocket::with_options(url, options)?,
+                PhantomData,
+            ))
+        }
+        Runtime::Std => {
+            let mut options: websock_std::ClientOptions = convert(options);
+            options.tls = tls;
+            Box::new(std_face::Browser(websock_std::WebSocket::with_options(
+                url, options,
+            )?))
+        }
     })
 }
 
@@ -271,6 +549,63 @@ mod async_face {
         fn try_send(&mut self, message: Message) -> Result<(), Error> {
             self.0.try_send(message)
         }
+        fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+            B::block_on(self.0.send_uncompressed(message))
+        }
+        fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+            self.0.try_send_uncompressed(message)
+        }
+        fn send_fragment(
+            &mut self,
+            kind: MessageKind,
+            data: Bytes,
+            fin: bool,
+        ) -> Result<(), Error> {
+            B::block_on(self.0.send_fragment(kind, data, fin))
+        }
+        fn ping(&mut self, payload: Bytes) -> Result<(), Error> {
+            self.0.ping(payload)
+        }
+        fn protocol(&self) -> Option<String> {
+            self.0.protocol().map(str::to_owned)
+        }
+        fn extensions(&self) -> String {
+            self.0.extensions().to_owned()
+        }
+        fn request(&self) -> Option<Request> {
+            self.0.request().cloned()
+        }
+        fn response(&self) -> Option<Response> {
+            self.0.response().cloned()
+        }
+        fn ready_state(&self) -> ReadyState {
+            self.0.ready_state()
+        }
+        fn buffered_amount(&self) -> usize {
+            self.0.buffered_amount()
+        }
+        fn send_queue_len(&self) -> usize {
+            self.0.send_queue_len()
+        }
+        fn send_stream(
+            &mut self,
+            kind: MessageKind,
+            fragment_size: Option<usize>,
+            uncompressed: bool,
+        ) -> Box<dyn StreamWriter + '_> {
+            let mut writer = self.0.send_stream(kind);
+            if let Some(n) = fragment_size {
+                writer = writer.fragment_size(n);
+            }
+            if uncompressed {
+                writer = writer.uncompressed();
+            }
+            Box::new(Writer::<B>(Some(writer), PhantomData))
+        }
+        fn recv_stream(&mut self) -> Option<Result<Box<dyn StreamReader + '_>, Error>> {
+            let reader = B::block_on(self.0.recv_stream())?;
+            Some(reader.map(|r| Box::new(Reader::<B>(r, PhantomData)) as Box<dyn StreamReader>))
+        }
         fn recv(&mut self) -> Option<Result<Message, Error>> {
             B::block_on(self.0.recv())
         }
@@ -292,11 +627,63 @@ mod async_face {
         }
     }
 
+    struct Writer<'a, B>(Option<handle::MessageWriter<'a>>, PhantomData<B>);
+
+    impl<B: Blocking> io::Write for Writer<'_, B> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let writer = self.0.as_mut().expect("not finished");
+            B::block_on(futures_lite::AsyncWriteExt::write(writer, buf))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            let writer = self.0.as_mut().expect("not finished");
+            B::block_on(futures_lite::AsyncWriteExt::flush(writer))
+        }
+    }
+
+    impl<B: Blocking> StreamWriter for Writer<'_, B> {
+        fn finish(mut self: Box<Self>) -> Result<(), Error> {
+            let writer = self.0.take().expect("not finished");
+            B::block_on(writer.finish())
+        }
+    }
+
+    struct Reader<'a, B>(handle::MessageReader<'a>, PhantomData<B>);
+
+    impl<B: Blocking> io::Read for Reader<'_, B> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            B::block_on(futures_lite::AsyncReadExt::read(&mut self.0, buf))
+        }
+    }
+
+    impl<B: Blocking> StreamReader for Reader<'_, B> {
+        fn kind(&self) -> MessageKind {
+            self.0.kind()
+        }
+        fn chunk(&mut self) -> Option<Result<Bytes, Error>> {
+            B::block_on(self.0.chunk())
+        }
+    }
+
     struct Sender<B>(WebSocketSender, PhantomData<B>);
 
     impl<B: Blocking> SendHalf for Sender<B> {
         fn send(&mut self, message: Message) -> Result<(), Error> {
             B::block_on(self.0.send(message))
+        }
+        fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+            B::block_on(self.0.send_uncompressed(message))
+        }
+        fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+            self.0.try_send_uncompressed(message)
+        }
+        fn try_send(&mut self, message: Message) -> Result<(), Error> {
+            self.0.try_send(message)
+        }
+        fn buffered_amount(&self) -> usize {
+            self.0.buffered_amount()
+        }
+        fn send_queue_len(&self) -> usize {
+            self.0.send_queue_len()
         }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
             B::block_on(self.0.close(code, reason)).map(drop)
@@ -320,6 +707,9 @@ mod async_face {
     pub(super) struct Browser<R, B>(pub(super) handle::WebSocket<R>, pub(super) PhantomData<B>);
 
     impl<R: Runtime, B: Blocking> super::Browser for Browser<R, B> {
+        fn url(&self) -> String {
+            self.0.url().to_string()
+        }
         fn send(&self, data: MessageData) -> Result<(), ApiError> {
             self.0.send(data)
         }
@@ -340,16 +730,73 @@ mod async_face {
 
 mod std_face {
     use super::*;
-    use websock_std::{MaybeTlsStream, WebSocket, WebSocketReceiver, WebSocketSender};
+    use websock_std::{Transport, WebSocket, WebSocketReceiver, WebSocketSender};
 
-    pub(super) struct Stream(pub(super) websock_std::WebSocketStream<MaybeTlsStream>);
+    pub(super) struct Stream<S>(pub(super) websock_std::WebSocketStream<S>);
 
-    impl Conn for Stream {
+    impl<S: Transport + Send + 'static> Conn for Stream<S> {
         fn send(&mut self, message: Message) -> Result<(), Error> {
             self.0.send(message)
         }
         fn try_send(&mut self, message: Message) -> Result<(), Error> {
             self.0.try_send(message)
+        }
+        fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+            self.0.send_uncompressed(message)
+        }
+        fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+            self.0.try_send_uncompressed(message)
+        }
+        fn send_fragment(
+            &mut self,
+            kind: MessageKind,
+            data: Bytes,
+            fin: bool,
+        ) -> Result<(), Error> {
+            self.0.send_fragment(kind, data, fin)
+        }
+        fn ping(&mut self, payload: Bytes) -> Result<(), Error> {
+            self.0.ping(payload)
+        }
+        fn protocol(&self) -> Option<String> {
+            self.0.protocol().map(str::to_owned)
+        }
+        fn extensions(&self) -> String {
+            self.0.extensions().to_owned()
+        }
+        fn request(&self) -> Option<Request> {
+            self.0.request().cloned()
+        }
+        fn response(&self) -> Option<Response> {
+            self.0.response().cloned()
+        }
+        fn ready_state(&self) -> ReadyState {
+            self.0.ready_state()
+        }
+        fn buffered_amount(&self) -> usize {
+            self.0.buffered_amount()
+        }
+        fn send_queue_len(&self) -> usize {
+            self.0.send_queue_len()
+        }
+        fn send_stream(
+            &mut self,
+            kind: MessageKind,
+            fragment_size: Option<usize>,
+            uncompressed: bool,
+        ) -> Box<dyn StreamWriter + '_> {
+            let mut writer = self.0.send_stream(kind);
+            if let Some(n) = fragment_size {
+                writer = writer.fragment_size(n);
+            }
+            if uncompressed {
+                writer = writer.uncompressed();
+            }
+            Box::new(writer)
+        }
+        fn recv_stream(&mut self) -> Option<Result<Box<dyn StreamReader + '_>, Error>> {
+            let reader = self.0.recv_stream()?;
+            Some(reader.map(|r| Box::new(r) as Box<dyn StreamReader>))
         }
         fn recv(&mut self) -> Option<Result<Message, Error>> {
             self.0.recv()
@@ -369,20 +816,50 @@ mod std_face {
         }
     }
 
-    struct Sender(WebSocketSender<MaybeTlsStream>);
+    impl<S: Transport> StreamWriter for websock_std::MessageWriter<'_, S> {
+        fn finish(self: Box<Self>) -> Result<(), Error> {
+            (*self).finish()
+        }
+    }
 
-    impl SendHalf for Sender {
+    impl<S: Transport> StreamReader for websock_std::MessageReader<'_, S> {
+        fn kind(&self) -> MessageKind {
+            websock_std::MessageReader::kind(self)
+        }
+        fn chunk(&mut self) -> Option<Result<Bytes, Error>> {
+            websock_std::MessageReader::chunk(self)
+        }
+    }
+
+    struct Sender<S>(WebSocketSender<S>);
+
+    impl<S: Transport + Send + 'static> SendHalf for Sender<S> {
         fn send(&mut self, message: Message) -> Result<(), Error> {
             self.0.send(message)
+        }
+        fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+            self.0.send_uncompressed(message)
+        }
+        fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+            self.0.try_send_uncompressed(message)
+        }
+        fn try_send(&mut self, message: Message) -> Result<(), Error> {
+            self.0.try_send(message)
+        }
+        fn buffered_amount(&self) -> usize {
+            self.0.buffered_amount()
+        }
+        fn send_queue_len(&self) -> usize {
+            self.0.send_queue_len()
         }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
             self.0.close(code, reason).map(drop)
         }
     }
 
-    struct Receiver(WebSocketReceiver<MaybeTlsStream>);
+    struct Receiver<S>(WebSocketReceiver<S>);
 
-    impl RecvHalf for Receiver {
+    impl<S: Transport + Send + 'static> RecvHalf for Receiver<S> {
         fn recv(&mut self) -> Option<Result<Message, Error>> {
             self.0.recv()
         }
@@ -397,6 +874,9 @@ mod std_face {
     pub(super) struct Browser(pub(super) WebSocket);
 
     impl super::Browser for Browser {
+        fn url(&self) -> String {
+            self.0.url().to_string()
+        }
         fn send(&self, data: MessageData) -> Result<(), ApiError> {
             self.0.send(data)
         }

@@ -4,21 +4,16 @@
 //! [`TlsClient`], the client side written by hand (rustls over a blocking
 //! `std::net::TcpStream`) so that it can stop reading, or trickle a TLS record.
 
-use std::future::Future;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
-use websock_core::handle;
-use websock_core::session::Incoming;
-use websock_core::{CloseEvent, Message};
 use websock_std::rustls::{self, pki_types::ServerName, ClientConnection};
 
-use crate::facade::{tokio_handle, Conn, Error, RecvHalf, SendHalf, RAW_IO_TIMEOUT};
+use crate::facade::{smol_conn, std_conn, tokio_conn, tokio_handle, Conn, Error, RAW_IO_TIMEOUT};
 use crate::tls::TestCert;
 use crate::Runtime;
 
-/// Server options (websock-core's `ServerSettings`, every runtime's `ServerOptions`).
-pub type ServerOptions = websock_core::ServerSettings;
+pub use crate::facade::ServerOptions;
 
 /// Runs `rt`'s server over `tcp` (an accepted connection): the TLS accept with the test
 /// certificate (bounded by the default accept timeout), then `accept_with(stream,
@@ -38,7 +33,7 @@ pub fn accept_wss(
                 websock_tokio::accept_with(tls, options, |_| websock_tokio::Decision::accept())
                     .await
             })?;
-            Box::new(Async { ws, rt })
+            tokio_conn(ws)
         }
         Runtime::Smol => {
             let ws = smol::block_on(async move {
@@ -46,135 +41,14 @@ pub fn accept_wss(
                 let tls = websock_smol::tls::accept_tls(tcp, config).await?;
                 websock_smol::accept_with(tls, options, |_| websock_smol::Decision::accept()).await
             })?;
-            Box::new(Async { ws, rt })
+            smol_conn(ws)
         }
         Runtime::Std => {
             let tls = websock_std::tls::accept_tls(tcp, config)?;
             let ws = websock_std::accept_with(tls, options, |_| websock_std::Decision::accept())?;
-            Box::new(Std(ws))
+            std_conn(ws)
         }
     })
-}
-
-/// Waits for `f` the way `rt` (tokio or smol) is driven from blocking code.
-fn block_on<F: Future>(rt: Runtime, f: F) -> F::Output {
-    match rt {
-        Runtime::Tokio => tokio_handle().block_on(f),
-        _ => smol::block_on(f),
-    }
-}
-
-/// A tokio or smol server connection (both are websock-core's async handle).
-struct Async<S> {
-    ws: handle::WebSocketStream<S>,
-    rt: Runtime,
-}
-
-impl<S: 'static> Conn for Async<S> {
-    fn send(&mut self, message: Message) -> Result<(), Error> {
-        block_on(self.rt, self.ws.send(message))
-    }
-    fn try_send(&mut self, message: Message) -> Result<(), Error> {
-        self.ws.try_send(message)
-    }
-    fn recv(&mut self) -> Option<Result<Message, Error>> {
-        block_on(self.rt, self.ws.recv())
-    }
-    fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-        block_on(self.rt, self.ws.recv_incoming())
-    }
-    fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
-        block_on(self.rt, self.ws.close(code, reason))
-    }
-    fn close_event(&self) -> Option<CloseEvent> {
-        self.ws.close_event()
-    }
-    fn split(self: Box<Self>) -> (Box<dyn SendHalf>, Box<dyn RecvHalf>) {
-        let rt = self.rt;
-        let (tx, rx) = self.ws.split();
-        (
-            Box::new(AsyncSender(tx, rt)),
-            Box::new(AsyncReceiver(rx, rt)),
-        )
-    }
-}
-
-struct AsyncSender(handle::WebSocketSender, Runtime);
-
-impl SendHalf for AsyncSender {
-    fn send(&mut self, message: Message) -> Result<(), Error> {
-        block_on(self.1, self.0.send(message))
-    }
-    fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
-        block_on(self.1, self.0.close(code, reason)).map(drop)
-    }
-}
-
-struct AsyncReceiver(handle::WebSocketReceiver, Runtime);
-
-impl RecvHalf for AsyncReceiver {
-    fn recv(&mut self) -> Option<Result<Message, Error>> {
-        block_on(self.1, self.0.recv())
-    }
-    fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-        block_on(self.1, self.0.recv_incoming())
-    }
-    fn close_event(&self) -> Option<CloseEvent> {
-        self.0.close_event()
-    }
-}
-
-/// A std server connection over TLS.
-struct Std(websock_std::WebSocketStream<websock_std::MaybeTlsStream>);
-
-impl Conn for Std {
-    fn send(&mut self, message: Message) -> Result<(), Error> {
-        self.0.send(message)
-    }
-    fn try_send(&mut self, message: Message) -> Result<(), Error> {
-        self.0.try_send(message)
-    }
-    fn recv(&mut self) -> Option<Result<Message, Error>> {
-        self.0.recv()
-    }
-    fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-        self.0.recv_incoming()
-    }
-    fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
-        self.0.close(code, reason)
-    }
-    fn close_event(&self) -> Option<CloseEvent> {
-        self.0.close_event()
-    }
-    fn split(self: Box<Self>) -> (Box<dyn SendHalf>, Box<dyn RecvHalf>) {
-        let (tx, rx) = self.0.split();
-        (Box::new(StdSender(tx)), Box::new(StdReceiver(rx)))
-    }
-}
-
-struct StdSender(websock_std::WebSocketSender<websock_std::MaybeTlsStream>);
-
-impl SendHalf for StdSender {
-    fn send(&mut self, message: Message) -> Result<(), Error> {
-        self.0.send(message)
-    }
-    fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
-        self.0.close(code, reason).map(drop)
-    }
-}
-
-struct StdReceiver(websock_std::WebSocketReceiver<websock_std::MaybeTlsStream>);
-
-impl RecvHalf for StdReceiver {
-    fn recv(&mut self) -> Option<Result<Message, Error>> {
-        self.0.recv()
-    }
-    fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-        self.0.recv_incoming()
-    }
-    fn close_event(&self) -> Option<CloseEvent> {
-        self.0.close_event()
-    }
 }
 
 /// The client side of a `wss://` connection, written by hand: rustls over a blocking

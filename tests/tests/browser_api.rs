@@ -1,0 +1,107 @@
+//! The browser-shaped `WebSocket`, one suite for the three runtimes (each test runs the
+//! same body with `websock-tokio`, `websock-smol` and `websock-std` through
+//! `websock_tests::facade`): what `browser_conformance.rs` (the WHATWG rules, event by
+//! event) and `behaviour.rs` do not already pin: handlers are dropped after the close
+//! event, an unknown host fails like a refused connection, and a send queue over its
+//! limit fails the connection.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use websock_core::dom::{BrowserEvent, MessageData, ReadyState};
+use websock_core::{Decision, Limits};
+use websock_tests::facade::{
+    browser, browser_with, each_runtime, serve_echo, Browser, Options, RawListener, ServerOptions,
+};
+use websock_tests::Runtime;
+
+/// How long to wait for one event.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The next event within [`WAIT`], or a panic naming the runtime.
+fn next(rt: Runtime, ws: &dyn Browser) -> BrowserEvent {
+    ws.next_event(WAIT)
+        .unwrap_or_else(|| panic!("{rt}: no event within {WAIT:?}"))
+}
+
+#[test]
+fn handlers_are_dropped_after_the_close_event() {
+    each_runtime("handlers dropped", |rt| {
+        let addr = serve_echo(rt, ServerOptions::default(), |_| Decision::accept());
+        let ws = browser(rt, &format!("ws://{addr}/"), &[]).unwrap();
+        let marker = Arc::new(());
+        let m = marker.clone();
+        ws.on_message(Box::new(move |_| {
+            let _ = &m;
+        }));
+        assert_eq!(next(rt, &*ws), BrowserEvent::Open, "{rt}");
+        ws.close(Some(1000), None).unwrap();
+        assert!(
+            matches!(next(rt, &*ws), BrowserEvent::Close(_)),
+            "{rt}: the close event"
+        );
+        assert_eq!(
+            Arc::strong_count(&marker),
+            1,
+            "{rt}: the handler is still kept"
+        );
+        let m = marker.clone();
+        ws.on_message(Box::new(move |_| {
+            let _ = &m;
+        }));
+        assert_eq!(
+            Arc::strong_count(&marker),
+            1,
+            "{rt}: a late handler is kept"
+        );
+    });
+}
+
+#[test]
+fn an_unknown_host_gives_error_then_close_1006() {
+    each_runtime("unknown host", |rt| {
+        let ws = browser(rt, "ws://nonexistent.invalid/", &[]).unwrap();
+        assert_eq!(next(rt, &*ws), BrowserEvent::Error, "{rt}");
+        let close = next(rt, &*ws);
+        assert!(
+            matches!(&close, BrowserEvent::Close(c) if c.code == 1006 && !c.was_clean),
+            "{rt}: {close:?}"
+        );
+    });
+}
+
+#[test]
+fn a_send_queue_over_its_limit_fails_the_connection() {
+    each_runtime("send queue overflow", |rt| {
+        // A peer that completes the handshake and never reads.
+        let raw = RawListener::bind();
+        let url = raw.url();
+        let (hang_up, hold) = std::sync::mpsc::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let _peer = raw.accept().unwrap();
+            let _ = hold.recv_timeout(Duration::from_secs(30));
+        });
+        let options = Options::new().limits(Limits {
+            max_send_queue: 1 << 20,
+            ..Limits::default()
+        });
+        let ws = browser_with(rt, &url, &options, None).unwrap();
+        assert_eq!(next(rt, &*ws), BrowserEvent::Open, "{rt}");
+        let chunk = vec![0u8; 256 << 10];
+        let mut sent = 0;
+        while ws.ready_state() == ReadyState::Open && sent < 1000 {
+            ws.send(MessageData::from(chunk.clone())).unwrap();
+            sent += 1;
+        }
+        assert!(sent < 1000, "{rt}: the send queue never filled");
+        assert_eq!(next(rt, &*ws), BrowserEvent::Error, "{rt}");
+        let close = next(rt, &*ws);
+        assert!(
+            matches!(&close, BrowserEvent::Close(c) if c.code == 1006 && !c.was_clean),
+            "{rt}: {close:?}"
+        );
+        assert_eq!(ws.ready_state(), ReadyState::Closed, "{rt}");
+        drop(hang_up);
+        server.join().unwrap();
+    });
+}
