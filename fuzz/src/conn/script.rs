@@ -70,7 +70,8 @@ impl Data {
 pub enum Op {
     /// Bytes from the peer, through `handle_input`.
     Input(Data),
-    /// Bytes from the peer, appended to `receive_buffer` and then `handle_received`.
+    /// Bytes from the peer, appended to `receive_buffer` and then `handle_received`;
+    /// empty, a read that would block: `release_idle_memory`.
     InputDirect(Data),
     /// A frame from the peer, encoded by the harness: `b0` is the first header byte
     /// (FIN, RSV, opcode) as given; the payload is masked as the peer's role requires,
