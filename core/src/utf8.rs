@@ -53,11 +53,17 @@ impl Utf8Validator {
                 Err(_) => {}
             }
         }
-        match simdutf8::compat::from_utf8(data) {
+        // The complete part goes through the fast whole-buffer check; an unfinished code
+        // point at the end (found by looking at the last three bytes) waits for the next
+        // chunk, checked as a prefix now so a byte that can never become valid fails here.
+        let (complete, tail) = data.split_at(unfinished_start(data));
+        if simdutf8::basic::from_utf8(complete).is_err() {
+            return Err(Utf8Error);
+        }
+        match core::str::from_utf8(tail) {
             Ok(_) => Ok(()),
             Err(e) if e.error_len().is_some() => Err(Utf8Error),
-            Err(e) => {
-                let tail = &data[e.valid_up_to()..];
+            Err(_) => {
                 self.pending[..tail.len()].copy_from_slice(tail);
                 self.pending_len = tail.len() as u8;
                 Ok(())
@@ -102,6 +108,27 @@ pub(crate) fn sequence_len(lead: u8) -> usize {
         0xf0..=0xf7 => 4,
         _ => 1,
     }
+}
+
+/// Where an unfinished code point at the end of `data` starts: the last lead byte among
+/// the final three bytes, when fewer bytes follow it than it announces; `data.len()`
+/// otherwise (the end is complete, or invalid, which the whole-buffer check reports).
+fn unfinished_start(data: &[u8]) -> usize {
+    let len = data.len();
+    for i in (len.saturating_sub(3)..len).rev() {
+        let b = data[i];
+        if b & 0xc0 == 0x80 {
+            continue; // a continuation byte: look further back for its lead
+        }
+        let announced = match b {
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            _ => 1,
+        };
+        return if len - i < announced { i } else { len };
+    }
+    len
 }
 
 /// Validate a complete buffer (SIMD-accelerated).
