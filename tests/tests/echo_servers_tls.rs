@@ -1,5 +1,5 @@
 //! Every runtime's `echo-server` example, core's `mio_echo` and websock-tokio's
-//! `hyper-server` serve `wss://` with `--tls CERT.pem KEY.pem`, and a client that opens a TCP connection and says nothing
+//! `hyper-server` and `axum-server` serve `wss://` with `--tls CERT.pem KEY.pem`, and a client that opens a TCP connection and says nothing
 //! holds up nobody.
 //!
 //! The three `echo-server` examples share a name, so each is run from the binary its
@@ -28,7 +28,10 @@ fn certificate(dir: &std::path::Path) -> (String, String, ClientOptions) {
 }
 
 fn serves_wss(package: &str, example: &str, features: &[&str]) {
-    let dir = std::env::temp_dir().join(format!("websock-tls-{package}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "websock-tls-{package}-{example}-{}",
+        std::process::id()
+    ));
     let (cert, key, options) = certificate(&dir);
     let (_server, addr) = start_example(package, example, features, &["--tls", &cert, &key]);
     let port = addr.rsplit(':').next().unwrap();
@@ -72,4 +75,9 @@ fn mio_echo_serves_wss() {
 #[test]
 fn hyper_server_serves_wss() {
     serves_wss("websock-tokio", "hyper-server", &["hyper"]);
+}
+
+#[test]
+fn axum_server_serves_wss() {
+    serves_wss("websock-tokio", "axum-server", &["hyper"]);
 }
