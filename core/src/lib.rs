@@ -142,7 +142,10 @@
 //!
 //! * `std` (default): the OS-seeded CSPRNG default, `std::error::Error` impls, the
 //!   `std::io` driver helpers ([`Connection::read_from`], [`Connection::write_to`]) and
-//!   the adapters' [`session::Error`]. Without it the crate is `#![no_std]` + `alloc`;
+//!   the adapters' [`session::Error`], and [`blocking`]: the blocking handles
+//!   (`WebSocketStream<S>`, the browser `WebSocket<R>`) and their driver, over a
+//!   runtime's `Runtime` (clock, threads, a client's transport) and `Transport`
+//!   (`Read + Write`) traits; what websock-std is built on. Without it the crate is `#![no_std]` + `alloc`;
 //!   pass a random source in [`Config::rng`] (a server never needs one).
 //! * `deflate` (default): permessage-deflate (RFC 7692).
 //! * `rustls`: `tls`, the rustls configurations the runtimes share.
@@ -167,6 +170,8 @@
 extern crate alloc;
 
 pub mod api;
+#[cfg(feature = "std")]
+pub mod blocking;
 pub mod browser;
 pub mod close;
 mod config;
@@ -176,6 +181,8 @@ pub mod deflate;
 pub mod dom;
 mod error;
 mod event;
+#[cfg(feature = "std")]
+mod facts;
 pub mod frame;
 #[cfg(feature = "handles")]
 pub mod handle;

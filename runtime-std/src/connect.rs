@@ -2,19 +2,18 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
+use websock_core::blocking;
 use websock_core::dom::WsUrl;
 use websock_core::proxy::{ProxyHandshake, Step};
-use websock_core::session::Opening;
-use websock_core::{ApiError, Connection};
+#[cfg(not(feature = "tls"))]
+use websock_core::ApiError;
 
-use crate::driver::{Reader, Shared};
 use crate::options::ClientOptions;
 use crate::stream::{MaybeTlsStream, Transport};
-use crate::websocket::WebSocketStream;
-use crate::{Error, Result};
+use crate::{Error, Result, WebSocketStream};
 
 /// Connect to `url` (`ws://`, `wss://`, or `http(s)://` mapped to them) with the
 /// default [`ClientOptions`]. See [`connect_with`].
@@ -41,12 +40,7 @@ pub fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>> {
 /// server refused (e.g. `UnexpectedStatus(403)`) or answered wrongly;
 /// [`Error::Protocol`] with `HandshakeTimeout` if it took too long.
 pub fn connect_with(url: &str, options: ClientOptions) -> Result<WebSocketStream<MaybeTlsStream>> {
-    let (url, conn) = prepare(url, &options)?;
-    check_tls_support(&url).map_err(Error::Url)?;
-    let epoch = Instant::now();
-    let deadline = conn.poll_timeout().map(|d| epoch + d);
-    let stream = open_transport(&url, &options, deadline)?;
-    handshake(Shared::with_stream(conn, epoch, stream), &options)
+    blocking::connect_with::<Std>(url, options)
 }
 
 /// Run the client's opening handshake for `url` over a stream the caller already has
@@ -57,26 +51,46 @@ pub fn client_handshake<S: Transport>(
     url: &str,
     options: ClientOptions,
 ) -> Result<WebSocketStream<S>> {
-    let (_, conn) = prepare(url, &options)?;
-    handshake(Shared::with_stream(conn, Instant::now(), stream), &options)
+    blocking::client_handshake::<Std, S, _>(stream, url, options)
 }
 
-/// Check the URL and subprotocols, and create the engine (time zero is "now").
-pub(crate) fn prepare(url: &str, options: &ClientOptions) -> Result<(WsUrl, Connection)> {
-    let url = options.parse_url(url).map_err(Error::Url)?;
-    let conn = options
-        .connection(&url, Duration::ZERO)
-        .map_err(Error::Url)?;
-    Ok((url, conn))
-}
+/// std's side of websock-core's blocking handles: `Instant::now`, OS threads, and the
+/// client's transport ([`open_transport`]). Public in a private module: nameable by
+/// the crate's type aliases, not by users.
+#[derive(Debug)]
+pub struct Std;
 
-/// `wss://` needs the `tls` feature: without it the URL is refused as a bad one
-/// ([`ApiError::Syntax`]), before anything is sent.
-pub(crate) fn check_tls_support(url: &WsUrl) -> Result<(), ApiError> {
-    if url.is_secure() && !cfg!(feature = "tls") {
-        return Err(ApiError::Syntax);
+impl blocking::Runtime for Std {
+    type Tls = crate::options::TlsConfig;
+    type Stream = MaybeTlsStream;
+
+    fn now() -> Instant {
+        Instant::now()
     }
-    Ok(())
+
+    fn spawn(writer: bool, task: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+        let name = if writer {
+            "websock-std-writer"
+        } else {
+            "websock-std"
+        };
+        thread::Builder::new()
+            .name(name.into())
+            .spawn(task)
+            .map(drop)
+    }
+
+    fn open_transport(
+        url: &WsUrl,
+        options: &ClientOptions,
+        deadline: Option<Instant>,
+    ) -> Result<MaybeTlsStream> {
+        open_transport(url, options, deadline)
+    }
+
+    fn supports_tls() -> bool {
+        cfg!(feature = "tls")
+    }
 }
 
 /// How long until `deadline`; [`Error::Protocol`] with `HandshakeTimeout` once past.
@@ -200,24 +214,4 @@ fn tls_client(
     _deadline: Option<Instant>,
 ) -> Result<MaybeTlsStream> {
     Err(Error::Url(ApiError::Syntax))
-}
-
-/// Drive the client's handshake until the connection opens or fails.
-fn handshake<S: Transport>(
-    shared: Shared<S>,
-    options: &ClientOptions,
-) -> Result<WebSocketStream<S>> {
-    shared.lock().close_timeout = options.timeouts.close;
-    let shared = Arc::new(shared);
-    let mut reader = Reader::new();
-    let mut failure = None;
-    loop {
-        match shared.drive(&mut reader, false, |st| st.session.open(&mut st.conn)) {
-            Some(Opening::Open(agreed)) => return Ok(WebSocketStream::new(shared, reader, agreed)),
-            // Keep driving until the engine is done (it reports the close next).
-            Some(Opening::Failed(e)) => failure = Some(shared.lock().failure(e)),
-            Some(Opening::Request(_)) => {}
-            Some(Opening::Closed) | None => return Err(failure.unwrap_or(Error::Closed)),
-        }
-    }
 }

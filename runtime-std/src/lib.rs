@@ -2,7 +2,9 @@
 //! `std::net::TcpStream` (or any [`Transport`]), with threads and no async runtime.
 //!
 //! Every protocol decision is made by [`websock_core`]'s sans-IO engine; this crate
-//! moves bytes and time (see `driver.rs`) and offers two faces:
+//! moves bytes and time (the blocking driver is websock-core's
+//! [`blocking`](websock_core::blocking); this crate gives it sockets, TLS, a clock and
+//! threads) and offers two faces:
 //!
 //! * the **idiomatic API**: [`connect`] / [`accept`] give a [`WebSocketStream`] with
 //!   blocking [`send`](WebSocketStream::send) / [`recv`](WebSocketStream::recv), an
@@ -127,21 +129,19 @@
 mod accept;
 mod browser;
 mod connect;
-mod driver;
 mod options;
 mod stream;
-mod streamed;
 #[cfg(feature = "tls")]
 pub mod tls;
-mod websocket;
 
 pub use accept::{accept, accept_with, from_upgraded};
 pub use browser::{Events, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::{MaybeTlsStream, Transport};
-pub use streamed::{MessageReader, MessageWriter};
-pub use websocket::{Messages, WebSocketReceiver, WebSocketSender, WebSocketStream};
+pub use websock_core::blocking::{
+    MessageReader, MessageWriter, Messages, WebSocketReceiver, WebSocketSender, WebSocketStream,
+};
 
 /// The vocabulary shared by every runtime: `Message`, `CloseEvent`, `Error`, `Incoming`,
 /// `ReadyState`, `BinaryType`, `MessageData`, `BrowserEvent`, `Decision`, `Request`,

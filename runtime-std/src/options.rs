@@ -31,3 +31,10 @@ pub type ClientOptions = websock_core::ClientSettings;
 ///
 /// [`ServerSettings`]: websock_core::ServerSettings
 pub type ServerOptions = websock_core::ServerSettings;
+
+/// The `tls` field of [`ClientOptions`].
+#[cfg(feature = "tls")]
+pub(crate) type TlsConfig = Option<std::sync::Arc<rustls::ClientConfig>>;
+/// The `tls` field of [`ClientOptions`].
+#[cfg(not(feature = "tls"))]
+pub(crate) type TlsConfig = ();

@@ -15,6 +15,8 @@
 //!
 //! A runtime keeps these beside its [`Connection`] and moves bytes, time and wake-ups.
 
+#[cfg(feature = "std")]
+mod commands;
 mod failure;
 mod handlers;
 mod queue;
@@ -34,6 +36,8 @@ use crate::event::{Event, Open};
 use crate::message::Message;
 use crate::settings::ClientSettings;
 
+#[cfg(feature = "std")]
+pub(crate) use commands::browser_commands;
 pub use failure::fires_error_event;
 pub use handlers::{Call, Handlers};
 pub use queue::EventQueue;
@@ -132,6 +136,22 @@ impl BrowserSocket {
             compat,
             ..BrowserSocket::default()
         }
+    }
+
+    /// [`start`](Self::start) for a runtime's handles: `wss://` is also a `SyntaxError`
+    /// when the runtime has no TLS (`supports_tls` false), before anything is dialled.
+    #[cfg(feature = "std")]
+    pub(crate) fn start_on<Tls>(
+        url: &str,
+        options: &ClientSettings<Tls>,
+        compat: Compat,
+        supports_tls: bool,
+    ) -> Result<Start, ApiError> {
+        let start = Self::start(url, options, compat)?;
+        if start.url.is_secure() && !supports_tls {
+            return Err(ApiError::Syntax);
+        }
+        Ok(start)
     }
 
     /// `new WebSocket(url, protocols)` with `options` (its `protocols`, `headers`,

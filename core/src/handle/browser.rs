@@ -170,10 +170,7 @@ impl<R: Runtime> WebSocket<R> {
             conn,
             socket,
             dial,
-        } = BrowserSocket::start(url, &options, compat)?;
-        if url.is_secure() && !R::supports_tls() {
-            return Err(ApiError::Syntax);
-        }
+        } = BrowserSocket::start_on(url, &options, compat, R::supports_tls())?;
         let shared = Shared::new(conn, R::now);
         let browser = Arc::new(Browser {
             url: url.as_str().to_owned(),
@@ -266,56 +263,7 @@ impl<R: Runtime> WebSocket<R> {
         lock(&self.browser.dom).socket.set_binary_type(binary_type);
     }
 
-    /// `send(data)`: text for strings, binary for bytes. Once the connection is
-    /// CLOSING or CLOSED, the data is dropped and its length added to
-    /// `bufferedAmount`, without an error (as in the browser). If the send buffer
-    /// ([`Limits::max_send_queue`](crate::Limits::max_send_queue)) would
-    /// overflow, the connection fails (`Error`, then `Close` with 1006).
-    ///
-    /// # Errors
-    ///
-    /// `InvalidStateError` while CONNECTING.
-    pub fn send(&self, data: impl Into<MessageData>) -> Result<(), ApiError> {
-        self.command(|_, conn, _| BrowserSocket::send(conn, data))
-    }
-
-    /// `send(data)` with a script's string as UTF-16 code units, sent as text: as
-    /// [`send`](Self::send), and an unpaired surrogate is a `SyntaxError`
-    /// ([`Compat::Mdn`]) or becomes U+FFFD ([`Compat::Standard`]).
-    ///
-    /// # Errors
-    ///
-    /// `InvalidStateError` while CONNECTING; then `SyntaxError` for an unpaired
-    /// surrogate under [`Compat::Mdn`].
-    pub fn send_utf16(&self, units: &[u16]) -> Result<(), ApiError> {
-        self.command(|socket, conn, _| socket.send_utf16(conn, units))
-    }
-
-    /// `close(code, reason)` with the reason as UTF-16 code units: as
-    /// [`close`](Self::close), and an unpaired surrogate in the reason is a
-    /// `SyntaxError` ([`Compat::Mdn`]) or becomes U+FFFD ([`Compat::Standard`]) before
-    /// the 123-byte rule.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidAccessError` for a code other than 1000 or 3000-4999; then `SyntaxError`
-    /// for an unpaired surrogate (under [`Compat::Mdn`]) or a reason longer than 123
-    /// UTF-8 bytes.
-    pub fn close_utf16(&self, code: Option<u16>, reason: Option<&[u16]>) -> Result<(), ApiError> {
-        self.command(|socket, conn, now| socket.close_utf16(conn, now, code, reason))
-    }
-
-    /// `close(code, reason)`: starts the closing handshake (or fails a connection that
-    /// is still CONNECTING); does nothing if already CLOSING or CLOSED. A reason without
-    /// a code is sent with code 1000.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidAccessError` for a code other than 1000 or 3000-4999; `SyntaxError` for
-    /// a reason longer than 123 UTF-8 bytes.
-    pub fn close(&self, code: Option<u16>, reason: Option<&str>) -> Result<(), ApiError> {
-        self.command(|socket, conn, now| socket.close(conn, now, code, reason))
-    }
+    crate::browser::browser_commands!();
 
     /// Runs a command on the socket and the engine (locked in this face's order: the
     /// socket, then the engine) at the engine's `now`; wakes the driver if it succeeded.

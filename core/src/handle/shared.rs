@@ -6,7 +6,6 @@
 //! the same lock, so no wake-up can be lost between checking a condition and waiting.
 
 use std::io;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Waker};
 use std::time::Duration;
@@ -20,15 +19,7 @@ use crate::{CloseEvent, Connection};
 
 use super::Transport;
 
-/// What the transport told about itself when the connection opened ([`Transport`]'s
-/// `peer_addr`, `local_addr`, `tls_info`): asked once, kept for the handles.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Facts {
-    pub(crate) peer_addr: Option<SocketAddr>,
-    pub(crate) local_addr: Option<SocketAddr>,
-    #[cfg(feature = "rustls")]
-    pub(crate) tls: Option<crate::tls::TlsInfo>,
-}
+pub(crate) use crate::facts::Facts;
 
 impl Facts {
     /// Asks `transport`.
@@ -38,20 +29,6 @@ impl Facts {
             local_addr: transport.local_addr(),
             #[cfg(feature = "rustls")]
             tls: transport.tls_info(),
-        }
-    }
-
-    /// The facts a handle keeps: client side, the TLS server name is the host of the
-    /// URL `conn` was created for ([`TlsInfo::with_client_url`](crate::tls::TlsInfo::with_client_url)).
-    pub(crate) fn for_handles(self, conn: &Connection) -> Facts {
-        #[cfg(feature = "rustls")]
-        let tls = self.tls.map(|tls| tls.with_client_url(conn.url()));
-        #[cfg(not(feature = "rustls"))]
-        let _ = conn;
-        Facts {
-            #[cfg(feature = "rustls")]
-            tls,
-            ..self
         }
     }
 }

@@ -22,7 +22,6 @@
 
 use core::future::poll_fn;
 use std::marker::PhantomData;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -38,8 +37,6 @@ use futures_sink::Sink;
 use super::shared::{Facts, Handle};
 use super::streamed::{MessageReader, MessageWriter};
 use crate::session::Error;
-#[cfg(feature = "rustls")]
-use crate::tls::TlsInfo;
 
 /// A WebSocket connection over a transport of type `S` (driven by its driver task).
 ///
@@ -259,26 +256,7 @@ impl<S> WebSocketStream<S> {
         self.sender.close_event()
     }
 
-    /// The peer's socket address, as the transport reported it when the connection
-    /// opened; `None` for a transport without one (a Unix socket, an upgraded HTTP
-    /// stream).
-    pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.sender.facts.peer_addr
-    }
-
-    /// The local socket address, as the transport reported it when the connection
-    /// opened; `None` for a transport without one.
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.sender.facts.local_addr
-    }
-
-    /// The TLS session's facts (protocol version, cipher suite, ALPN, server name, the
-    /// peer's certificates), captured once when the connection opened; `None` over a
-    /// plain transport.
-    #[cfg(feature = "rustls")]
-    pub fn tls(&self) -> Option<&TlsInfo> {
-        self.sender.facts.tls.as_ref()
-    }
+    crate::facts::transport_facts!(sender.facts);
 }
 
 /// Waits for the handshake's outcome ([`Session::open`](crate::session::Session::open)):
@@ -353,26 +331,7 @@ impl WebSocketReceiver {
         self.handle.lock().conn.ready_state()
     }
 
-    /// The peer's socket address, as the transport reported it when the connection
-    /// opened; `None` for a transport without one (a Unix socket, an upgraded HTTP
-    /// stream).
-    pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.facts.peer_addr
-    }
-
-    /// The local socket address, as the transport reported it when the connection
-    /// opened; `None` for a transport without one.
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.facts.local_addr
-    }
-
-    /// The TLS session's facts (protocol version, cipher suite, ALPN, server name, the
-    /// peer's certificates), captured once when the connection opened; `None` over a
-    /// plain transport.
-    #[cfg(feature = "rustls")]
-    pub fn tls(&self) -> Option<&TlsInfo> {
-        self.facts.tls.as_ref()
-    }
+    crate::facts::transport_facts!(facts);
 }
 
 impl Stream for WebSocketReceiver {
@@ -587,26 +546,7 @@ impl WebSocketSender {
         self.handle.lock().conn.ready_state()
     }
 
-    /// The peer's socket address, as the transport reported it when the connection
-    /// opened; `None` for a transport without one (a Unix socket, an upgraded HTTP
-    /// stream).
-    pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.facts.peer_addr
-    }
-
-    /// The local socket address, as the transport reported it when the connection
-    /// opened; `None` for a transport without one.
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.facts.local_addr
-    }
-
-    /// The TLS session's facts (protocol version, cipher suite, ALPN, server name, the
-    /// peer's certificates), captured once when the connection opened; `None` over a
-    /// plain transport.
-    #[cfg(feature = "rustls")]
-    pub fn tls(&self) -> Option<&TlsInfo> {
-        self.facts.tls.as_ref()
-    }
+    crate::facts::transport_facts!(facts);
 }
 
 impl Sink<Message> for WebSocketSender {

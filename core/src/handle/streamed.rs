@@ -207,19 +207,7 @@ impl WebSocketSender {
 }
 
 impl MessageWriter<'_> {
-    /// Sends this message uncompressed even when permessage-deflate is agreed (for
-    /// data that is already compressed). Call before the first write.
-    pub fn uncompressed(mut self) -> Self {
-        self.out.set_compress(false);
-        self
-    }
-
-    /// Cuts fragments of `size` bytes (at least 4) instead of the default. Call before
-    /// the first write.
-    pub fn fragment_size(mut self, size: usize) -> Self {
-        self.out.set_fragment_size(size);
-        self
-    }
+    crate::session::message_writer_builders!();
 
     /// Queues what is due (`flush`: everything written), waiting for room.
     fn poll_queue(&mut self, cx: &mut Context<'_>, flush: bool) -> Poll<Result<(), Error>> {

@@ -32,6 +32,8 @@ use crate::SendError;
 
 #[cfg(feature = "std")]
 pub use error::{Error, Result};
+#[cfg(feature = "std")]
+pub(crate) use outgoing::message_writer_builders;
 pub use outgoing::{OutgoingMessage, DEFAULT_FRAGMENT_SIZE};
 pub use streamed::{StreamChunk, StreamStart};
 

@@ -155,3 +155,26 @@ impl OutgoingMessage {
         }
     }
 }
+
+/// A message writer's builders over its [`OutgoingMessage`] at `self.out`:
+/// `uncompressed` and `fragment_size` (the async handles' and the blocking ones').
+#[cfg(feature = "std")]
+macro_rules! message_writer_builders {
+    () => {
+        /// Sends this message uncompressed even when permessage-deflate is agreed (for
+        /// data that is already compressed). Call before the first write.
+        pub fn uncompressed(mut self) -> Self {
+            self.out.set_compress(false);
+            self
+        }
+
+        /// Cuts fragments of `size` bytes (at least 4) instead of the default. Call
+        /// before the first write.
+        pub fn fragment_size(mut self, size: usize) -> Self {
+            self.out.set_fragment_size(size);
+            self
+        }
+    };
+}
+#[cfg(feature = "std")]
+pub(crate) use message_writer_builders;

@@ -1,4 +1,5 @@
-//! The only code that touches I/O: the driver loop of [`websock_core::Connection`].
+//! The blocking driver loop of [`Connection`]: the only code of [`blocking`](super)
+//! that calls the transport.
 //!
 //! The engine lives in [`State`] behind a `Mutex`, shared by whoever reads (the
 //! receiver, or the browser face's background thread) and whoever writes (the sender,
@@ -32,16 +33,17 @@
 //! through one `Mutex`; the reader then reads with a short timeout
 //! ([`SHARED_READ_CAP`]) so the writer gets its turn within that time.
 
+use core::time::Duration;
 use std::io;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use websock_core::dom::ReadyState;
-use websock_core::session::Session;
-use websock_core::{BytesMut, Connection};
+use bytes::BytesMut;
 
-use crate::stream::Transport;
-use crate::Error;
+use super::Transport;
+use crate::dom::ReadyState;
+use crate::session::{Error, Session};
+use crate::Connection;
 
 /// The longest a write may block while the engine's lock is held.
 pub(crate) const WRITE_SLICE: Duration = Duration::from_millis(50);
@@ -72,7 +74,10 @@ pub(crate) struct State {
     /// The idiomatic API's session beside the engine: what `recv` yields, the close
     /// event (unused by the browser face).
     pub(crate) session: Session,
+    /// Time zero for the engine (the connection's creation).
     epoch: Instant,
+    /// The runtime's clock (see [`Runtime::now`](super::Runtime::now)).
+    clock: fn() -> Instant,
     /// The first transport error, until a failure report takes it.
     io_error: Option<io::Error>,
     /// The transport failed (kind and message), for every later call.
@@ -102,7 +107,12 @@ pub(crate) struct State {
 impl State {
     /// Time since the connection was created: the engine's clock.
     pub(crate) fn now(&self) -> Duration {
-        self.epoch.elapsed()
+        (self.clock)().saturating_duration_since(self.epoch)
+    }
+
+    /// The instant of the engine's time zero.
+    pub(crate) fn epoch(&self) -> Instant {
+        self.epoch
     }
 
     /// The transport's failure, as a fresh `io::Error`, if it failed.
@@ -113,14 +123,14 @@ impl State {
     }
 
     /// `Err` with the transport's failure, if it failed.
-    pub(crate) fn check_io(&self) -> crate::Result<()> {
+    pub(crate) fn check_io(&self) -> Result<(), Error> {
         self.io_failure().map_or(Ok(()), |e| Err(Error::Io(e)))
     }
 
     /// The error for a failure the engine reported: core's rule
     /// ([`Error::from_failure`]) with the transport's error, if one was kept (taken:
     /// it is reported once).
-    pub(crate) fn failure(&mut self, e: websock_core::Error) -> Error {
+    pub(crate) fn failure(&mut self, e: crate::Error) -> Error {
         Error::from_failure(e, self.io_error.take())
     }
 
@@ -156,13 +166,14 @@ pub(crate) struct Shared<S> {
 }
 
 impl<S: Transport> Shared<S> {
-    /// An engine with no transport yet; `epoch` is the instant of its time zero.
-    pub(crate) fn new(conn: Connection, epoch: Instant) -> Self {
+    /// An engine with no transport yet, created now on `clock`.
+    pub(crate) fn new(conn: Connection, clock: fn() -> Instant) -> Self {
         Shared {
             state: Mutex::new(State {
                 conn,
                 session: Session::new(),
-                epoch,
+                epoch: clock(),
+                clock,
                 io_error: None,
                 io_failure: None,
                 write_shut: false,
@@ -180,8 +191,8 @@ impl<S: Transport> Shared<S> {
     }
 
     /// An engine with its transport.
-    pub(crate) fn with_stream(conn: Connection, epoch: Instant, stream: S) -> Self {
-        let shared = Self::new(conn, epoch);
+    pub(crate) fn with_stream(conn: Connection, clock: fn() -> Instant, stream: S) -> Self {
+        let shared = Self::new(conn, clock);
         shared.attach(stream);
         shared
     }

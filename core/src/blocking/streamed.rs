@@ -1,28 +1,29 @@
 //! Streamed messages, blocking: [`MessageReader`] (a received message read as it
 //! arrives: [`Read`], or chunks) and [`MessageWriter`] (a message sent in fragments as
 //! it is written: [`Write`]). The rules are websock-core's
-//! ([`Session::poll_stream_start`](websock_core::session::Session::poll_stream_start),
+//! ([`Session::poll_stream_start`](crate::session::Session::poll_stream_start),
 //! [`OutgoingMessage`]); this file only blocks on them, the same way `recv` and `send`
 //! do.
 
-use std::fmt;
+use core::fmt;
 use std::io::{self, Read, Write};
 
 use bytes::Bytes;
-use websock_core::session::{OutgoingMessage, StreamChunk, StreamStart, DEFAULT_FRAGMENT_SIZE};
-use websock_core::{MessageKind, SendError};
 
-use crate::stream::Transport;
-use crate::websocket::{WebSocketReceiver, WebSocketSender};
-use crate::{Error, Result};
+use super::stream::{WebSocketReceiver, WebSocketSender};
+use super::Transport;
+use crate::session::{
+    Error, OutgoingMessage, Result, StreamChunk, StreamStart, DEFAULT_FRAGMENT_SIZE,
+};
+use crate::{MessageKind, SendError};
 
 /// A received message, delivered in chunks as it arrives: from
-/// [`WebSocketStream::recv_stream`](crate::WebSocketStream::recv_stream) or
+/// [`WebSocketStream::recv_stream`](super::WebSocketStream::recv_stream) or
 /// [`WebSocketReceiver::recv_stream`].
 ///
 /// Take the chunks with [`chunk`](Self::chunk) (`while let Some(chunk) =
 /// reader.chunk()`), or read the bytes with [`Read`]. Each call blocks until bytes arrive,
-/// driving the connection meanwhile (as [`recv`](crate::WebSocketStream::recv) does). The
+/// driving the connection meanwhile (as [`recv`](super::WebSocketStream::recv) does). The
 /// message is complete when the chunks end (`None`, or a read of 0 bytes); a failure or
 /// a close before its end is an error, reported once ([`Error::Io`] with
 /// [`io::ErrorKind::UnexpectedEof`] for the close). Text chunks are valid UTF-8 each,
@@ -49,7 +50,7 @@ impl<S> fmt::Debug for MessageReader<'_, S> {
 }
 
 impl<S: Transport> WebSocketReceiver<S> {
-    /// See [`WebSocketStream::recv_stream`](crate::WebSocketStream::recv_stream).
+    /// See [`WebSocketStream::recv_stream`](super::WebSocketStream::recv_stream).
     pub fn recv_stream(&mut self) -> Option<Result<MessageReader<'_, S>>> {
         let start = self.shared.drive(&mut self.reader, false, |st| {
             Some(match st.session.poll_stream_start(&mut st.conn)? {
@@ -123,14 +124,14 @@ impl<S: Transport> Read for MessageReader<'_, S> {
 }
 
 /// A message sent in fragments as it is written: from
-/// [`WebSocketStream::send_stream`](crate::WebSocketStream::send_stream) or
+/// [`WebSocketStream::send_stream`](super::WebSocketStream::send_stream) or
 /// [`WebSocketSender::send_stream`].
 ///
 /// [`write`](Write::write) gathers bytes into fragments of [`DEFAULT_FRAGMENT_SIZE`]
 /// (see [`fragment_size`](Self::fragment_size)) and queues each one once it is full:
 /// it blocks while the send queue is full, writing meanwhile as
-/// [`send`](crate::WebSocketStream::send) does, and otherwise writes what the
-/// transport takes at once (as [`try_send`](crate::WebSocketStream::try_send) does, at
+/// [`send`](super::WebSocketStream::send) does, and otherwise writes what the
+/// transport takes at once (as [`try_send`](super::WebSocketStream::try_send) does, at
 /// most one short write slice). [`flush`](Write::flush) sends
 /// everything written so far (except an unfinished code point) and waits until it is
 /// written; [`finish`](Self::finish) sends the rest as the final fragment. A text
@@ -159,7 +160,7 @@ impl<S: Transport> fmt::Debug for MessageWriter<'_, S> {
 }
 
 impl<S: Transport> WebSocketSender<S> {
-    /// See [`WebSocketStream::send_stream`](crate::WebSocketStream::send_stream).
+    /// See [`WebSocketStream::send_stream`](super::WebSocketStream::send_stream).
     pub fn send_stream(&self, kind: MessageKind) -> MessageWriter<'_, S> {
         MessageWriter {
             tx: self,
@@ -169,19 +170,7 @@ impl<S: Transport> WebSocketSender<S> {
 }
 
 impl<S: Transport> MessageWriter<'_, S> {
-    /// Sends this message uncompressed even when permessage-deflate is agreed (for
-    /// data that is already compressed). Call before the first write.
-    pub fn uncompressed(mut self) -> Self {
-        self.out.set_compress(false);
-        self
-    }
-
-    /// Cuts fragments of `size` bytes (at least 4) instead of the default. Call before
-    /// the first write.
-    pub fn fragment_size(mut self, size: usize) -> Self {
-        self.out.set_fragment_size(size);
-        self
-    }
+    crate::session::message_writer_builders!();
 
     /// Queues what is due (`flush`: everything written and waits until it is written),
     /// waiting while the send queue is full as `send` does; otherwise writes what the
@@ -212,7 +201,7 @@ impl<S: Transport> MessageWriter<'_, S> {
     ///
     /// Errors: [`Error::Send`] with [`SendError::InvalidUtf8`] if a text message's
     /// bytes are not UTF-8 (or end inside a code point); [`Error::Closed`] or
-    /// [`Error::Io`] as for [`send`](crate::WebSocketStream::send).
+    /// [`Error::Io`] as for [`send`](super::WebSocketStream::send).
     pub fn finish(mut self) -> Result<()> {
         self.out.finish();
         self.send(true)

@@ -1,23 +1,20 @@
 //! The idiomatic API: [`WebSocketStream`], and its halves [`WebSocketSender`] and
 //! [`WebSocketReceiver`].
 
-use std::fmt;
-use std::net::SocketAddr;
+use core::fmt;
+use core::time::Duration;
 use std::sync::{Arc, PoisonError};
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use websock_core::dom::ReadyState;
-use websock_core::handshake::{Request, Response};
-use websock_core::session::{Agreed, Incoming, Received};
-#[cfg(feature = "tls")]
-use websock_core::tls::TlsInfo;
-use websock_core::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 
-use crate::driver::{Reader, Shared, BATCH_MAX};
-use crate::stream::Transport;
-use crate::streamed::{MessageReader, MessageWriter};
-use crate::{Error, Result};
+use super::driver::{Reader, Shared, BATCH_MAX};
+use super::streamed::{MessageReader, MessageWriter};
+use super::Transport;
+use crate::dom::ReadyState;
+use crate::facts::Facts;
+use crate::handshake::{Request, Response};
+use crate::session::{Agreed, Error, Incoming, Received, Result};
+use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 
 /// An open WebSocket connection over a blocking transport `S`.
 ///
@@ -37,7 +34,7 @@ use crate::{Error, Result};
 ///
 /// Transport errors are reported once by `recv` as [`Error::Io`] (or [`Error::Tls`]),
 /// and by every later send. What `recv` yields, which error wins and the close event
-/// follow websock-core's [`Session`](websock_core::session::Session) rules, the same in
+/// follow websock-core's [`Session`](crate::session::Session) rules, the same in
 /// every websock runtime.
 ///
 /// Dropping the stream drops the transport at once, without a closing handshake (the
@@ -70,7 +67,7 @@ impl<S: Transport> WebSocketStream<S> {
     /// beside the connection, so the getters lend it without the lock).
     pub(crate) fn new(shared: Arc<Shared<S>>, reader: Reader, agreed: Agreed) -> Self {
         let agreed = Arc::new(agreed);
-        let facts = Arc::new(Facts::of(&shared));
+        let facts = Arc::new(Facts::of_shared(&shared));
         WebSocketStream {
             tx: WebSocketSender {
                 shared: shared.clone(),
@@ -88,7 +85,7 @@ impl<S: Transport> WebSocketStream<S> {
 
     /// Send a message: queue it, then block until the transport has taken every
     /// queued byte. Waits (without growing memory) while the send queue is over
-    /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue).
+    /// [`Limits::max_send_queue`](crate::Limits::max_send_queue).
     ///
     /// One exception batches replies: when the last [`recv`](Self::recv) returned while
     /// more received messages were already waiting for it, the first send after it
@@ -114,7 +111,7 @@ impl<S: Transport> WebSocketStream<S> {
 
     /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
     /// sent uncompressed even when permessage-deflate is agreed: for data that is already
-    /// compressed (see [`Connection::send_with`](websock_core::Connection::send_with)).
+    /// compressed (see [`Connection::send_with`](crate::Connection::send_with)).
     pub fn send_uncompressed(&mut self, message: Message) -> Result<()> {
         self.tx.send_uncompressed(message)
     }
@@ -181,7 +178,7 @@ impl<S: Transport> WebSocketStream<S> {
     /// connection) like [`recv`](Self::recv), and mixes with it: each call chooses for
     /// the messages not yet started (one already complete is delivered whole, as one
     /// chunk). Streamed messages are bounded by
-    /// [`Streaming::max_streamed_message_size`](websock_core::Streaming::max_streamed_message_size)
+    /// [`Streaming::max_streamed_message_size`](crate::Streaming::max_streamed_message_size)
     /// instead of `max_message_size`. Pings and pongs are skipped.
     ///
     /// `None` once the connection is closed; a failure is reported once before that.
@@ -213,7 +210,7 @@ impl<S: Transport> WebSocketStream<S> {
     }
 
     /// Wire bytes queued and not yet written (compare with
-    /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue)).
+    /// [`Limits::max_send_queue`](crate::Limits::max_send_queue)).
     pub fn send_queue_len(&self) -> usize {
         self.tx.send_queue_len()
     }
@@ -228,26 +225,7 @@ impl<S: Transport> WebSocketStream<S> {
         self.tx.ready_state()
     }
 
-    /// The peer's socket address, as the transport reported it when the stream was
-    /// made ([`Transport::peer_addr`]); `None` for a transport without one (a Unix
-    /// socket, a pipe).
-    pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.tx.facts.peer_addr
-    }
-
-    /// The local socket address, as the transport reported it when the stream was made
-    /// ([`Transport::local_addr`]); `None` for a transport without one.
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.tx.facts.local_addr
-    }
-
-    /// The TLS session's facts (protocol version, cipher suite, ALPN, server name, the
-    /// peer's certificates), captured once when the stream was made; `None` over a
-    /// plain transport.
-    #[cfg(feature = "tls")]
-    pub fn tls(&self) -> Option<&TlsInfo> {
-        self.tx.facts.tls.as_ref()
-    }
+    crate::facts::transport_facts!(tx.facts);
 
     /// Payload bytes queued and not yet written (the browser's `bufferedAmount`).
     pub fn buffered_amount(&self) -> usize {
@@ -321,7 +299,7 @@ impl<S: Transport> WebSocketSender<S> {
 
     /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
     /// sent uncompressed even when permessage-deflate is agreed: for data that is already
-    /// compressed (see [`Connection::send_with`](websock_core::Connection::send_with)).
+    /// compressed (see [`Connection::send_with`](crate::Connection::send_with)).
     pub fn send_uncompressed(&self, message: Message) -> Result<()> {
         self.send_message(message, false, true)
     }
@@ -338,7 +316,7 @@ impl<S: Transport> WebSocketSender<S> {
     /// copy).
     fn send_message(&self, message: Message, compress: bool, wait: bool) -> Result<()> {
         let mut message = Some(message);
-        let send = |conn: &mut websock_core::Connection| {
+        let send = |conn: &mut crate::Connection| {
             let m = message.take().ok_or(SendError::Closed)?;
             conn.try_send(m, compress)
                 .map_err(|TrySendError { error, message: m }| {
@@ -375,9 +353,10 @@ impl<S: Transport> WebSocketSender<S> {
     pub fn close(&self, code: Option<u16>, reason: &str) -> Result<CloseEvent> {
         self.start_close(code, reason)?;
         let mut st = self.shared.lock();
+        // On the engine's clock (the runtime's).
         let deadline = st
             .close_timeout
-            .map(|t| Instant::now() + t + Duration::from_secs(1));
+            .map(|t| st.now() + t + Duration::from_secs(1));
         loop {
             if let Some(ev) = st.session.close_event() {
                 return Ok(ev.clone());
@@ -386,9 +365,9 @@ impl<S: Transport> WebSocketSender<S> {
                 return Err(Error::Closed);
             }
             let wait = match deadline {
-                Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(d) => match d.checked_sub(st.now()).filter(|left| !left.is_zero()) {
                     Some(left) => left.min(Duration::from_millis(250)),
-                    None => return Err(Error::Protocol(websock_core::Error::CloseTimeout)),
+                    None => return Err(Error::Protocol(crate::Error::CloseTimeout)),
                 },
                 None => Duration::from_millis(250),
             };
@@ -430,21 +409,7 @@ impl<S: Transport> WebSocketSender<S> {
         self.shared.lock().conn.ready_state()
     }
 
-    /// See [`WebSocketStream::peer_addr`].
-    pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.facts.peer_addr
-    }
-
-    /// See [`WebSocketStream::local_addr`].
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.facts.local_addr
-    }
-
-    /// See [`WebSocketStream::tls`].
-    #[cfg(feature = "tls")]
-    pub fn tls(&self) -> Option<&TlsInfo> {
-        self.facts.tls.as_ref()
-    }
+    crate::facts::transport_facts!(facts);
 
     /// See [`WebSocketStream::buffered_amount`].
     pub fn buffered_amount(&self) -> usize {
@@ -452,7 +417,7 @@ impl<S: Transport> WebSocketSender<S> {
     }
 
     /// Wire bytes queued and not yet written (compare with
-    /// [`Limits::max_send_queue`](websock_core::Limits::max_send_queue)).
+    /// [`Limits::max_send_queue`](crate::Limits::max_send_queue)).
     pub fn send_queue_len(&self) -> usize {
         self.shared.lock().conn.send_queue_len()
     }
@@ -461,7 +426,7 @@ impl<S: Transport> WebSocketSender<S> {
     /// wait for room) then retry; finally write what is queued.
     pub(crate) fn queue(
         &self,
-        mut command: impl FnMut(&mut websock_core::Connection) -> std::result::Result<(), SendError>,
+        mut command: impl FnMut(&mut crate::Connection) -> std::result::Result<(), SendError>,
         wait: bool,
     ) -> Result<()> {
         let mut st = self.shared.lock();
@@ -545,21 +510,7 @@ impl<S: Transport> WebSocketReceiver<S> {
         self.shared.lock().conn.ready_state()
     }
 
-    /// See [`WebSocketStream::peer_addr`].
-    pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.facts.peer_addr
-    }
-
-    /// See [`WebSocketStream::local_addr`].
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.facts.local_addr
-    }
-
-    /// See [`WebSocketStream::tls`].
-    #[cfg(feature = "tls")]
-    pub fn tls(&self) -> Option<&TlsInfo> {
-        self.facts.tls.as_ref()
-    }
+    crate::facts::transport_facts!(facts);
 }
 
 /// Incoming messages, from [`WebSocketStream::incoming`] or
@@ -582,31 +533,21 @@ impl<S: Transport> Iterator for Messages<'_, S> {
     }
 }
 
-/// What the transport told about itself when the stream was made (its addresses, the
-/// TLS facts): asked once, shared by the halves.
-#[derive(Debug, Default)]
-struct Facts {
-    peer_addr: Option<SocketAddr>,
-    local_addr: Option<SocketAddr>,
-    #[cfg(feature = "tls")]
-    tls: Option<TlsInfo>,
-}
-
 impl Facts {
-    /// Asks `shared`'s transport; client side, the TLS server name is the host of the
-    /// connection's URL ([`TlsInfo::with_client_url`]).
-    fn of<S: Transport>(shared: &Shared<S>) -> Facts {
+    /// Asks `shared`'s transport (client side, the TLS server name is the host of the
+    /// connection's URL: [`Facts::for_handles`]).
+    fn of_shared<S: Transport>(shared: &Shared<S>) -> Facts {
         let Some(stream) = shared.stream() else {
             return Facts::default();
         };
-        #[cfg(feature = "tls")]
-        let url = shared.lock().conn.url().to_owned();
         let stream = stream.lock().unwrap_or_else(PoisonError::into_inner);
-        Facts {
+        let facts = Facts {
             peer_addr: stream.peer_addr(),
             local_addr: stream.local_addr(),
-            #[cfg(feature = "tls")]
-            tls: stream.tls_info().map(|tls| tls.with_client_url(&url)),
-        }
+            #[cfg(feature = "rustls")]
+            tls: stream.tls_info(),
+        };
+        drop(stream);
+        facts.for_handles(&shared.lock().conn)
     }
 }
