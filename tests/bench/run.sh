@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# websock benchmark suite: echo servers of every runtime against the raw-frame load generator.
+# websock benchmark suite: websock's servers of every runtime and the peer libraries'
+# servers against the raw-frame load generator (tests/bench/loadgen).
 #
 #   tests/bench/run.sh [--smoke] [--deflate]
 #
@@ -7,21 +8,38 @@
 # websock-core `mio_echo`; each binary is copied aside since three share a name), and in
 # tests/bench (its own workspace, own Cargo.lock and target/) the loadgen and, once, the
 # peers crate: echo servers on tokio-tungstenite, tokio-websockets and fastwebsockets, run
-# on the same runtime as websock-tokio's. Then for each server and scenario: start a fresh
-# server pinned to CPU 0, run loadgen pinned to CPU 1, kill the server. Prints two markdown
-# tables, absolute numbers and each server's ratio to websock-tokio (also saved to
-# tests/bench/target/run/table.md).
+# on the same runtime as websock-tokio's, and the broadcast servers (the three peers' and
+# websock-tokio/-smol/-std's; mio has none: "n/a"). Then for each server and scenario:
+# start a fresh server pinned to CPU 0, run loadgen pinned to CPU 1, kill the server (a
+# run that yields no figure is retried once, on a fresh server).
+#
+# Scenarios (SCENARIOS picks them): a) 100 conns x 16 B echo, 1 in flight (rate, p50, p99
+# RTT); b) 10 conns x 16 B, 100 in flight; c) 10 x 64 KiB, 4 in flight; d) 10 x 1 MiB;
+# e) idle memory per connection; f, g) broadcast, 1 sender x BCAST_RECEIVERS receivers,
+# 16 B and 1 KiB: every message a connection sends, the server sends to every other open
+# connection; the sender keeps at most BCAST_LAG messages per receiver undelivered; the
+# figure is deliveries/s (messages read by all receivers together).
+#
+# Prints one markdown table (also saved to tests/bench/target/run/table.md): a column of
+# absolute figures per server, then the best peer library per row and, per websock server,
+# its ratio to that best peer (>1 = websock better, also on "lower is better" rows).
 #
 # Environment:
 #   DURATION=5        measured seconds per scenario (after WARMUP)
 #   WARMUP=0.5        seconds of load before measuring
 #   SERVERS="tokio smol std mio tungstenite tokio-websockets fastwebsockets"
 #                     one table column per server, in this order
+#   SCENARIOS="a b c d e f g"   the rows to run, in any order (shown in table order)
 #   IDLE_CONNS=10000  connections for the idle-memory row
+#   BCAST_RECEIVERS=1000  receivers in the broadcast rows
+#   BCAST_LAG=16      broadcast: undelivered messages allowed per receiver
 #   BUILD_RETRIES=6   a server that fails to build is retried (30 s apart), then skipped
 #   SERVER_CPU=0 LOADGEN_CPU=1
 #
-#   --smoke    1 s, only scenario (a) per server
+#   --smoke    CI check: DURATION=1, SCENARIOS="a f", BCAST_RECEIVERS=50, BUILD_RETRIES=1;
+#              exits non-zero unless every server produced every figure (a server
+#              without a broadcast binary, mio, only needs (a)). Timing is not asserted.
+#              About 20-30 s once everything is built (a first build: minutes).
 #   --deflate  offer permessage-deflate in the idle-memory row
 set -uo pipefail
 
@@ -42,24 +60,34 @@ DURATION="${DURATION:-5}"
 WARMUP="${WARMUP:-0.5}"
 SERVERS="${SERVERS:-tokio smol std mio tungstenite tokio-websockets fastwebsockets}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
+BCAST_RECEIVERS="${BCAST_RECEIVERS:-1000}"
+BCAST_LAG="${BCAST_LAG:-16}"
 BUILD_RETRIES="${BUILD_RETRIES:-6}"
+SCENARIOS="${SCENARIOS:-a b c d e f g}"
 SERVER_CPU="${SERVER_CPU:-0}"
 LOADGEN_CPU="${LOADGEN_CPU:-1}"
 if [[ $SMOKE == 1 ]]; then
     DURATION=1
     WARMUP=0.2
+    SCENARIOS="a f"
+    BCAST_RECEIVERS=50
+    BUILD_RETRIES=1
 fi
+# want ROW: whether scenario ROW (a..g) is selected.
+want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 mkdir -p "$OUT/bin" "$OUT/logs"
 
 log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 
-# Idle-memory row needs ~IDLE_CONNS descriptors in the server and in loadgen.
-want_fds=$((IDLE_CONNS + 1024))
+# The idle-memory row needs ~IDLE_CONNS descriptors in the server and in loadgen, the
+# broadcast rows ~BCAST_RECEIVERS.
+want_fds=$(( (IDLE_CONNS > BCAST_RECEIVERS ? IDLE_CONNS : BCAST_RECEIVERS) + 1024 ))
 ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 have_fds="$(ulimit -n)"
 if [[ "$have_fds" != unlimited && "$have_fds" -lt "$want_fds" ]]; then
-    IDLE_CONNS=$((have_fds - 1024))
-    log "RLIMIT_NOFILE is $have_fds: idle row uses $IDLE_CONNS connections"
+    ((IDLE_CONNS > have_fds - 1024)) && IDLE_CONNS=$((have_fds - 1024))
+    ((BCAST_RECEIVERS > have_fds - 1024)) && BCAST_RECEIVERS=$((have_fds - 1024))
+    log "RLIMIT_NOFILE is $have_fds: idle row uses $IDLE_CONNS connections, broadcast $BCAST_RECEIVERS receivers"
 fi
 
 # --- build -------------------------------------------------------------------------------
@@ -91,7 +119,7 @@ build_server() {
 build_peers() {
     local try
     for ((try = 1; try <= BUILD_RETRIES; try++)); do
-        log "building the peer libraries' echo servers (bench-peers), try $try"
+        log "building the peer libraries' servers and the broadcast servers (bench-peers), try $try"
         if (cd "$BENCH" && timeout 900 cargo build --release --quiet -p bench-peers) \
             >"$OUT/logs/build-peers.log" 2>&1; then
             return 0
@@ -99,7 +127,7 @@ build_peers() {
         tail -5 "$OUT/logs/build-peers.log" >&2
         ((try < BUILD_RETRIES)) && sleep 30
     done
-    log "bench-peers does not build; the peer libraries' columns are left empty"
+    log "bench-peers does not build; the peer libraries' columns and broadcast rows are left empty"
     return 1
 }
 
@@ -111,25 +139,45 @@ declare -A PEER_BIN=([tungstenite]=tungstenite-echo [tokio-websockets]=tokio-web
     [fastwebsockets]=fastwebsockets-echo)
 declare -A PEER_CRATE=([tungstenite]=tokio-tungstenite [tokio-websockets]=tokio-websockets
     [fastwebsockets]=fastwebsockets)
+# Broadcast servers, all binaries of bench-peers (mio has none: its cells show "n/a").
+declare -A BCAST_BIN=([tokio]=websock-tokio-broadcast [smol]=websock-smol-broadcast
+    [std]=websock-std-broadcast [tungstenite]=tungstenite-broadcast
+    [tokio-websockets]=tokio-websockets-broadcast [fastwebsockets]=fastwebsockets-broadcast)
+WANT_BCAST=0
+{ want f || want g; } && WANT_BCAST=1
 COLS=()
 BUILT=()
 PEERS_BUILT="" # "", "yes" or "no": bench-peers is built at most once
+FAILED=()      # servers (or their broadcast binaries) that did not build
+peers_built() {
+    if [[ -z "$PEERS_BUILT" ]]; then
+        if build_peers; then PEERS_BUILT=yes; else PEERS_BUILT=no; fi
+    fi
+    [[ $PEERS_BUILT == yes ]]
+}
 for s in $SERVERS; do
     if [[ -z "${PKG[$s]:-}" && -z "${PEER_BIN[$s]:-}" ]]; then
         log "unknown server '$s' (known: ${!PKG[*]} ${!PEER_BIN[*]}); skipped"
         continue
     fi
     COLS+=("$s")
-    rm -f "$OUT/bin/$s"
+    rm -f "$OUT/bin/$s" "$OUT/bin/$s-broadcast"
+    if [[ $WANT_BCAST == 1 && -n "${BCAST_BIN[$s]:-}" ]]; then
+        if peers_built; then
+            cp "$BENCH/target/release/${BCAST_BIN[$s]}" "$OUT/bin/$s-broadcast"
+        else
+            FAILED+=("$s-broadcast")
+        fi
+    fi
     if [[ -n "${PKG[$s]:-}" ]]; then
-        build_server "$s" "${PKG[$s]}" "${EXAMPLE[$s]}" && BUILT+=("$s")
+        if build_server "$s" "${PKG[$s]}" "${EXAMPLE[$s]}"; then BUILT+=("$s"); else FAILED+=("$s"); fi
         continue
     fi
-    if [[ -z "$PEERS_BUILT" ]]; then
-        if build_peers; then PEERS_BUILT=yes; else PEERS_BUILT=no; fi
+    if peers_built && cp "$BENCH/target/release/${PEER_BIN[$s]}" "$OUT/bin/$s"; then
+        BUILT+=("$s")
+    else
+        FAILED+=("$s")
     fi
-    [[ $PEERS_BUILT == yes ]] && cp "$BENCH/target/release/${PEER_BIN[$s]}" "$OUT/bin/$s" \
-        && BUILT+=("$s")
 done
 
 # --- run ---------------------------------------------------------------------------------
@@ -141,10 +189,14 @@ log "load average before the run: $LOAD_START"
 SERVER_PID=""
 SERVER_ADDR=""
 
-# start_server NAME TAG: fresh server on CPU $SERVER_CPU, port picked by the OS.
+# start_server NAME TAG [BINARY]: fresh server on CPU $SERVER_CPU, port picked by the OS
+# (BINARY defaults to NAME, the echo server, in $OUT/bin).
 start_server() {
-    local name="$1" tag="$2" logf="$OUT/logs/server-$1-$2.log" i
-    taskset -c "$SERVER_CPU" "$OUT/bin/$name" 127.0.0.1:0 >"$logf" 2>&1 &
+    local name="$1" tag="$2" bin="${3:-$1}" logf="$OUT/logs/server-$1-$2.log" i
+    # Emptied here, not only by the background job's redirection: until that job runs, the
+    # poll below would read the previous run's "listening on" line.
+    : >"$logf"
+    taskset -c "$SERVER_CPU" "$OUT/bin/$bin" 127.0.0.1:0 >"$logf" 2>&1 &
     SERVER_PID=$!
     SERVER_ADDR=""
     for ((i = 0; i < 100; i++)); do # 10 s at most
@@ -178,73 +230,120 @@ declare -A R # R[row,server] = value
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
 # run_scenario SERVER TAG LOADGEN-ARGS...: prints loadgen's RESULT line (empty on failure).
+# With BIN set, that binary of $OUT/bin is the server instead of SERVER's echo server.
 run_scenario() {
     local name="$1" tag="$2"
     shift 2
-    start_server "$name" "$tag" || return 0
     local deadline=$(( ${DURATION%.*} + 60 ))
-    local out
-    out="$(timeout -k 5 "$deadline" taskset -c "$LOADGEN_CPU" "$LOADGEN" "$@" --addr "$SERVER_ADDR" \
-        2>>"$OUT/logs/loadgen-$name-$tag.log" | grep '^RESULT' | tail -1)"
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        log "$name exited during $tag"
-    fi
-    stop_server
+    local out try
+    # A failed attempt (no figure) is retried once, on a fresh server.
+    for try in 1 2; do
+        start_server "$name" "$tag" "${BIN:-$name}" || continue
+        out="$(timeout -k 5 "$deadline" taskset -c "$LOADGEN_CPU" "$LOADGEN" "$@" \
+            --addr "$SERVER_ADDR" 2>>"$OUT/logs/loadgen-$name-$tag.log" | grep '^RESULT' | tail -1)"
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            log "$name exited during $tag"
+        fi
+        stop_server
+        [[ "$out" == *" secs="* ]] && break
+        log "  $name ($tag), try $try: ${out:-no RESULT line}"
+    done
     echo "$out"
 }
 
 echo_args=(echo --duration "$DURATION" --warmup "$WARMUP")
+bcast_args=(broadcast --duration "$DURATION" --warmup "$WARMUP" --receivers "$BCAST_RECEIVERS"
+    --lag "$BCAST_LAG")
 for s in "${BUILT[@]}"; do
-    log "$s: (a) 100 conns x 16 B, 1 in flight"
-    line="$(run_scenario "$s" a "${echo_args[@]}" --conns 100 --size 16 --inflight 1)"
-    log "  $line"
-    R[a_rate,$s]="$(field "$line" msg_per_s)"
-    R[a_p50,$s]="$(field "$line" p50_us)"
-    R[a_p99,$s]="$(field "$line" p99_us)"
-    [[ $SMOKE == 1 ]] && continue
-
-    log "$s: (b) 10 conns x 16 B, 100 in flight"
-    line="$(run_scenario "$s" b "${echo_args[@]}" --conns 10 --size 16 --inflight 100)"
-    log "  $line"
-    R[b,$s]="$(field "$line" msg_per_s)"
-
-    log "$s: (c) 10 conns x 64 KiB, 4 in flight"
-    line="$(run_scenario "$s" c "${echo_args[@]}" --conns 10 --size 65536 --inflight 4)"
-    log "  $line"
-    R[c,$s]="$(field "$line" mb_per_s)"
-
-    log "$s: (d) 10 conns x 1 MiB, 1 in flight"
-    line="$(run_scenario "$s" d "${echo_args[@]}" --conns 10 --size 1048576 --inflight 1)"
-    log "  $line"
-    R[d,$s]="$(field "$line" mb_per_s)"
-
-    log "$s: (e) idle memory, $IDLE_CONNS conns"
-    idle_args=(idle --conns "$IDLE_CONNS" --settle 2)
-    [[ $DEFLATE == 1 ]] && idle_args+=(--deflate)
-    if start_server "$s" e; then
-        line="$(timeout -k 5 200 taskset -c "$LOADGEN_CPU" "$LOADGEN" "${idle_args[@]}" \
-            --addr "$SERVER_ADDR" --server-pid "$SERVER_PID" \
-            2>>"$OUT/logs/loadgen-$s-e.log" | grep '^RESULT' | tail -1)"
-        stop_server
+    if want a; then
+        log "$s: (a) 100 conns x 16 B, 1 in flight"
+        line="$(run_scenario "$s" a "${echo_args[@]}" --conns 100 --size 16 --inflight 1)"
         log "  $line"
-        if [[ "$(field "$line" complete)" == true ]]; then
-            R[e,$s]="$(field "$line" kb_per_conn)"
-        elif [[ -n "$(field "$line" kb_per_conn)" ]]; then
-            R[e,$s]="$(field "$line" kb_per_conn) ($(field "$line" conns) conns)"
+        R[a_rate,$s]="$(field "$line" msg_per_s)"
+        R[a_p50,$s]="$(field "$line" p50_us)"
+        R[a_p99,$s]="$(field "$line" p99_us)"
+    fi
+
+    if want b; then
+        log "$s: (b) 10 conns x 16 B, 100 in flight"
+        line="$(run_scenario "$s" b "${echo_args[@]}" --conns 10 --size 16 --inflight 100)"
+        log "  $line"
+        R[b,$s]="$(field "$line" msg_per_s)"
+    fi
+
+    if want c; then
+        log "$s: (c) 10 conns x 64 KiB, 4 in flight"
+        line="$(run_scenario "$s" c "${echo_args[@]}" --conns 10 --size 65536 --inflight 4)"
+        log "  $line"
+        R[c,$s]="$(field "$line" mb_per_s)"
+    fi
+
+    if want d; then
+        log "$s: (d) 10 conns x 1 MiB, 1 in flight"
+        line="$(run_scenario "$s" d "${echo_args[@]}" --conns 10 --size 1048576 --inflight 1)"
+        log "  $line"
+        R[d,$s]="$(field "$line" mb_per_s)"
+    fi
+
+    if want e; then
+        log "$s: (e) idle memory, $IDLE_CONNS conns"
+        idle_args=(idle --conns "$IDLE_CONNS" --settle 2)
+        [[ $DEFLATE == 1 ]] && idle_args+=(--deflate)
+        if start_server "$s" e; then
+            line="$(timeout -k 5 200 taskset -c "$LOADGEN_CPU" "$LOADGEN" "${idle_args[@]}" \
+                --addr "$SERVER_ADDR" --server-pid "$SERVER_PID" \
+                2>>"$OUT/logs/loadgen-$s-e.log" | grep '^RESULT' | tail -1)"
+            stop_server
+            log "  $line"
+            if [[ "$(field "$line" complete)" == true ]]; then
+                R[e,$s]="$(field "$line" kb_per_conn)"
+            elif [[ -n "$(field "$line" kb_per_conn)" ]]; then
+                R[e,$s]="$(field "$line" kb_per_conn) ($(field "$line" conns) conns)"
+            fi
         fi
     fi
 done
 
+# The broadcast rows, for every column (built or not) with a broadcast binary.
+for s in "${COLS[@]}"; do
+    for row in f g; do
+        want "$row" || continue
+        if [[ -z "${BCAST_BIN[$s]:-}" ]]; then
+            R[$row,$s]="n/a"
+            continue
+        fi
+        [[ -x "$OUT/bin/$s-broadcast" ]] || continue
+        size=16
+        [[ $row == g ]] && size=1024
+        log "$s: ($row) broadcast 1 sender x $BCAST_RECEIVERS receivers, $size B"
+        line="$(BIN="$s-broadcast" run_scenario "$s" "$row" "${bcast_args[@]}" --size "$size")"
+        log "  $line"
+        R[$row,$s]="$(field "$line" deliveries_per_s)"
+    done
+done
+
 # --- table -------------------------------------------------------------------------------
 
-ratio() { # ratio NUM DEN
-    awk -v a="$1" -v b="$2" 'BEGIN {
-        if (a == "" || b == "" || a+0 != a || b+0 != b || b == 0) { printf "—"; exit }
+# num VALUE: whether VALUE is a plain number (not "—", "n/a" or "12.3 (900 conns)").
+num() { [[ "$1" =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
+
+# ratio WEBSOCK BEST LOWER: websock's figure over the best peer's, inverted on "lower is
+# better" rows (LOWER=1), so that >1 always means websock is better.
+ratio() {
+    num "$1" && num "$2" || { printf "—"; return; }
+    awk -v a="$1" -v b="$2" -v lower="$3" 'BEGIN {
+        if (lower == 1) { t = a; a = b; b = t }
+        if (b == 0) { printf "—"; exit }
         printf "%.2f", a / b }'
 }
 
-ROWS=(a_rate a_p50 a_p99)
-[[ $SMOKE == 0 ]] && ROWS+=(b c d e)
+# commas N: 1000 -> 1,000.
+commas() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
+
+ROWS=()
+for row in a_rate a_p50 a_p99 b c d e f g; do
+    want "${row%%_*}" && ROWS+=("$row")
+done
 declare -A LABEL=(
     [a_rate]="(a) 100 conns × 16 B, 1 in flight — msg/s"
     [a_p50]="(a) p50 RTT, µs (lower is better)"
@@ -253,7 +352,10 @@ declare -A LABEL=(
     [c]="(c) 10 conns × 64 KiB, 4 in flight — MB/s"
     [d]="(d) 10 conns × 1 MiB, 1 in flight — MB/s"
     [e]="(e) idle memory, $IDLE_CONNS conns$([[ $DEFLATE == 1 ]] && echo ', deflate offered') — KB/conn (lower is better)"
+    [f]="(f) broadcast 1 sender × $(commas "$BCAST_RECEIVERS") receivers, 16 B — deliveries/s"
+    [g]="(g) broadcast 1 sender × $(commas "$BCAST_RECEIVERS") receivers, 1 KiB — deliveries/s"
 )
+declare -A LOWER=([a_p50]=1 [a_p99]=1 [e]=1)
 
 # crate_version NAME: the version tests/bench's Cargo.lock resolved for a peer library.
 crate_version() {
@@ -261,16 +363,39 @@ crate_version() {
         "$BENCH/Cargo.lock"
 }
 
-# Columns other than tokio, for the ratio table (only when tokio itself is in the run).
-OTHERS=()
-HAVE_TOKIO=0
+# The websock columns (ratio columns) and the peer columns (candidates for "best peer").
+WS_COLS=()
+PEER_COLS=()
 for c in "${COLS[@]}"; do
-    if [[ $c == tokio ]]; then HAVE_TOKIO=1; else OTHERS+=("$c"); fi
+    if [[ -n "${PEER_CRATE[$c]:-}" ]]; then PEER_COLS+=("$c"); else WS_COLS+=("$c"); fi
 done
+RATIOS=0
+((${#WS_COLS[@]} > 0 && ${#PEER_COLS[@]} > 0)) && RATIOS=1
+
+# best_peer ROW: prints "NAME VALUE" of the best peer figure in ROW (nothing if none).
+best_peer() {
+    local row="$1" c v best="" bestv=""
+    for c in "${PEER_COLS[@]}"; do
+        v="${R[$row,$c]:-}"
+        num "$v" || continue
+        if [[ -z "$bestv" ]] || awk -v v="$v" -v b="$bestv" -v lower="${LOWER[$row]:-0}" \
+            'BEGIN { exit !(lower == 1 ? v < b : v > b) }'; then
+            best="$c"
+            bestv="$v"
+        fi
+    done
+    [[ -n "$best" ]] && echo "$best $bestv"
+}
 
 {
-    echo "websock echo benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n "$(git -C "$REPO" status --porcelain 2>/dev/null)" ]] && echo ' (dirty tree)'), DURATION=${DURATION}s, server on CPU $SERVER_CPU, loadgen on CPU $LOADGEN_CPU, $(nproc) cores"
+    echo "websock benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n "$(git -C "$REPO" status --porcelain 2>/dev/null)" ]] && echo ' (dirty tree)'), DURATION=${DURATION}s, server on CPU $SERVER_CPU, loadgen on CPU $LOADGEN_CPU, $(nproc) cores$([[ $SMOKE == 1 ]] && echo ', SMOKE run (figures meaningless)')"
     echo "load average (1/5/15 min) just before the run: $LOAD_START"
+    echo
+    if ((RATIOS)); then
+        echo "Absolute figures per server; \"best peer\" is the best of ${PEER_COLS[*]} in the same run (highest, or lowest on the rows marked \"lower is better\"), and each \"÷ best peer\" column is that websock server's figure over it, inverted on the lower-is-better rows: **above 1 means websock is better** on every row."
+    else
+        echo "Absolute figures per server."
+    fi
     echo
     header="| scenario |"
     rule="|---|"
@@ -278,6 +403,14 @@ done
         header+=" $c |"
         rule+="---:|"
     done
+    if ((RATIOS)); then
+        header+=" best peer |"
+        rule+="---|"
+        for c in "${WS_COLS[@]}"; do
+            header+=" $c ÷ best peer |"
+            rule+="---:|"
+        done
+    fi
     echo "$header"
     echo "$rule"
     for row in "${ROWS[@]}"; do
@@ -286,35 +419,46 @@ done
             v="${R[$row,$c]:-}"
             cells+=" ${v:-—} |"
         done
+        if ((RATIOS)); then
+            read -r bname bval <<<"$(best_peer "$row")"
+            cells+=" ${bname:-—} |"
+            for c in "${WS_COLS[@]}"; do
+                cells+=" $(ratio "${R[$row,$c]:-}" "${bval:-}" "${LOWER[$row]:-0}") |"
+            done
+        fi
         echo "| ${LABEL[$row]} |$cells"
     done
-    if ((HAVE_TOKIO && ${#OTHERS[@]} > 0)); then
-        echo
-        echo "Ratio to websock-tokio (each cell = server / tokio; for the rows marked \"lower is better\", below 1 beats tokio):"
-        echo
-        header="| scenario |"
-        rule="|---|"
-        for c in "${OTHERS[@]}"; do
-            header+=" $c/tokio |"
-            rule+="---:|"
-        done
-        echo "$header"
-        echo "$rule"
-        for row in "${ROWS[@]}"; do
-            cells=""
-            for c in "${OTHERS[@]}"; do
-                cells+=" $(ratio "${R[$row,$c]:-}" "${R[$row,tokio]:-}") |"
-            done
-            echo "| ${LABEL[$row]} |$cells"
-        done
-    fi
     echo
-    echo "tokio, smol, std, mio: websock's echo servers (websock-tokio/-smol/-std \`echo-server\`, websock-core \`mio_echo\`)."
+    echo "tokio, smol, std, mio: websock's echo servers (websock-tokio/-smol/-std \`echo-server\`, websock-core \`mio_echo\`); broadcast rows: tests/bench/peers' \`*-broadcast\` servers (mio has none: n/a)."
     peers=""
     for c in "${COLS[@]}"; do
         [[ -n "${PEER_CRATE[$c]:-}" ]] || continue
         peers+="${peers:+, }$c: ${PEER_CRATE[$c]} $(crate_version "${PEER_CRATE[$c]}")"
     done
     [[ -n "$peers" ]] && echo "Peer libraries (tests/bench/peers, same tokio runtime as websock-tokio's echo server): $peers."
-    echo "MB = 10^6 bytes of payload echoed per second (one direction). Logs: tests/bench/target/run/logs/"
+    echo "MB = 10^6 bytes of payload echoed per second (one direction). Broadcast: every message a connection sends goes to every other connection; deliveries/s = messages read by all receivers together, the sender keeping at most $BCAST_LAG undelivered messages per receiver. — = no figure (failed). Logs: tests/bench/target/run/logs/"
 } | tee "$OUT/table.md"
+
+# Smoke: every server must have produced every selected figure ("n/a" excepted).
+status=0
+if ((${#FAILED[@]} > 0)); then
+    log "did not build: ${FAILED[*]}"
+    status=1
+fi
+for row in "${ROWS[@]}"; do
+    for c in "${COLS[@]}"; do
+        v="${R[$row,$c]:-}"
+        [[ "$v" == n/a ]] && continue
+        if ! num "$v" && [[ "$v" != *conns\)* ]]; then
+            log "no figure: ${LABEL[$row]} for $c"
+            status=1
+        fi
+    done
+done
+if ((status)); then
+    log "FAILED: some server did not build or produce a figure"
+else
+    log "every server produced every figure"
+fi
+if [[ $SMOKE == 1 ]]; then exit "$status"; fi
+exit 0

@@ -7,6 +7,7 @@
 //! ```text
 //! loadgen echo --addr 127.0.0.1:9001 --conns 100 --size 16 --inflight 1 --duration 5
 //! loadgen idle --addr 127.0.0.1:9001 --conns 10000 --server-pid 1234 [--deflate]
+//! loadgen broadcast --addr 127.0.0.1:9001 --receivers 1000 --size 16 --lag 16 --duration 5
 //! ```
 //!
 //! Each mode prints one machine-readable line starting with `RESULT` on stdout
@@ -19,6 +20,15 @@
 //!   credits back to the writer, which writes every allowed frame in one `write_all`.
 //! * `idle`: reads the server's VmRSS, opens `--conns` connections (handshake only), waits
 //!   `--settle` seconds, reads VmRSS again: KB per idle connection.
+//! * `broadcast`: opens `--receivers` connections that only read (one thread each,
+//!   counting whole messages), then one sender connection. The server is expected to send
+//!   every message it receives on a connection to every *other* open connection (the
+//!   receivers never send, so the sender's messages reach all of them). A probe message
+//!   must first reach every receiver (10 s at most); then the sender writes `--size`-byte
+//!   messages as fast as the server takes them, but never lets deliveries lag behind by
+//!   more than `--lag` messages per receiver (stops while `sent * N - delivered > lag * N`),
+//!   so the figure is throughput, not buffer growth. Deliveries (messages read by the
+//!   receivers) are counted during `--duration` after `--warmup`: `deliveries_per_s`.
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
@@ -36,6 +46,8 @@ const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const IO_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a broadcast receiver waits for its next message before it is an error.
+const RECEIVER_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,6 +58,7 @@ fn main() {
     let result = match mode.as_str() {
         "echo" => run_echo(&opts),
         "idle" => run_idle(&opts),
+        "broadcast" => run_broadcast(&opts),
         _ => usage(),
     };
     if let Err(e) = result {
@@ -60,7 +73,8 @@ fn main() {
 fn usage() -> ! {
     eprintln!(
         "usage: loadgen echo --addr A [--conns N] [--size B] [--inflight K] [--duration S] [--warmup S]\n\
-         \x20      loadgen idle --addr A --server-pid P [--conns N] [--settle S] [--deflate]"
+         \x20      loadgen idle --addr A --server-pid P [--conns N] [--settle S] [--deflate]\n\
+         \x20      loadgen broadcast --addr A [--receivers N] [--size B] [--lag K] [--duration S] [--warmup S]"
     );
     exit(2)
 }
@@ -197,7 +211,12 @@ struct FrameReader {
 
 impl FrameReader {
     fn new(s: TcpStream, leftover: Vec<u8>) -> FrameReader {
-        let mut buf = vec![0u8; 256 * 1024];
+        FrameReader::with_capacity(s, leftover, 256 * 1024)
+    }
+
+    /// A reader with a `cap`-byte buffer (at least 16 KiB, and the leftover's size).
+    fn with_capacity(s: TcpStream, leftover: Vec<u8>, cap: usize) -> FrameReader {
+        let mut buf = vec![0u8; cap.max(16 * 1024).max(leftover.len())];
         buf[..leftover.len()].copy_from_slice(&leftover);
         FrameReader {
             s,
@@ -565,5 +584,131 @@ fn run_idle(o: &Opts) -> io::Result<()> {
         failure.is_none()
     );
     drop(open);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// broadcast
+
+fn run_broadcast(o: &Opts) -> io::Result<()> {
+    let addr = o.addr()?;
+    let n: usize = o.num("receivers", 1000).max(1);
+    let size: usize = o.num("size", 16);
+    let lag: u64 = o.num("lag", 16u64).max(1);
+    let duration: f64 = o.num("duration", 5.0);
+    let warmup: f64 = o.num("warmup", 0.5);
+    let frame = client_frame(&payload(size));
+
+    // Receivers first: connected (handshake only) before anything is sent.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut readers = Vec::with_capacity(n);
+    for i in 0..n {
+        if Instant::now() > deadline {
+            return Err(bad(&format!(
+                "connect phase took over 60 s ({i} of {n} open)"
+            )));
+        }
+        let (s, leftover, _) = connect(addr, false)
+            .map_err(|e| io::Error::new(e.kind(), format!("receiver {i}: {e}")))?;
+        // A receiver waits for the server as long as the sender may be throttled.
+        s.set_read_timeout(Some(RECEIVER_TIMEOUT))?;
+        readers.push(FrameReader::with_capacity(s, leftover, 16 * 1024));
+    }
+    let (mut tx, _, _) = connect(addr, false)?;
+
+    let delivered = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let errors = Arc::new(AtomicU64::new(0));
+    let sender_thread = thread::current();
+    for (i, mut r) in readers.into_iter().enumerate() {
+        let (delivered, stop, errors) = (delivered.clone(), stop.clone(), errors.clone());
+        let sender_thread = sender_thread.clone();
+        thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let res = (|| -> io::Result<()> {
+                    loop {
+                        let len = r.message(None)?;
+                        if len as usize != size {
+                            return Err(bad(&format!("message of {len} bytes, expected {size}")));
+                        }
+                        // The sender waits for whole rounds: wake it once per round.
+                        if (delivered.fetch_add(1, Ordering::Release) + 1) % n as u64 == 0 {
+                            sender_thread.unpark();
+                        }
+                    }
+                })();
+                if let Err(e) = res {
+                    if !stop.load(Ordering::Relaxed) {
+                        eprintln!("loadgen: receiver {i}: {e}");
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })?;
+    }
+
+    // The probe: every receiver must be registered and reached before timing anything.
+    tx.write_all(&frame)?;
+    let probe_deadline = Instant::now() + Duration::from_secs(10);
+    while delivered.load(Ordering::Acquire) < n as u64 {
+        if Instant::now() > probe_deadline || errors.load(Ordering::Relaxed) > 0 {
+            return Err(bad(&format!(
+                "probe message reached {} of {n} receivers",
+                delivered.load(Ordering::Acquire)
+            )));
+        }
+        thread::park_timeout(Duration::from_millis(1));
+    }
+
+    // The sender runs on this thread; the clock is read between its writes.
+    let batch = frame.repeat(lag as usize);
+    let fl = frame.len();
+    let mut sent: u64 = 1;
+    let mut max_lag: u64 = 0;
+    let start = Instant::now();
+    let warm = Duration::from_secs_f64(warmup);
+    let end = warm + Duration::from_secs_f64(duration);
+    let mut window: Option<(u64, u64, Instant)> = None; // (delivered, sent, time) at start
+    let (d1, s1, t1) = loop {
+        let now = Instant::now();
+        let since = now - start;
+        if window.is_none() && since >= warm {
+            window = Some((delivered.load(Ordering::Acquire), sent, now));
+        }
+        if since >= end {
+            break (delivered.load(Ordering::Acquire), sent, now);
+        }
+        if errors.load(Ordering::Relaxed) > 0 {
+            stop.store(true, Ordering::Relaxed);
+            return Err(bad("a receiver failed (see above)"));
+        }
+        let d = delivered.load(Ordering::Acquire);
+        let behind = (sent * n as u64).saturating_sub(d);
+        max_lag = max_lag.max(behind);
+        // Messages not yet delivered to every receiver, rounded up.
+        let outstanding = behind.div_ceil(n as u64);
+        let allowed = lag.saturating_sub(outstanding) as usize;
+        if allowed == 0 {
+            thread::park_timeout(Duration::from_millis(1));
+            continue;
+        }
+        tx.write_all(&batch[..allowed * fl])?;
+        sent += allowed as u64;
+    };
+    stop.store(true, Ordering::Relaxed);
+    let (d0, s0, t0) = window.unwrap_or((0, 1, start));
+    let secs = (t1 - t0).as_secs_f64();
+    let deliveries = d1 - d0;
+    let per_s = deliveries as f64 / secs;
+    println!(
+        "RESULT mode=broadcast receivers={n} size={size} lag={lag} secs={secs:.3} deliveries={deliveries} \
+         deliveries_per_s={per_s:.0} sent={} sent_per_s={:.0} mb_per_s={:.1} max_lag={max_lag} lag_at_end={} errors={}",
+        s1 - s0,
+        (s1 - s0) as f64 / secs,
+        per_s * size as f64 / 1e6,
+        (s1 * n as u64).saturating_sub(d1),
+        errors.load(Ordering::Relaxed)
+    );
+    drop(tx);
     Ok(())
 }

@@ -1,0 +1,84 @@
+//! A broadcast server on websock-smol, for the websock benchmark suite's broadcast rows
+//! (`tests/bench/run.sh`, `loadgen broadcast`).
+//!
+//! ```text
+//! websock-smol-broadcast 127.0.0.1:0
+//! ```
+//!
+//! Prints one line, `listening on ADDR`, once it accepts connections. Every message
+//! received on a connection is sent to every *other* open connection (the suite's
+//! chat-room rule: the load generator's receivers never send). The room holds each
+//! connection's [`WebSocketSender`]; the connection that received a message queues it on
+//! every other one itself (`send`: a refcount bump of the `Bytes` payload; it waits only
+//! while that connection's send queue is full). Same executor as websock-smol's
+//! `echo-server` example (`smol::block_on` + `smol::spawn`), TCP_NODELAY on every socket,
+//! default options otherwise.
+#![warn(clippy::missing_docs_in_private_items)]
+
+use std::io::Write as _;
+use std::sync::Arc;
+
+use async_net::{TcpListener, TcpStream};
+use smol::lock::Mutex;
+use websock_smol::{Error, WebSocketSender};
+
+/// Every open connection's sender, with the connection's id.
+type Room = Arc<Mutex<Vec<(u64, WebSocketSender)>>>;
+
+/// Joins the room, broadcasts what this connection sends, leaves the room at the end.
+async fn serve(tcp: TcpStream, id: u64, room: Room) -> Result<(), Error> {
+    let (tx, mut rx) = websock_smol::accept(tcp).await?.split();
+    room.lock().await.push((id, tx));
+    let result = async {
+        while let Some(message) = rx.recv().await {
+            let message = message?;
+            let mut room = room.lock().await;
+            let mut i = 0;
+            while i < room.len() {
+                let (other, tx) = &mut room[i];
+                // A connection that is closing refuses the send: it leaves the room.
+                if *other != id && tx.send(message.clone()).await.is_err() {
+                    room.swap_remove(i);
+                    continue;
+                }
+                i += 1;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    room.lock().await.retain(|(other, _)| *other != id);
+    result
+}
+
+/// Binds the address given as the first argument, prints it, and serves until killed.
+fn main() -> std::io::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    smol::block_on(async {
+        let listener = TcpListener::bind(addr.as_str()).await?;
+        println!("listening on {}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        let room = Room::default();
+        for id in 0.. {
+            let (tcp, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    eprintln!("accept: {e}");
+                    continue;
+                }
+            };
+            let _ = tcp.set_nodelay(true);
+            let room = room.clone();
+            smol::spawn(async move {
+                match serve(tcp, id, room).await {
+                    Ok(()) | Err(Error::Closed) => {}
+                    Err(e) => eprintln!("{peer}: {e}"),
+                }
+            })
+            .detach();
+        }
+        Ok(())
+    })
+}
