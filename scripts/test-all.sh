@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting and lints, the no_std build, the unit and
 # cross-crate tests (which install their external peers themselves), the Autobahn
-# testsuite for all agents, and the fuzz corpus replay plus short fuzz runs.
+# testsuite for all agents, the benchmark suite's smoke run (it builds, every server
+# answers; figures are never checked), and the fuzz corpus replay plus short fuzz runs.
 #
 # Usage: scripts/test-all.sh            everything
 #        SKIP_FUZZ=1 scripts/test-all.sh    without the (slow) libFuzzer runs
@@ -22,11 +23,13 @@ cargo build -p websock-core --no-default-features
 step "cargo test --workspace"
 cargo test --workspace
 
-for extra in scripts/test-autobahn.sh scripts/test-fuzz.sh; do
-  if [ -x "$extra" ]; then
-    step "$extra"
-    "$extra"
-  fi
-done
+step "scripts/test-autobahn.sh"
+scripts/test-autobahn.sh
+
+step "tests/bench/run.sh --smoke (builds the suite, 1 s per server and scenario)"
+tests/bench/run.sh --smoke
+
+step "scripts/test-fuzz.sh"
+scripts/test-fuzz.sh
 
 step "all tests passed"
