@@ -5,8 +5,8 @@ use websock_core::blocking;
 use websock_core::handshake::Request;
 use websock_core::{Config, Decision, Role};
 
-use crate::connect::Std;
 use crate::options::ServerOptions;
+use crate::runtime::Std;
 use crate::stream::Transport;
 use crate::Result;
 use crate::WebSocketStream;

@@ -2,7 +2,7 @@
 //! (websock-core's [`blocking::WebSocket`](websock_core::blocking::WebSocket), on
 //! std's threads and sockets).
 
-use crate::connect::Std;
+use crate::runtime::Std;
 
 /// A WebSocket with the browser's interface: `new WebSocket(url, protocols)`,
 /// `readyState`, `bufferedAmount`, `send`, `close`, and the events open, message,

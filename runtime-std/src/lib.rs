@@ -130,16 +130,18 @@ mod accept;
 mod browser;
 mod connect;
 mod options;
+mod runtime;
 mod stream;
 #[cfg(feature = "tls")]
 pub mod tls;
+mod websocket;
 
 pub use accept::{accept, accept_with, from_upgraded};
 pub use browser::{Events, WebSocket};
 pub use connect::{client_handshake, connect, connect_with};
 pub use options::{ClientOptions, ServerOptions};
 pub use stream::{MaybeTlsStream, Transport};
-pub use websock_core::blocking::{
+pub use websocket::{
     MessageReader, MessageWriter, Messages, WebSocketReceiver, WebSocketSender, WebSocketStream,
 };
 

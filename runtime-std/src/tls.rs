@@ -74,7 +74,7 @@ fn complete_handshake<D: SideData>(
     deadline: Option<Instant>,
 ) -> Result<()> {
     while conn.is_handshaking() || conn.wants_write() {
-        let left = crate::connect::time_left(deadline)?;
+        let left = crate::runtime::time_left(deadline)?;
         tcp.set_read_timeout(left)?;
         tcp.set_write_timeout(left)?;
         let step = if conn.wants_write() {

@@ -1,0 +1,23 @@
+//! The idiomatic API: websock-core's blocking handles ([`websock_core::blocking`]),
+//! driven by whoever receives.
+//!
+//! The stream's `recv` (or the [`WebSocketReceiver`]) reads the transport with a timeout
+//! taken from the engine's next deadline, answers pings, echoes a close and fires the
+//! timers; senders queue into the engine and write the queue themselves. Flow control
+//! both ways: `send` waits while the send queue is over
+//! [`Limits::max_send_queue`](crate::Limits::max_send_queue), and nothing more is read
+//! until the application has taken what was received.
+
+/// A received message in chunks as it arrives, from `recv_stream` (a `Read`).
+pub use websock_core::blocking::MessageReader;
+/// A message sent in fragments as it is written, from `send_stream` (a `Write`).
+pub use websock_core::blocking::MessageWriter;
+/// The received messages as an `Iterator`, from `incoming()`.
+pub use websock_core::blocking::Messages;
+/// The receiving half of a [`WebSocketStream`].
+pub use websock_core::blocking::WebSocketReceiver;
+/// The sending half of a [`WebSocketStream`] (`Clone`).
+pub use websock_core::blocking::WebSocketSender;
+/// A WebSocket connection over a transport of type `S`: `send`/`recv`, `incoming()`,
+/// [`split`](websock_core::blocking::WebSocketStream::split) halves.
+pub use websock_core::blocking::WebSocketStream;
