@@ -954,6 +954,9 @@ fn an_idle_connection_holds_at_most_one_kib() {
         .map(|&size| client_frame(0x2, true, &vec![7; size]))
         .collect();
 
+    // Lazily made process-wide state (the `tracing` feature's callsite registry) is
+    // not the connection's: a first connection made and dropped outside the meter.
+    drop(open_server(config(7)));
     let m = Meter::start();
     let mut s = open_server(config(7));
     for wire in frames.iter().flat_map(|f| std::iter::repeat_n(f, 10)) {
@@ -989,4 +992,47 @@ fn an_idle_connection_holds_at_most_one_kib() {
         idle <= BOUND,
         "an idle connection holds {idle} B, over {BOUND} B"
     );
+}
+
+/// 8. A peer announces a 16 MiB frame (within the limits) and sends 100 bytes of it:
+///    the engine reserves room for the rest of a known frame ahead of its bytes, but at
+///    most 1 MiB, so each such connection costs at most that much beyond what it sent.
+#[test]
+fn an_announced_large_frame_reserves_at_most_one_mib_ahead() {
+    const BOUND: usize = MIB + 64 * KIB;
+    let _serial = serial();
+    let mut cfg = config(7);
+    cfg.limits.max_frame_size = 32 * MIB;
+    cfg.limits.max_message_size = 32 * MIB;
+    let header = {
+        // FIN + binary, masked, 64-bit length 16 MiB, mask key.
+        let mut h = vec![0x82, 0x80 | 127];
+        h.extend_from_slice(&(16u64 << 20).to_be_bytes());
+        h.extend_from_slice(&[1, 2, 3, 4]);
+        h
+    };
+    drop(open_server(config(7)));
+    let m = Meter::start();
+    let mut s = open_server(cfg);
+    let mut now = Duration::ZERO;
+    s.receive_buffer().extend_from_slice(&header);
+    s.receive_buffer().extend_from_slice(&[0u8; 100]);
+    now += Duration::from_millis(1);
+    s.handle_received(now);
+    // The driver asks for room for its next read.
+    let room = {
+        let buf = s.receive_buffer();
+        buf.capacity() - buf.len()
+    };
+    let held = m.now();
+    eprintln!(
+        "memory: 16 MiB frame announced, 100 B sent: {held} B held, {room} B of room for \
+         the next read; bound {BOUND} B"
+    );
+    assert!(
+        room >= MIB - 100,
+        "room for the rest of the frame: {room} B"
+    );
+    assert!(held <= BOUND, "{held} B held for a frame that sent 100 B");
+    assert!(s.poll_event().is_none());
 }

@@ -63,6 +63,11 @@ enum Phase {
 const RECV_IDLE_KEEP: usize = 64 << 10;
 /// How much spare room [`Connection::receive_buffer`] guarantees.
 const RECV_CHUNK: usize = 8 << 10;
+/// The most [`Connection::receive_buffer`] reserves ahead for the rest of a frame whose
+/// length is known: what a peer that announces a large frame and sends nothing can make
+/// a connection reserve beyond the bytes it sent (capacity not yet written, which the
+/// kernel backs only as it is filled).
+const RECV_AHEAD_MAX: usize = 1 << 20;
 /// The receive buffer grows (by [`RECV_CHUNK`]) only when less than this is left: reads
 /// fill one block before the next is allocated, so small messages that the application
 /// keeps share their blocks instead of pinning one each.
@@ -620,10 +625,21 @@ impl Connection {
         self.abandon();
     }
 
-    /// Make room for the next read (see [`RECV_MIN_SPARE`]).
+    /// Make room for the next read (see [`RECV_MIN_SPARE`]); for a frame whose length is
+    /// known (and that is held whole, not streamed), room for the rest of it, up to
+    /// [`RECV_AHEAD_MAX`], so its payload is read into one block instead of a block grown
+    /// (and copied) a chunk at a time.
     fn reserve_receive(&mut self) {
-        if self.recv.capacity() - self.recv.len() < RECV_MIN_SPARE {
-            self.recv.reserve(RECV_CHUNK);
+        let spare = self.recv.capacity() - self.recv.len();
+        let ahead = match &self.frame {
+            Some(frame) if !frame.streamed => frame
+                .len
+                .saturating_sub(self.recv.len())
+                .min(RECV_AHEAD_MAX),
+            _ => 0,
+        };
+        if spare < RECV_MIN_SPARE || spare < ahead {
+            self.recv.reserve(ahead.max(RECV_CHUNK));
         }
     }
 
