@@ -120,13 +120,7 @@ fn unfinished_start(data: &[u8]) -> usize {
         if b & 0xc0 == 0x80 {
             continue; // a continuation byte: look further back for its lead
         }
-        let announced = match b {
-            0xc0..=0xdf => 2,
-            0xe0..=0xef => 3,
-            0xf0..=0xf7 => 4,
-            _ => 1,
-        };
-        return if len - i < announced { i } else { len };
+        return if len - i < sequence_len(b) { i } else { len };
     }
     len
 }

@@ -455,7 +455,9 @@ impl<S: Transport> Shared<S> {
             match result {
                 Ok(0) => st.conn.handle_eof(now),
                 Ok(_) => st.conn.handle_received_owned(now, buf),
-                Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+                // Nothing to read now: the connection is idle (the driver contract).
+                Err(e) if is_timeout(&e) => st.conn.release_idle_memory(),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => st.fail_io(e),
             }
             self.changed.notify_all();
