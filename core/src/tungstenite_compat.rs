@@ -12,7 +12,8 @@
 //! converted message shares the original's buffer. Towards websock no check runs either
 //! (tungstenite's text is valid UTF-8 by construction). Towards tungstenite, text goes
 //! through tungstenite's checked constructor, one UTF-8 pass over the payload without a
-//! copy, since this crate does not use `unsafe` code.
+//! copy, since this crate uses no `unsafe` code there (its only `unsafe` is the
+//! CPU-feature dispatch in [`mask`](crate::mask)).
 //!
 //! `Ping`, `Pong`, `Close` and `Frame` have no [`Message`] counterpart: websock answers
 //! pings itself, and closing is a command ([`Connection::close`](crate::Connection::close))

@@ -22,7 +22,8 @@ where
 
 /// Reads the upgrade request from `stream`, lets `callback` inspect it (path, headers,
 /// [`Request::origin`], [`Request::protocols`]) and decide, and completes the handshake.
-/// The connection's driver task is spawned with `smol::spawn`.
+/// The stream drives its connection in its own calls until it is split (then a
+/// driver task runs on `smol::spawn`).
 ///
 /// An invalid request is answered by the engine (400, 405, 426, ...) and reported as
 /// [`Error::Handshake`]; a [`Decision::Reject`] as
@@ -43,8 +44,9 @@ where
 }
 
 /// Wraps a stream whose HTTP upgrade was completed elsewhere: the connection starts
-/// OPEN as `role`, with `protocol` as the agreed subprotocol. The driver task is
-/// spawned with `smol::spawn`.
+/// OPEN as `role`, with `protocol` as the agreed subprotocol. The stream drives its
+/// connection in its own calls until it is split (then a driver task runs on
+/// `smol::spawn`).
 pub fn from_upgraded<S>(
     stream: S,
     role: Role,

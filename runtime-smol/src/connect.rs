@@ -18,8 +18,8 @@ pub async fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>, Error
 
 /// Connects to `url` with `options`: the browser's URL rules ([`Error::Url`]), DNS, TCP
 /// (with `TCP_NODELAY`), TLS for `wss://`, then the opening handshake, all within the
-/// handshake timeout. Returns once the connection is open (its driver task is spawned
-/// with `smol::spawn`).
+/// handshake timeout. Returns once the connection is open (the stream drives it in its
+/// own calls until it is split; then a driver task runs on `smol::spawn`).
 ///
 /// With [`ClientOptions::proxy`], TCP goes to the proxy, which opens a tunnel to the
 /// server (HTTP `CONNECT` or SOCKS5); TLS and the handshake run through it, and the
@@ -40,7 +40,8 @@ pub async fn connect_with(
 
 /// The opening handshake as a client over a stream the caller already has (a custom
 /// transport, a proxy tunnel, ...): `url` gives the `Host` header and the resource.
-/// The stream is handed to a driver task.
+/// The stream is driven by the returned stream's calls (see
+/// [`websock_core::handle`]).
 pub async fn client_handshake<S>(
     stream: S,
     url: &str,

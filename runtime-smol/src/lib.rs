@@ -2,7 +2,7 @@
 //! (`async-net`, `async-io` timers, rustls for `wss://`).
 //!
 //! Every protocol decision is made by [`websock_core`]: its sans-IO engine, and its async
-//! handles and driver task ([`websock_core::handle`]), shared with websock-tokio. This
+//! handles and driver ([`websock_core::handle`]), shared with websock-tokio. This
 //! crate is smol's [`Runtime`](websock_core::handle::Runtime) ([`Smol`]: `smol::spawn`,
 //! async-io timers, async-net sockets, futures-rustls), and offers two faces:
 //!
@@ -12,9 +12,10 @@
 //!   [`send`](WebSocketStream::send) / [`recv`](WebSocketStream::recv),
 //!   [`try_send`](WebSocketStream::try_send) (backpressure without waiting),
 //!   [`ping`](WebSocketStream::ping), [`close`](WebSocketStream::close), and
-//!   [`split`](WebSocketStream::split) into halves for two tasks or threads. Each
-//!   connection has a driver task (`smol::spawn`) that owns the transport and keeps it
-//!   driven (pongs, close echoes, timers) whether or not anyone receives.
+//!   [`split`](WebSocketStream::split) into halves for two tasks or threads. An
+//!   unsplit stream drives its connection in its own calls (pongs, close echoes and
+//!   timers while a `recv` is in progress); split halves have a driver task
+//!   (`smol::spawn`) that keeps it driven whether or not anyone receives.
 //! * the **browser's face**: [`WebSocket`], the WHATWG `WebSocket` interface, connecting
 //!   and driving in the same kind of task, with a dispatcher task for its events.
 //!

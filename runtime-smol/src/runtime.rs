@@ -27,8 +27,9 @@ thread_local! {
     static READ_WINDOW_BUF: Cell<Option<Box<[u8]>>> = const { Cell::new(None) };
 }
 
-/// The smol runtime, for websock-core's handles: each connection's driver task runs on
-/// smol's global executor (`smol::spawn`).
+/// The smol runtime, for websock-core's handles: a connection's driver task (split
+/// halves, the browser face, an unfinished stream dropped) runs on smol's global
+/// executor (`smol::spawn`).
 #[derive(Debug, Clone, Copy)]
 pub struct Smol;
 
@@ -43,6 +44,15 @@ impl Runtime for Smol {
     type Tcp = Io<TcpStream>;
 
     fn spawn<F: Future<Output = ()> + Send + 'static>(future: F) {
+        smol::spawn(future).detach();
+    }
+
+    /// smol's global executor: nothing to remember.
+    type Spawner = ();
+
+    fn spawner() {}
+
+    fn spawn_with<F: Future<Output = ()> + Send + 'static>(_: &(), future: F) {
         smol::spawn(future).detach();
     }
 

@@ -14,7 +14,10 @@ use crate::WebSocketStream;
 /// Accept a WebSocket over `stream` (an accepted `TcpStream`, a
 /// [`MaybeTlsStream`](crate::MaybeTlsStream), a `UnixStream`...), with the default
 /// [`ServerOptions`], accepting every valid request without a subprotocol.
-pub fn accept<S: Transport>(stream: S) -> Result<WebSocketStream<S>> {
+///
+/// `S` is `Send + 'static` (as are std's sockets): when the stream's last handle is
+/// dropped, a thread takes the transport to finish the closing handshake (1001).
+pub fn accept<S: Transport + Send + 'static>(stream: S) -> Result<WebSocketStream<S>> {
     accept_with(stream, ServerOptions::default(), |_| Decision::accept())
 }
 
@@ -33,13 +36,15 @@ pub fn accept<S: Transport>(stream: S) -> Result<WebSocketStream<S>> {
 /// client did not offer, a bad header: the client then gets a 500);
 /// [`Error::Protocol`](crate::Error::Protocol) with `HandshakeTimeout`;
 /// [`Error::Io`](crate::Error::Io).
+///
+/// `S` is `Send + 'static`: see [`accept`].
 pub fn accept_with<S, F>(
     stream: S,
     options: ServerOptions,
     callback: F,
 ) -> Result<WebSocketStream<S>>
 where
-    S: Transport,
+    S: Transport + Send + 'static,
     F: FnOnce(&Request) -> Decision,
 {
     blocking::accept_with::<Std, S, F>(stream, options, callback)
@@ -47,8 +52,8 @@ where
 
 /// Wrap a stream whose HTTP upgrade was done elsewhere (for example by hyper, after
 /// `101 Switching Protocols`): the connection is open from the start, as `role`, with
-/// `protocol` as the agreed subprotocol.
-pub fn from_upgraded<S: Transport>(
+/// `protocol` as the agreed subprotocol. `S` is `Send + 'static`: see [`accept`].
+pub fn from_upgraded<S: Transport + Send + 'static>(
     stream: S,
     role: Role,
     protocol: Option<String>,

@@ -37,8 +37,10 @@ pub fn connect_with(url: &str, options: ClientOptions) -> Result<WebSocketStream
 
 /// Run the client's opening handshake for `url` over a stream the caller already has
 /// (a custom transport, a proxy tunnel, a Unix socket...). Only the URL's host, path
-/// and query are used; the caller is responsible for TLS.
-pub fn client_handshake<S: Transport>(
+/// and query are used; the caller is responsible for TLS. `S` is `Send + 'static`
+/// (as are std's sockets): when the stream's last handle is dropped, a thread takes
+/// the transport to finish the closing handshake (1001).
+pub fn client_handshake<S: Transport + Send + 'static>(
     stream: S,
     url: &str,
     options: ClientOptions,

@@ -7,6 +7,11 @@
 //! both ways: `send` waits while the send queue is over
 //! [`Limits::max_send_queue`](crate::Limits::max_send_queue), and nothing more is read
 //! until the application has taken what was received.
+//!
+//! Dropping the last handle of an open connection (the stream, or both halves and every
+//! sender clone) closes it with 1001 (going away), as in websock-tokio and websock-smol:
+//! the drop returns at once and a thread finishes the closing handshake, within the
+//! close timeout ([`Timeouts::close`](crate::Timeouts)).
 
 /// A received message in chunks as it arrives, from `recv_stream` (a `Read`).
 pub use websock_core::blocking::MessageReader;

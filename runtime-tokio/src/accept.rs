@@ -23,7 +23,8 @@ where
 
 /// Reads the upgrade request from `stream`, lets `callback` inspect it (path, headers,
 /// [`Request::origin`], [`Request::protocols`]) and decide, and completes the handshake.
-/// Must be called inside a tokio runtime (the driver task is spawned here).
+/// Must be called inside a tokio runtime (where the connection's driver task runs once
+/// the stream is split or dropped unfinished).
 ///
 /// An invalid request is answered by the engine (400, 405, 426, ...) and reported as
 /// [`Error::Handshake`]; a [`Decision::Reject`] as
@@ -46,7 +47,8 @@ where
 /// Wraps a stream whose HTTP upgrade was completed elsewhere (for example hyper's
 /// `Upgraded`, via `hyper_util::rt::TokioIo`): the connection starts OPEN as `role`,
 /// with `protocol` as the agreed subprotocol. Must be called inside a tokio runtime
-/// (the driver task is spawned here).
+/// (where the connection's driver task runs once the stream is split or dropped
+/// unfinished).
 pub fn from_upgraded<S>(
     stream: S,
     role: Role,

@@ -20,7 +20,8 @@ use websock_core::handle::{Runtime, Timer, Transport};
 use crate::stream::MaybeTlsStream;
 
 /// The tokio runtime, for websock-core's handles. Functions that start a connection
-/// must run inside a tokio runtime (they spawn its driver task).
+/// must run inside a tokio runtime (its driver task, once the stream is split or
+/// dropped unfinished, runs there).
 #[derive(Debug, Clone, Copy)]
 pub struct Tokio;
 
@@ -36,6 +37,23 @@ impl Runtime for Tokio {
 
     fn spawn<F: Future<Output = ()> + Send + 'static>(future: F) {
         tokio::spawn(future);
+    }
+
+    /// The runtime whose context the connection opened in (`None` outside one).
+    type Spawner = Option<tokio::runtime::Handle>;
+
+    fn spawner() -> Self::Spawner {
+        tokio::runtime::Handle::try_current().ok()
+    }
+
+    fn spawn_with<F: Future<Output = ()> + Send + 'static>(spawner: &Self::Spawner, future: F) {
+        let runtime = spawner
+            .clone()
+            .or_else(|| tokio::runtime::Handle::try_current().ok());
+        // A runtime that has shut down drops the task (and the future) at once.
+        if let Some(runtime) = runtime {
+            runtime.spawn(future);
+        }
     }
 
     fn now() -> Instant {

@@ -1,9 +1,10 @@
-//! The idiomatic API: websock-core's async handles ([`websock_core::handle`]), driven
-//! by a tokio task per connection.
+//! The idiomatic API: websock-core's async handles ([`websock_core::handle`]).
 //!
-//! A driver task owns the transport and keeps the connection driven whether or not
-//! anyone is receiving: pings are answered, a close is echoed, timers fire, keepalive
-//! pings go out. The handles queue commands in the engine and take what it received.
+//! An unsplit stream drives its connection in its own calls (no task: while a `recv`
+//! or any waiting call is in progress, pings are answered, a close is echoed, timers
+//! fire, keepalive pings go out; `try_send` and `ping` write at once). After `split`,
+//! a tokio task does that whether or not anyone is receiving, and the halves queue commands
+//! in the engine and take what it received.
 //! Flow control both ways: `send` waits while the send queue is over
 //! [`Limits::max_send_queue`](crate::Limits::max_send_queue) (`try_send` reports
 //! `SendError::Full`), and the driver reads no more until the application has taken

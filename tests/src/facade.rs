@@ -55,7 +55,8 @@ pub type ServerOptions = ServerSettings;
 /// How long one runtime's run of a test body may take.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Runs `body` once for each runtime of [`Runtime::ALL`], each on its own thread
+/// Runs `body` once for each runtime of [`Runtime::ALL`] (or of those named in
+/// `WEBSOCK_TEST_RUNTIMES`, comma-separated), each on its own thread
 /// bounded by [`BODY_TIMEOUT`], and panics with every failure (each labelled with its
 /// runtime's name) if any runtime failed.
 pub fn each_runtime<F>(test: &str, body: F)
@@ -64,7 +65,14 @@ where
 {
     let body = Arc::new(body);
     let mut failures = Vec::new();
+    // `WEBSOCK_TEST_RUNTIMES=smol,std` narrows a run down while debugging.
+    let only = std::env::var("WEBSOCK_TEST_RUNTIMES").ok();
     for rt in Runtime::ALL {
+        if let Some(only) = &only {
+            if !only.split(',').any(|name| name.trim() == rt.to_string()) {
+                continue;
+            }
+        }
         let body = body.clone();
         let what = format!("{test} [{rt}]");
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

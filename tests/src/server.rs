@@ -447,7 +447,7 @@ mod std_server {
         (addr, stop, thread)
     }
 
-    fn serve<S: Transport>(stream: S) -> ConnRecord {
+    fn serve<S: Transport + Send + 'static>(stream: S) -> ConnRecord {
         let mut rec = ConnRecord::default();
         let accepted = accept_with(stream, ServerOptions::new(), |request| {
             match rec.decide(request) {

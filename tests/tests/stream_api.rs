@@ -10,17 +10,18 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use websock_core::deflate::DeflateConfig;
 use websock_core::dom::ReadyState;
 use websock_core::session::Incoming;
 use websock_core::{
     ApiError, Bytes, Config, Decision, HandshakeError, Message, MessageKind, Role, SendError,
+    Timeouts,
 };
 use websock_tests::facade::{
-    self, connect, each_runtime, serve_echo, serve_once, serve_one, Conn, Error, Options,
-    ServerOptions,
+    self, connect, each_runtime, serve_echo, serve_once, serve_one, Conn, Error, Frame, Options,
+    RawListener, ServerOptions,
 };
 use websock_tests::Runtime;
 
@@ -495,6 +496,113 @@ fn split_halves_work_from_two_threads() {
         let close = close.unwrap();
         assert_eq!((close.code, close.was_clean), (1000, true), "{rt}");
     });
+}
+
+/// Dropping every handle of an open connection closes it with 1001 (going away), in
+/// every runtime: here the server drops its stream, and the client's `recv` ends with
+/// a clean 1001.
+#[test]
+fn dropping_the_stream_closes_with_1001() {
+    each_runtime("dropping the stream", |rt| {
+        let (url, server) = serve_one(rt, |mut ws| {
+            let first = ws.recv();
+            drop(ws);
+            first
+        });
+        let mut ws = must_connect(rt, &url);
+        ws.send(Message::text("hi")).unwrap();
+        let end = ws.recv();
+        assert!(
+            end.is_none(),
+            "{rt}: after the server dropped its stream: {end:?}"
+        );
+        let event = ws.close_event();
+        assert!(
+            matches!(&event, Some(c) if c.code == 1001 && c.was_clean),
+            "{rt}: close event {event:?}"
+        );
+        let first = server.join().unwrap();
+        assert!(
+            matches!(&first, Some(Ok(m)) if *m == Message::text("hi")),
+            "{rt}: the server received {first:?}"
+        );
+    });
+}
+
+/// A split pair closes with 1001 only when both halves are gone: dropping the sender
+/// while another thread is inside the receiver's `recv` changes nothing (a message
+/// still arrives there); dropping the receiver then closes with 1001.
+#[test]
+fn dropping_both_halves_closes_with_1001() {
+    each_runtime("dropping both halves", |rt| {
+        let (go, sender_gone) = std::sync::mpsc::channel::<()>();
+        let (url, server) = serve_one(rt, move |mut ws| {
+            sender_gone.recv_timeout(Duration::from_secs(10)).unwrap();
+            ws.send(Message::text("after the sender")).unwrap();
+            let end = ws.recv();
+            (end.is_none(), ws.close_event())
+        });
+        let ws = must_connect(rt, &url);
+        let (tx, mut rx) = ws.split();
+        let receiver = thread::spawn(move || {
+            let first = rx.recv();
+            (first, rx)
+        });
+        // Let the receiver get into `recv` (not required for the outcome).
+        thread::sleep(Duration::from_millis(50));
+        drop(tx);
+        go.send(()).unwrap();
+        let (first, rx) = receiver.join().unwrap();
+        assert!(
+            matches!(&first, Some(Ok(m)) if *m == Message::text("after the sender")),
+            "{rt}: with the sender dropped, the receiver got {first:?}"
+        );
+        drop(rx);
+        let (ended, event) = server.join().unwrap();
+        assert!(ended, "{rt}: the server's recv ends");
+        assert!(
+            matches!(&event, Some(c) if c.code == 1001 && c.was_clean),
+            "{rt}: the server's close event {event:?}"
+        );
+    });
+}
+
+/// websock-std: dropping the stream never waits for the peer. The peer here reads our
+/// Close 1001 and never answers; the drop still returns at once, and the closing
+/// thread gives up after the close timeout (300 ms here) and drops the transport.
+#[test]
+fn std_dropping_the_stream_returns_at_once_when_the_peer_never_answers() {
+    let listener = RawListener::bind();
+    let url = listener.url();
+    let peer = thread::spawn(move || -> io::Result<(Frame, bool)> {
+        let mut p = listener.accept()?;
+        let (_, close) = p.read_until_close()?;
+        // Never answer; wait (generously) for the client to drop TCP.
+        p.tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut buf = [0u8; 1024];
+        let ended = loop {
+            match p.tcp.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break true,
+                Err(_) => break false,
+            }
+        };
+        Ok((close, ended))
+    });
+    let timeouts = Timeouts {
+        close: Some(Duration::from_millis(300)),
+        ..Timeouts::default()
+    };
+    let options = websock_std::ClientOptions::default().timeouts(timeouts);
+    let ws = websock_std::connect_with(&url, options).unwrap();
+    let started = Instant::now();
+    drop(ws);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "the drop took {took:?}");
+    let (close, ended) = peer.join().unwrap().unwrap();
+    assert_eq!(close.close_code(), Some(1001), "{close:?}");
+    assert!(ended, "the closing thread never dropped the transport");
 }
 
 #[test]

@@ -13,7 +13,9 @@
 //! ([`Connection::poll_transmit_owned`](crate::Connection::poll_transmit_owned), one
 //! writer at a time). The browser face's background thread (spawned with
 //! [`Runtime::spawn`]) connects, reads and dispatches; a writer thread writes once
-//! connected. The engine is shared behind one `std::sync::Mutex`.
+//! connected. The engine is shared behind one `std::sync::Mutex`. When the application
+//! drops the last handle of an open stream, a thread from [`Runtime::spawn`] closes it
+//! with 1001 (going away): the same driver loop, until the closing handshake is over.
 //!
 //! This module reads no clock, opens no socket and spawns no thread itself: time,
 //! threads and the client's transport come from the [`Runtime`].
@@ -48,8 +50,11 @@ pub trait Runtime: Send + Sync + 'static {
     /// The runtime's clock: every connection's time is measured on it.
     fn now() -> Instant;
     /// Runs `task` on a new thread; `writer` says whether it is a browser socket's
-    /// writer thread (else its background thread), for the thread's name. An error if
-    /// no thread could be started (the socket then fails its connection).
+    /// writer thread (else its background thread, or the thread that finishes the
+    /// closing handshake of a [`WebSocketStream`] whose last handle was dropped), for
+    /// the thread's name. An error if no thread could be started (the socket then fails
+    /// its connection; the dropped stream's transport is dropped without a closing
+    /// handshake).
     fn spawn(writer: bool, task: Box<dyn FnOnce() + Send>) -> io::Result<()>;
     /// The transport to `url`'s server, blocking: DNS, TCP (with `TCP_NODELAY`), the
     /// tunnel through `options.proxy` if set, TLS for `wss://`, all before `deadline`

@@ -35,20 +35,23 @@ pub fn connect_with<R: Runtime>(
     let shared = Shared::new(conn, R::now);
     let deadline = deadline.map(|d| shared.lock().epoch() + d);
     shared.attach(R::open_transport(&url, &options, deadline)?);
-    handshake(shared, &options)
+    handshake::<R, _, _>(shared, &options)
 }
 
 /// Runs the client's opening handshake for `url` over a stream the caller already has
 /// (a custom transport, a proxy tunnel, a Unix socket...). Only the URL's host, path
 /// and query are used; the caller is responsible for TLS. Errors as [`connect_with`]'s,
 /// without the transport's setup.
-pub fn client_handshake<R: Runtime, S: Transport, Tls>(
+///
+/// `S` is `Send + 'static` because the stream's last handle, when dropped, hands the
+/// transport to a thread that finishes the closing handshake (see [`WebSocketStream`]).
+pub fn client_handshake<R: Runtime, S: Transport + Send + 'static, Tls>(
     stream: S,
     url: &str,
     options: ClientSettings<Tls>,
 ) -> Result<WebSocketStream<S>> {
     let (_, conn) = prepare(url, &options)?;
-    handshake(Shared::with_stream(conn, R::now, stream), &options)
+    handshake::<R, _, _>(Shared::with_stream(conn, R::now, stream), &options)
 }
 
 /// Checks the URL and subprotocols, and creates the engine (time zero is "now").
@@ -61,7 +64,7 @@ fn prepare<Tls>(url: &str, options: &ClientSettings<Tls>) -> Result<(WsUrl, Conn
 }
 
 /// Drives the client's handshake until the connection opens or fails.
-fn handshake<S: Transport, Tls>(
+fn handshake<R: Runtime, S: Transport + Send + 'static, Tls>(
     shared: Shared<S>,
     options: &ClientSettings<Tls>,
 ) -> Result<WebSocketStream<S>> {
@@ -71,7 +74,9 @@ fn handshake<S: Transport, Tls>(
     let mut failure = None;
     loop {
         match shared.drive(&mut reader, false, |st| st.session.open(&mut st.conn)) {
-            Some(Opening::Open(agreed)) => return Ok(WebSocketStream::new(shared, reader, agreed)),
+            Some(Opening::Open(agreed)) => {
+                return Ok(WebSocketStream::new::<R>(shared, reader, agreed))
+            }
             // Keep driving until the engine is done (it reports the close next).
             Some(Opening::Failed(e)) => failure = Some(shared.lock().failure(e)),
             Some(Opening::Request(_)) => {}
@@ -89,6 +94,9 @@ fn handshake<S: Transport, Tls>(
 /// was sent, or with the engine's reason for a bad request; [`Error::Api`] if the
 /// decision was invalid (the client then gets a 500); [`Error::Protocol`] with
 /// `HandshakeTimeout`; [`Error::Io`].
+///
+/// `S` is `Send + 'static` because the stream's last handle, when dropped, hands the
+/// transport to a thread that finishes the closing handshake (see [`WebSocketStream`]).
 pub fn accept_with<R, S, F>(
     stream: S,
     options: ServerSettings,
@@ -96,7 +104,7 @@ pub fn accept_with<R, S, F>(
 ) -> Result<WebSocketStream<S>>
 where
     R: Runtime,
-    S: Transport,
+    S: Transport + Send + 'static,
     F: FnOnce(&Request) -> Decision,
 {
     let conn = Connection::server(options.config(), Duration::ZERO);
@@ -119,7 +127,7 @@ where
             Some(Opening::Open(agreed)) => {
                 // Hand the 101 response to the transport before returning.
                 shared.flush(shared.lock(), true).check_io()?;
-                return Ok(WebSocketStream::new(shared, reader, agreed));
+                return Ok(WebSocketStream::new::<R>(shared, reader, agreed));
             }
             Some(Opening::Failed(e)) => {
                 let err = shared.lock().failure(e);
@@ -134,8 +142,9 @@ where
 
 /// Wraps a stream whose HTTP upgrade was done elsewhere (for example by hyper, after
 /// `101 Switching Protocols`): the connection is open from the start, as `role`, with
-/// `protocol` as the agreed subprotocol.
-pub fn from_upgraded<R: Runtime, S: Transport>(
+/// `protocol` as the agreed subprotocol. `S` is `Send + 'static` for the closing
+/// thread, as in [`accept_with`].
+pub fn from_upgraded<R: Runtime, S: Transport + Send + 'static>(
     stream: S,
     role: Role,
     protocol: Option<String>,
@@ -150,5 +159,5 @@ pub fn from_upgraded<R: Runtime, S: Transport>(
     };
     let shared = Arc::new(Shared::with_stream(conn, R::now, stream));
     shared.lock().close_timeout = close_timeout;
-    WebSocketStream::new(shared, Reader::new(), agreed)
+    WebSocketStream::new::<R>(shared, Reader::new(), agreed)
 }

@@ -1,5 +1,10 @@
 //! The idiomatic API: [`WebSocketStream`], and its halves [`WebSocketSender`] and
 //! [`WebSocketReceiver`].
+//!
+//! Dropping every handle of an open connection closes it with 1001 (going away), as
+//! in the async runtimes: the last handle ([`LastHandle`]) queues the Close and a
+//! thread from [`Runtime::spawn`] finishes the closing handshake with the driver loop
+//! ([`Shared::drive`]), so the drop never waits for the peer.
 
 use core::fmt;
 use core::time::Duration;
@@ -9,7 +14,8 @@ use bytes::Bytes;
 
 use super::driver::{Reader, Shared, BATCH_MAX};
 use super::streamed::{MessageReader, MessageWriter};
-use super::Transport;
+use super::{Runtime, Transport};
+use crate::browser::BrowserSocket;
 use crate::dom::ReadyState;
 use crate::facts::Facts;
 use crate::handshake::{Request, Response};
@@ -37,8 +43,19 @@ use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 /// follow websock-core's [`Session`](crate::session::Session) rules, the same in
 /// every websock runtime.
 ///
-/// Dropping the stream drops the transport at once, without a closing handshake (the
-/// peer sees 1006): for a clean close, call [`close`](Self::close).
+/// Dropping the stream (or, after [`split`](Self::split), the last of its halves and
+/// sender clones) while the connection is open closes it with 1001 (going away), as
+/// the async runtimes do. The drop only queues the Close and returns, never waiting for
+/// the peer: a thread started with the runtime's [`Runtime::spawn`] writes the Close,
+/// reads (discarding messages) until the peer's Close or the end of stream, shuts the
+/// write side down and drops the transport, bounded by the close timeout
+/// ([`Timeouts::close`](crate::Timeouts::close); with none, it waits for the peer). A
+/// closing handshake already under way is finished the same way. A connection already
+/// closed is dropped at once, unless a Close (the echo of the peer's) is still queued:
+/// that thread writes it first. If no thread can be started, the transport is dropped
+/// at once (the peer sees 1006). A process that exits right after the drop may end
+/// that thread first: to know how the connection ended, call [`close`](Self::close)
+/// instead.
 ///
 /// From one thread, a `send` blocks while the peer does not read; if the peer itself
 /// waits for its own writes to be read before reading (two echoing peers pipelining
@@ -64,21 +81,33 @@ impl<S> fmt::Debug for WebSocketStream<S> {
 
 impl<S: Transport> WebSocketStream<S> {
     /// A stream over an open connection; `agreed` is what its handshake agreed (kept
-    /// beside the connection, so the getters lend it without the lock).
-    pub(crate) fn new(shared: Arc<Shared<S>>, reader: Reader, agreed: Agreed) -> Self {
+    /// beside the connection, so the getters lend it without the lock). Dropping its
+    /// last handle closes the connection on a thread of the runtime `R`
+    /// ([`close_in_background`]).
+    pub(crate) fn new<R>(shared: Arc<Shared<S>>, reader: Reader, agreed: Agreed) -> Self
+    where
+        R: Runtime,
+        S: Send + 'static,
+    {
         let agreed = Arc::new(agreed);
         let facts = Arc::new(Facts::of_shared(&shared));
+        let last = Arc::new(LastHandle {
+            shared: shared.clone(),
+            on_drop: close_in_background::<R, S>,
+        });
         WebSocketStream {
             tx: WebSocketSender {
                 shared: shared.clone(),
                 agreed: agreed.clone(),
                 facts: facts.clone(),
+                last: last.clone(),
             },
             rx: WebSocketReceiver {
                 shared,
                 reader,
                 agreed,
                 facts,
+                _last: last,
             },
         }
     }
@@ -264,10 +293,15 @@ impl<S: Transport> WebSocketStream<S> {
 
 /// The sending half of a [`WebSocketStream`] (see [`WebSocketStream::split`]).
 /// Cloning gives another sender on the same connection.
+///
+/// Dropping it closes nothing while the [`WebSocketReceiver`] or another clone is
+/// alive; when the last handle goes, an open connection is closed with 1001 in the
+/// background (see [`WebSocketStream`]).
 pub struct WebSocketSender<S> {
     shared: Arc<Shared<S>>,
     agreed: Arc<Agreed>,
     facts: Arc<Facts>,
+    last: Arc<LastHandle<S>>,
 }
 
 impl<S> Clone for WebSocketSender<S> {
@@ -276,6 +310,7 @@ impl<S> Clone for WebSocketSender<S> {
             shared: self.shared.clone(),
             agreed: self.agreed.clone(),
             facts: self.facts.clone(),
+            last: self.last.clone(),
         }
     }
 }
@@ -453,11 +488,18 @@ impl<S: Transport> WebSocketSender<S> {
 
 /// The receiving half of a [`WebSocketStream`] (see [`WebSocketStream::split`]). It
 /// drives the connection: keep receiving while the connection is in use.
+///
+/// Dropping it closes nothing while a [`WebSocketSender`] is alive (the senders'
+/// `close` then waits out its bound, since nobody reads the peer's Close); when the
+/// last handle goes, an open connection is closed with 1001 in the background (see
+/// [`WebSocketStream`]).
 pub struct WebSocketReceiver<S> {
     pub(crate) shared: Arc<Shared<S>>,
     pub(crate) reader: Reader,
     agreed: Arc<Agreed>,
     facts: Arc<Facts>,
+    /// Kept for its `Drop` (the last handle closes the connection).
+    _last: Arc<LastHandle<S>>,
 }
 
 impl<S> fmt::Debug for WebSocketReceiver<S> {
@@ -531,6 +573,61 @@ impl<S: Transport> Iterator for Messages<'_, S> {
     fn next(&mut self) -> Option<Self::Item> {
         self.rx.recv()
     }
+}
+
+/// Held by every application handle of one connection (the stream's two halves, each
+/// clone of the sender): dropped with the last of them, it closes the connection
+/// ([`close_in_background`]).
+pub(crate) struct LastHandle<S> {
+    shared: Arc<Shared<S>>,
+    /// `close_in_background` for the connection's runtime: a function pointer, made
+    /// where the transport is known to be `Send`, so the handles need no such bound.
+    on_drop: fn(&Arc<Shared<S>>),
+}
+
+impl<S> Drop for LastHandle<S> {
+    fn drop(&mut self) {
+        (self.on_drop)(&self.shared);
+    }
+}
+
+/// The application dropped every handle of the connection: close it with 1001 (going
+/// away) if it is open ([`BrowserSocket::last_handle_dropped`], the rule of every
+/// websock runtime), and finish the closing handshake on a thread of the runtime `R`
+/// with the driver loop: write the Close, read (discarding messages) until the peer's
+/// Close or the end of stream, shut the write side down, all bounded by the engine's
+/// timers (the close timeout); the thread then drops the transport. Never blocks on
+/// the transport: the engine's lock is free here (no handle is left to hold it).
+///
+/// A finished connection, or a closed one with nothing left to write, is dropped as it
+/// is (by the caller, with its handles). If no thread can be started, the task and its
+/// handle on the connection are dropped at once: the transport goes without a closing
+/// handshake.
+fn close_in_background<R: Runtime, S: Transport + Send + 'static>(shared: &Arc<Shared<S>>) {
+    let mut st = shared.lock();
+    if st.conn.is_finished() || st.io_failure().is_some() {
+        return;
+    }
+    let now = st.now();
+    BrowserSocket::last_handle_dropped(&mut st.conn, now);
+    if st.conn.ready_state() == ReadyState::Closed && !st.conn.wants_write() {
+        return;
+    }
+    drop(st);
+    let shared = shared.clone();
+    let task = move || {
+        // This thread is the only one left: no read-timeout cap is needed.
+        let mut reader = Reader::new();
+        let _ = shared.drive(&mut reader, false, |st| {
+            // Nobody will take the messages: drop them (and take the close event).
+            st.session.advance_to_close(&mut st.conn);
+            None::<()>
+        });
+        // `shared`, the last holder of the transport, is dropped here.
+    };
+    // On failure the task (with its `shared`) was dropped: the transport goes with the
+    // caller's handles, as before there was a closing thread.
+    let _ = R::spawn(false, Box::new(task));
 }
 
 impl Facts {

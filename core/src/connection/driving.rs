@@ -61,6 +61,14 @@ impl Connection {
         true
     }
 
+    /// Whether received events, or input held back until they are taken, wait for the
+    /// application ([`poll_event`](Self::poll_event)): it will be back for them, so a
+    /// driver that runs in the application's own calls may leave replies queued until
+    /// the call that finds nothing (one write answers a burst).
+    pub fn events_waiting(&self) -> bool {
+        !self.events.is_empty() || self.input_held
+    }
+
     /// Whether bytes wait to be written: write what
     /// [`poll_transmit`](Self::poll_transmit) offers, and wait for the transport to be
     /// writable when it takes nothing more.

@@ -1,8 +1,15 @@
-//! The driver: the only code that touches the transport. It runs as one task per
-//! connection (spawned with [`Runtime::spawn`](super::Runtime::spawn)), owns the
-//! transport, and carries out what the engine asks for.
+//! The driver: the only code that touches the transport. It owns the transport and
+//! carries out what the engine asks for, in one of two places:
 //!
-//! Each time it is woken (readable or writable transport, a timer, a command from a
+//! * *inline*, inside the calls of an unsplit [`WebSocketStream`](super::WebSocketStream)
+//!   (kept in the shared state; each call drives it with the caller's waker), so a
+//!   message goes from the socket to the application and back without a hop between
+//!   tasks;
+//! * in a *task* of its own (spawned with [`Runtime::spawn`](super::Runtime::spawn)):
+//!   for the browser face, for split halves, and to finish the closing handshake once
+//!   the last handle is dropped.
+//!
+//! Each time it is polled (readable or writable transport, a timer, a command from a
 //! handle) it loops until nothing more can be done without waiting:
 //!
 //! 1. while [`Connection::wants_write`], write what [`Connection::poll_transmit`] offers
@@ -27,6 +34,7 @@
 //! Time is the [`Duration`] since the `Instant` at which the connection was created,
 //! so the handshake deadline also covers DNS, TCP and TLS setup.
 
+use alloc::boxed::Box;
 use core::future::{poll_fn, Future};
 use core::pin::{pin, Pin};
 use core::task::{Context, Poll};
@@ -42,23 +50,62 @@ use crate::session::Error;
 #[cfg(doc)]
 use crate::Connection;
 
-/// Rounds of work per wake-up before yielding to other tasks.
+/// Rounds of work (across drives, inline or in a task) without the transport blocking
+/// before the driver yields to other tasks: a peer that floods cannot hold a thread of
+/// the executor, even from inside one application call that skips what it receives
+/// (pings, for `recv`).
 const BUDGET: usize = 64;
 
-/// Drives `shared`'s connection over `stream` until the connection is finished.
+/// The transport side of a connection, wherever it is polled from: a task
+/// ([`DriverTask`]) or a handle's own calls ([`State::drive`]).
+pub(crate) trait Drive: Send {
+    /// Loops until nothing more can be done without waiting (see the [module docs](self)),
+    /// registering `cx` with the transport and the timer for what it waits on. `Ready`
+    /// once the connection is finished (the transport may then be dropped).
+    fn drive(&mut self, st: &mut State, cx: &mut Context<'_>) -> Poll<()>;
+    /// Writes what is queued and shuts down if due, and nothing else (after a command,
+    /// so a send goes out at once without a read being tried). `Ready` as for `drive`.
+    fn write(&mut self, st: &mut State, cx: &mut Context<'_>) -> Poll<()>;
+    /// Goes on in a task of its own, on the runtime the connection opened in.
+    fn into_task(self: Box<Self>, shared: Shared);
+    /// Whether the engine wants a read or a write that the last drive is not waiting
+    /// on (its transport has no waker for it): events taken since can cause that.
+    /// `false` after a drive that ran out of budget (its task is woken to go on).
+    fn has_work(&self, st: &State) -> bool;
+}
+
+/// Drives `shared`'s connection over `stream` in the current task until the connection
+/// is finished.
 pub(crate) async fn run<R: Runtime, T: Transport>(shared: Shared, stream: T) {
-    if let Some(addr) = stream.peer_addr() {
-        // The `tracing` feature's span records it; a no-op without.
-        shared.lock().conn.set_peer_addr(addr);
+    let driver = Box::new(Driver::<R, T>::new(&shared, stream));
+    DriverTask { shared, driver }.await
+}
+
+/// Makes `stream` the transport of `shared`'s connection, driven inline by the calls of
+/// its handles until it is handed to a task ([`State::take_inline`]).
+pub(crate) fn install_inline<R: Runtime, T: Transport>(shared: &Shared, stream: T) {
+    let driver = Driver::<R, T>::new(shared, stream);
+    shared.lock().set_inline(Box::new(driver));
+}
+
+/// [`establish_within`]: the transport, then drives the connection over it in this task.
+pub(crate) async fn establish_then_run<R, T, F>(shared: Shared, establish: F)
+where
+    R: Runtime,
+    T: Transport,
+    F: Future<Output = io::Result<T>>,
+{
+    if let Some(stream) = establish_within::<R, T, F>(&shared, establish).await {
+        run::<R, T>(shared, stream).await;
     }
-    Driver::<R, T>::new(shared, stream).await
 }
 
 /// Sets the transport up with `establish` (DNS, TCP, TLS), bounded by the engine's
-/// handshake deadline and cancelled if the connection is closed or abandoned meanwhile,
-/// then drives the connection over it. A failure is reported by the engine as an error
-/// and a close with 1006; the error itself is kept for [`Error::from_failure`].
-pub(crate) async fn establish_then_run<R, T, F>(shared: Shared, establish: F)
+/// handshake deadline and cancelled if the connection is closed or abandoned meanwhile.
+/// `None` if it did not come up: the engine then reports the failure as an error and a
+/// close with 1006 (the error itself is kept for [`Error::from_failure`]) and the
+/// connection is finished.
+pub(crate) async fn establish_within<R, T, F>(shared: &Shared, establish: F) -> Option<T>
 where
     R: Runtime,
     T: Transport,
@@ -70,6 +117,7 @@ where
     };
     let mut timer = R::timer();
     let mut establish = pin!(establish);
+    let shared = shared.clone();
     let outcome = poll_fn(|cx| {
         if let Poll::Ready(r) = establish.as_mut().poll(cx) {
             return Poll::Ready(Some(Some(r)));
@@ -89,7 +137,7 @@ where
     .await;
     match outcome {
         None => finish_early(&shared, None),
-        Some(Some(Ok(stream))) => run::<R, T>(shared, stream).await,
+        Some(Some(Ok(stream))) => return Some(stream),
         Some(Some(Err(e))) => finish_early(&shared, Some(e)),
         Some(None) => {
             let mut st = shared.lock();
@@ -100,6 +148,7 @@ where
             finish_early(&shared, None);
         }
     }
+    None
 }
 
 /// The transport never came up: end the connection (failing it if it is still alive)
@@ -131,23 +180,57 @@ fn finished(st: &mut State) {
     st.wake_writer();
 }
 
-/// The driver future: see the [module docs](self).
-struct Driver<R: Runtime, T> {
+/// The driver in a task of its own: see the [module docs](self).
+struct DriverTask<D: ?Sized> {
     shared: Shared,
+    driver: Box<D>,
+}
+
+impl<D: Drive + ?Sized> Future for DriverTask<D> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let mut st = this.shared.lock();
+        st.register_driver(cx);
+        this.driver.drive(&mut st, cx)
+    }
+}
+
+/// The transport and what the driver keeps beside the engine.
+struct Driver<R: Runtime, T> {
     stream: T,
+    /// Where [`Drive::into_task`] spawns.
+    spawner: R::Spawner,
     timer: R::Timer,
     need_flush: bool,
     shutdown_done: bool,
+    /// The last read returned `Pending`: the transport will wake the driver.
+    read_armed: bool,
+    /// The last write returned `Pending`: the transport will wake the driver.
+    write_armed: bool,
+    /// Rounds since a read last blocked (see [`BUDGET`]).
+    rounds: usize,
+    /// The last drive ran out of [`BUDGET`] (and woke its task to go on later).
+    yielded: bool,
 }
 
 impl<R: Runtime, T: Transport> Driver<R, T> {
-    fn new(shared: Shared, stream: T) -> Self {
+    fn new(shared: &Shared, stream: T) -> Self {
+        if let Some(addr) = stream.peer_addr() {
+            // The `tracing` feature's span records it; a no-op without.
+            shared.lock().conn.set_peer_addr(addr);
+        }
         Driver {
-            shared,
             stream,
+            spawner: R::spawner(),
             timer: R::timer(),
             need_flush: false,
             shutdown_done: false,
+            read_armed: false,
+            write_armed: false,
+            rounds: 0,
+            yielded: false,
         }
     }
 
@@ -169,6 +252,7 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
             return false;
         }
         let mut progressed = false;
+        self.write_armed = false;
         while st.conn.wants_write() {
             let stream = &mut self.stream;
             let Some(result) = st
@@ -191,7 +275,10 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
                     self.transport_failed(st, e);
                     return true;
                 }
-                Poll::Pending => break,
+                Poll::Pending => {
+                    self.write_armed = true;
+                    break;
+                }
             }
         }
         if progressed && st.conn.has_send_room() {
@@ -237,6 +324,7 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
             return false;
         }
         let result = self.stream.poll_read_buf(cx, st.conn.receive_buffer());
+        self.read_armed = result.is_pending();
         let now = st.now();
         match result {
             Poll::Ready(Ok(0)) => st.conn.handle_eof(now),
@@ -267,37 +355,66 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
     }
 }
 
-impl<R: Runtime, T: Transport> Future for Driver<R, T> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        let shared = this.shared.clone();
-        let mut st = shared.lock();
-        st.register_driver(cx);
-        for _ in 0..BUDGET {
+impl<R: Runtime, T: Transport> Drive for Driver<R, T> {
+    fn drive(&mut self, st: &mut State, cx: &mut Context<'_>) -> Poll<()> {
+        self.yielded = false;
+        while self.rounds < BUDGET {
+            self.rounds += 1;
             if st.handles == 0 {
                 // Nobody is left to use the connection: close it politely.
                 let now = st.now();
                 BrowserSocket::last_handle_dropped(&mut st.conn, now);
             }
-            let mut progressed = this.poll_write(&mut st, cx);
-            progressed |= this.poll_shutdown(&mut st, cx);
+            let mut progressed = self.poll_write(st, cx);
+            progressed |= self.poll_shutdown(st, cx);
             if st.handles == 0 {
                 st.discard_events();
             }
             if st.conn.is_finished() {
-                finished(&mut st);
+                finished(st);
                 return Poll::Ready(());
             }
-            progressed |= this.poll_read(&mut st, cx);
-            progressed |= this.poll_timer(&mut st, cx);
+            progressed |= self.poll_read(st, cx);
+            progressed |= self.poll_timer(st, cx);
             if !progressed {
+                if self.read_armed {
+                    self.rounds = 0;
+                }
                 return Poll::Pending;
             }
         }
         // Out of budget: let other tasks run, then continue.
+        self.rounds = 0;
+        self.yielded = true;
         cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    fn has_work(&self, st: &State) -> bool {
+        if self.yielded || self.shutdown_done || st.conn.is_finished() {
+            return false;
+        }
+        (st.conn.wants_read() && !self.read_armed) || (st.conn.wants_write() && !self.write_armed)
+    }
+
+    fn into_task(self: Box<Self>, shared: Shared) {
+        let spawner = self.spawner.clone();
+        R::spawn_with(
+            &spawner,
+            DriverTask {
+                shared,
+                driver: self,
+            },
+        );
+    }
+
+    fn write(&mut self, st: &mut State, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll_write(st, cx);
+        self.poll_shutdown(st, cx);
+        if st.conn.is_finished() {
+            finished(st);
+            return Poll::Ready(());
+        }
         Poll::Pending
     }
 }

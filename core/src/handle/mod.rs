@@ -11,12 +11,28 @@
 //! order and readyState) is decided here and in the layers below, so the async runtimes
 //! behave as one.
 //!
-//! Model: each connection has one driver task (spawned with [`Runtime::spawn`]) that
-//! owns the transport and keeps the connection driven whether or not anyone receives:
-//! pongs, close echoes, timers, keepalive. Handles share the engine behind one mutex,
-//! never held across an `.await` or a callback; tasks wake each other through wakers
-//! registered under that lock, so no wake-up is lost. The driver batches: it writes
-//! everything queued with one vectored write, and reads as long as the engine wants.
+//! Model: one driver per connection owns the transport and carries out what the engine
+//! asks for (reads, writes, shutdown, timers). It runs where it costs least:
+//!
+//! * **inline** in an unsplit [`WebSocketStream`]: each of the stream's waiting calls
+//!   (`recv`, `send`, `flush`, `close`, the streamed reader and writer) drives it with
+//!   the caller's waker before it checks for what it waits on, so a message goes from
+//!   the socket to the application and back without a hop between tasks (no task, no
+//!   wake-up between them); `try_send` and `ping` write what the transport takes at
+//!   once. While no call is in progress nothing is read: pings, a peer's Close and
+//!   timers wait for the next call (keep a `recv` pending, as an echo loop does, or
+//!   split);
+//! * in a **task** of its own (spawned with [`Runtime::spawn_with`] on the runtime the
+//!   connection opened in) once the stream is [split](WebSocketStream::split), or dropped
+//!   before its connection is finished (the task closes it with 1001 and finishes the
+//!   closing handshake), and always for the browser [`WebSocket`]: it keeps the
+//!   connection driven whether or not anyone receives (pongs, close echoes, timers,
+//!   keepalive).
+//!
+//! Handles share the engine behind one mutex, never held across an `.await` or a
+//! callback; tasks wake each other through wakers registered under that lock, so no
+//! wake-up is lost. The driver batches: it writes everything queued with one vectored
+//! write, and reads as long as the engine wants.
 //!
 //! This module uses no clock and spawns nothing itself: time and tasks come from the
 //! [`Runtime`].
@@ -66,6 +82,15 @@ pub trait Runtime: Send + Sync + 'static {
     type Tcp: Transport;
     /// Runs `future` to completion in the background.
     fn spawn<F: Future<Output = ()> + Send + 'static>(future: F);
+    /// Where [`spawn_with`](Self::spawn_with) starts tasks: taken with
+    /// [`spawner`](Self::spawner) while a connection opens (inside the runtime), used
+    /// later from anywhere (a `Drop`, a thread outside the runtime).
+    type Spawner: Clone + Send + Sync + Unpin + 'static;
+    /// The current runtime, as a [`Spawner`](Self::Spawner).
+    fn spawner() -> Self::Spawner;
+    /// Runs `future` to completion in the background on `spawner`'s runtime; drops it
+    /// if that runtime is gone. Must not panic (it is called from `Drop`).
+    fn spawn_with<F: Future<Output = ()> + Send + 'static>(spawner: &Self::Spawner, future: F);
     /// The runtime's clock (the one its timers follow).
     fn now() -> Instant;
     /// A timer that is not armed.

@@ -1,6 +1,7 @@
 //! Opening a connection: as a client ([`connect`], [`connect_with`],
 //! [`client_handshake`]) or a server ([`accept`], [`accept_with`], [`from_upgraded`],
-//! [`from_upgraded_with`]), each spawning the connection's driver task on the runtime `R`.
+//! [`from_upgraded_with`]). The stream returned drives its connection in its own calls
+//! (the driver runs inline) until it is split or dropped.
 
 use alloc::boxed::Box;
 use core::future::Future;
@@ -51,7 +52,9 @@ pub async fn connect_with<R: Runtime>(
         facts_for.lock().facts = Facts::of(&transport);
         Ok(transport)
     };
-    R::spawn(driver::establish_then_run::<R, _, _>(shared, transport));
+    if let Some(transport) = driver::establish_within::<R, _, _>(&shared, transport).await {
+        driver::install_inline::<R, _>(&shared, transport);
+    }
     WebSocketStream::opened(handle).await
 }
 
@@ -67,7 +70,7 @@ pub async fn client_handshake<R: Runtime, S, T: Transport, Tls>(
     let shared = new_client::<R, _>(&url, &options)?;
     let handle = Handle::new(&shared);
     shared.lock().facts = Facts::of(&transport);
-    R::spawn(driver::run::<R, T>(shared, transport));
+    driver::install_inline::<R, T>(&shared, transport);
     WebSocketStream::opened(handle).await
 }
 
@@ -120,7 +123,7 @@ where
     let shared = Shared::new(Connection::server(options.config(), Duration::ZERO), R::now);
     let handle = Handle::new(&shared);
     shared.lock().facts = Facts::of(&transport);
-    R::spawn(driver::run::<R, T>(shared, transport));
+    driver::install_inline::<R, T>(&shared, transport);
     let Opening::Request(request) = opening(&handle).await? else {
         return Err(Error::Closed);
     };
@@ -142,7 +145,7 @@ fn answer(handle: &Handle, decision: Decision) -> Result<(), Error> {
             None => Ok(()),
         },
     };
-    st.wake_driver();
+    st.queued_now();
     outcome
 }
 
@@ -178,7 +181,7 @@ pub fn from_upgraded_with<R: Runtime, S, T: Transport>(
         _ => Agreed::default(),
     };
     agreed.request = request;
-    R::spawn(driver::run::<R, T>(shared, transport));
+    driver::install_inline::<R, T>(&shared, transport);
     WebSocketStream::new(handle, agreed)
 }
 

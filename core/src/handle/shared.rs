@@ -5,6 +5,7 @@
 //! an application callback runs). Tasks wake each other with wakers registered under
 //! the same lock, so no wake-up can be lost between checking a condition and waiting.
 
+use std::boxed::Box;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Waker};
@@ -17,6 +18,7 @@ use crate::dom::{BrowserEvent, ReadyState};
 use crate::session::{Error, Opening, Received, Session, StreamChunk, StreamStart};
 use crate::{CloseEvent, Connection};
 
+use super::driver::Drive;
 use super::Transport;
 
 pub(crate) use crate::facts::Facts;
@@ -32,6 +34,21 @@ impl Facts {
         }
     }
 }
+
+/// A driver run inline.
+pub(crate) struct InlineDriver {
+    driver: Box<dyn Drive>,
+}
+
+impl core::fmt::Debug for InlineDriver {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("InlineDriver")
+    }
+}
+
+/// Replies an inline driver leaves queued while received events wait (see
+/// [`State::queued`]).
+const BATCH_MAX: usize = 64 << 10;
 
 /// Everything behind the lock.
 #[derive(Debug)]
@@ -54,6 +71,9 @@ pub(crate) struct State {
     pub(crate) facts: Facts,
     /// Live application handles; at zero the driver closes the connection itself.
     pub(crate) handles: usize,
+    /// The driver while it runs inline, in the handles' own calls (an unsplit
+    /// stream); `None` once it runs in a task (or is finished).
+    inline: Option<InlineDriver>,
     driver_waker: Option<Waker>,
     reader_waker: Option<Waker>,
     writer_waker: Option<Waker>,
@@ -71,6 +91,10 @@ impl State {
     /// again ([`Connection::wants_read`] is false while events wait), and a sender
     /// waiting for the close once the connection is closed.
     fn events_taken(&mut self) {
+        if self.is_inline() {
+            // The caller drives again before it waits ([`drive_to_wait`](Self::drive_to_wait)).
+            return;
+        }
         let closed = self.conn.ready_state() == ReadyState::Closed;
         if closed || self.conn.wants_write() || self.conn.wants_read() {
             self.wake_driver();
@@ -152,19 +176,113 @@ impl State {
         self.session.advance_to_close(&mut self.conn);
     }
 
+    /// Makes `driver` run inline, in the handles' calls, until
+    /// [`take_inline`](Self::take_inline) moves it to a task.
+    pub(crate) fn set_inline(&mut self, driver: Box<dyn Drive>) {
+        self.inline = Some(InlineDriver { driver });
+    }
+
+    /// Moves an inline driver to a task of its own (for split halves, or to finish
+    /// the connection once its last handle is gone); `shared` is this state's. A
+    /// driver whose connection is finished is dropped instead (with the transport).
+    pub(crate) fn take_inline(&mut self, shared: &Shared) {
+        if let Some(InlineDriver { driver }) = self.inline.take() {
+            if !self.conn.is_finished() {
+                driver.into_task(shared.clone());
+            }
+        }
+    }
+
+    /// Whether the driver runs inline: the handles then drive it in their own calls
+    /// and register no wakers of their own (the transport and the timer hold theirs).
+    pub(crate) fn is_inline(&self) -> bool {
+        self.inline.is_some()
+    }
+
+    /// Runs an inline driver with `cx` until it would wait (reading, writing, timers);
+    /// nothing if the driver runs in a task. Call before checking for what a call waits
+    /// on: a `Pending` after this is woken by the transport or the timer.
+    pub(crate) fn drive(&mut self, cx: &mut Context<'_>) {
+        if let Some(mut inline) = self.inline.take() {
+            if inline.driver.drive(self, cx).is_pending() {
+                self.inline = Some(inline);
+            }
+        }
+    }
+
+    /// For a call that found nothing to return: whether to check again. An inline
+    /// driver is driven with `cx` first (`drove` records that this call did), and
+    /// again while taking events left it work it is not waiting on (they may let the
+    /// engine read again, or give it something to write); `false` once every wait is
+    /// registered (or there is no inline driver).
+    ///
+    /// A call checks before it drives, so a message already received is returned
+    /// without any I/O, and replies queued meanwhile go out together in the drive of
+    /// the call that finds nothing ([`queued`](Self::queued)).
+    pub(crate) fn drive_to_wait(&mut self, cx: &mut Context<'_>, drove: &mut bool) -> bool {
+        let Some(inline) = &self.inline else {
+            return false;
+        };
+        if *drove && !inline.driver.has_work(self) {
+            return false;
+        }
+        *drove = true;
+        self.drive(cx);
+        true
+    }
+
+    /// A message was queued by a waiting send: an inline driver writes it now, with
+    /// `cx`, unless received events still wait for the application, less than
+    /// [`BATCH_MAX`] is queued and the send queue has room left (the application is
+    /// answering a burst: the call that finds nothing left writes every reply at
+    /// once); a driver task is woken.
+    pub(crate) fn queued(&mut self, cx: &mut Context<'_>) {
+        if self.is_inline()
+            && self.conn.events_waiting()
+            && self.conn.send_queue_len() < BATCH_MAX
+            && self.conn.has_send_room()
+        {
+            return;
+        }
+        self.write_queued(cx);
+    }
+
+    /// An inline driver writes what is queued now, with `cx`; a driver task is woken.
+    fn write_queued(&mut self, cx: &mut Context<'_>) {
+        if let Some(mut inline) = self.inline.take() {
+            if inline.driver.write(self, cx).is_pending() {
+                self.inline = Some(inline);
+            }
+        } else {
+            self.wake_driver();
+        }
+    }
+
+    /// A command was queued by a call that has no context (`try_send`, `ping`,
+    /// `close`, the server's decision, ...): an inline driver writes what the transport
+    /// takes now (the rest goes out in the next call that waits, which drives with its
+    /// own context); a driver task is woken.
+    pub(crate) fn queued_now(&mut self) {
+        self.write_queued(&mut Context::from_waker(noop_waker()));
+    }
+
     pub(crate) fn register_driver(&mut self, cx: &Context<'_>) {
         register(&mut self.driver_waker, cx);
     }
 
     pub(crate) fn register_reader(&mut self, cx: &Context<'_>) {
-        register(&mut self.reader_waker, cx);
+        if !self.is_inline() {
+            register(&mut self.reader_waker, cx);
+        }
     }
 
     pub(crate) fn register_writer(&mut self, cx: &Context<'_>) {
-        register(&mut self.writer_waker, cx);
+        if !self.is_inline() {
+            register(&mut self.writer_waker, cx);
+        }
     }
 
-    /// Tell the driver there is work (a command was queued).
+    /// Tell a driver task there is work.
     pub(crate) fn wake_driver(&mut self) {
         if let Some(w) = self.driver_waker.take() {
             w.wake();
@@ -182,6 +300,16 @@ impl State {
             w.wake();
         }
     }
+}
+
+/// A waker that does nothing, for driving from a call without a context.
+fn noop_waker() -> &'static Waker {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    static NOOP: std::sync::OnceLock<Waker> = std::sync::OnceLock::new();
+    NOOP.get_or_init(|| Waker::from(Arc::new(Noop)))
 }
 
 fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
@@ -207,6 +335,7 @@ impl Shared {
             driver_done: false,
             facts: Facts::default(),
             handles: 0,
+            inline: None,
             driver_waker: None,
             reader_waker: None,
             writer_waker: None,
@@ -246,6 +375,9 @@ impl Drop for Handle {
         let mut st = self.shared.lock();
         st.handles -= 1;
         if st.handles == 0 {
+            // The driver (in a task, or moved to one now) closes an open connection
+            // with 1001 and finishes it.
+            st.take_inline(&self.shared);
             st.wake_driver();
         }
     }

@@ -1,10 +1,12 @@
 //! The idiomatic API: [`WebSocketStream`], and its halves [`WebSocketSender`] and
 //! [`WebSocketReceiver`].
 //!
-//! The connection's driver task owns the transport and keeps the
-//! connection driven whether or not anyone is receiving: pings are answered, a close is
-//! echoed, timers fire, keepalive pings go out. The handles here only queue commands in
-//! the engine and take what it received.
+//! An unsplit stream drives its connection in its own calls (the driver runs inline:
+//! see the [module docs](super)): while a `recv` (or any waiting call) is in progress,
+//! pings are answered, a close is echoed, timers fire and keepalive pings go out. After
+//! [`split`](WebSocketStream::split), a driver task does that whether or not anyone is
+//! receiving, and the halves only queue commands in the engine and take what it
+//! received.
 //!
 //! Flow control both ways:
 //!
@@ -38,7 +40,8 @@ use super::shared::{Facts, Handle};
 use super::streamed::{MessageReader, MessageWriter};
 use crate::session::Error;
 
-/// A WebSocket connection over a transport of type `S` (driven by its driver task).
+/// A WebSocket connection over a transport of type `S`, driven by its own calls (see
+/// the [module docs](super)) until it is split.
 ///
 /// * receive with [`recv`](Self::recv) or as a [`Stream`] of `Result<Message, Error>`;
 /// * send with [`send`](Self::send) (waits for room), [`try_send`](Self::try_send), or as a
@@ -50,11 +53,13 @@ use crate::session::Error;
 /// transport error, keepalive timeout, ...) is reported once as `Some(Err(..))` first.
 /// The close code and reason are then in [`close_event`](Self::close_event).
 ///
-/// Sending and receiving take `&mut self`: each half owns the waker slot it registers
-/// with the driver task (one for
-/// receiving, one for sending, including the wait for room after a
-/// [`Sink::start_send`] parked a message), so one handle is polled by one task at a
-/// time. For a sender and a receiver in two tasks, [`split`](Self::split).
+/// Sending and receiving take `&mut self`: the stream is polled by one task at a time,
+/// which drives the connection while it waits (nothing is read while no call is in
+/// progress: keep a `recv` pending to answer pings and see a peer's Close promptly).
+/// For a sender and a receiver in two tasks, or a connection kept driven in the
+/// background, [`split`](Self::split): each half then owns the waker slot it registers
+/// with the driver task (one for receiving, one for sending, including the wait for
+/// room after a [`Sink::start_send`] parked a message).
 ///
 /// What `recv` yields ([`Incoming`]), the failure reported once, the close event, what
 /// the handshake agreed and the `Sink`'s parked message are websock-core's session
@@ -116,8 +121,12 @@ impl<S> WebSocketStream<S> {
         }
     }
 
-    /// Splits into a sender and a receiver, usable from two tasks.
+    /// Splits into a sender and a receiver, usable from two tasks. The connection is
+    /// then driven by a task of its own (spawned now): pings are answered, a close is
+    /// echoed and timers fire whether or not either half is being polled.
     pub fn split(self) -> (WebSocketSender, WebSocketReceiver) {
+        let handle = &self.sender.handle;
+        handle.lock().take_inline(&handle.shared);
         (self.sender, self.receiver)
     }
 
@@ -265,45 +274,62 @@ impl<S> WebSocketStream<S> {
 pub(crate) async fn opening(handle: &Handle) -> Result<Opening, Error> {
     poll_fn(|cx| {
         let mut st = handle.lock();
-        Poll::Ready(match st.open() {
-            Some(Opening::Failed(e)) => Err(st.failure(e)),
-            Some(Opening::Closed) => Err(Error::Closed),
-            Some(opening) => Ok(opening),
-            None if st.driver_done => Err(Error::Closed),
-            None => {
-                st.register_reader(cx);
-                return Poll::Pending;
-            }
-        })
+        let mut drove = false;
+        loop {
+            return Poll::Ready(match st.open() {
+                Some(Opening::Failed(e)) => Err(st.failure(e)),
+                Some(Opening::Closed) => Err(Error::Closed),
+                Some(opening) => Ok(opening),
+                None if st.driver_done => Err(Error::Closed),
+                None if st.drive_to_wait(cx, &mut drove) => continue,
+                None => {
+                    st.register_reader(cx);
+                    return Poll::Pending;
+                }
+            });
+        }
     })
     .await
 }
 
 impl WebSocketReceiver {
-    fn poll_incoming(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Incoming, Error>>> {
+    /// The next incoming that `pick` keeps (what it skips, within the same wait, so a
+    /// ping flood cannot keep one call busy past the driver's budget), a failure, or
+    /// the end.
+    fn poll_next_picked<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        pick: impl Fn(Incoming) -> Option<T>,
+    ) -> Poll<Option<Result<T, Error>>> {
         let mut st = self.handle.lock();
-        Poll::Ready(match st.poll_received() {
-            Some(Received::Incoming(incoming)) => Some(Ok(incoming)),
-            Some(Received::Failed(e)) => Some(Err(st.failure(e))),
-            Some(Received::End) => None,
-            None if st.driver_done => None,
-            None => {
-                st.register_reader(cx);
-                return Poll::Pending;
-            }
-        })
+        let mut drove = false;
+        loop {
+            return Poll::Ready(match st.poll_received() {
+                Some(Received::Incoming(incoming)) => match pick(incoming) {
+                    Some(picked) => Some(Ok(picked)),
+                    None => continue,
+                },
+                Some(Received::Failed(e)) => Some(Err(st.failure(e))),
+                Some(Received::End) => None,
+                None if st.driver_done => None,
+                None if st.drive_to_wait(cx, &mut drove) => continue,
+                None => {
+                    st.register_reader(cx);
+                    return Poll::Pending;
+                }
+            });
+        }
+    }
+
+    fn poll_incoming(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Incoming, Error>>> {
+        self.poll_next_picked(cx, Some)
     }
 
     fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
-        loop {
-            return match self.poll_incoming(cx) {
-                Poll::Ready(Some(Ok(Incoming::Message(m)))) => Poll::Ready(Some(Ok(m))),
-                Poll::Ready(Some(Ok(_))) => continue,
-                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
-                Poll::Ready(None) => Poll::Ready(None),
-                Poll::Pending => Poll::Pending,
-            };
-        }
+        self.poll_next_picked(cx, |incoming| match incoming {
+            Incoming::Message(m) => Some(m),
+            Incoming::Ping(_) | Incoming::Pong(_) => None,
+        })
     }
 
     /// Receives the next data message; see [`WebSocketStream::recv`].
@@ -352,29 +378,38 @@ impl WebSocketSender {
         slot: &mut Option<Message>,
         compress: bool,
     ) -> Poll<Result<(), Error>> {
-        let Some(message) = slot.take() else {
+        let Some(mut message) = slot.take() else {
             return Poll::Ready(Ok(()));
         };
         let mut st = self.handle.lock();
-        match st.conn.try_send(message, compress) {
-            Ok(()) => {
-                st.wake_driver();
-                Poll::Ready(Ok(()))
+        // The second attempt follows a drive, which wrote what the transport took.
+        for attempt in 0..2 {
+            match st.conn.try_send(message, compress) {
+                Ok(()) => {
+                    st.queued(cx);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(TrySendError {
+                    error: SendError::Full,
+                    message: back,
+                }) if !st.driver_done => {
+                    if attempt == 0 {
+                        st.drive(cx);
+                        message = back;
+                        continue;
+                    }
+                    *slot = Some(back);
+                    st.register_writer(cx);
+                    return Poll::Pending;
+                }
+                Err(TrySendError {
+                    error: SendError::Full,
+                    ..
+                }) => return Poll::Ready(Err(Error::Closed)),
+                Err(e) => return Poll::Ready(Err(Error::from_send(e.error))),
             }
-            Err(TrySendError {
-                error: SendError::Full,
-                message,
-            }) if !st.driver_done => {
-                *slot = Some(message);
-                st.register_writer(cx);
-                Poll::Pending
-            }
-            Err(TrySendError {
-                error: SendError::Full,
-                ..
-            }) => Poll::Ready(Err(Error::Closed)),
-            Err(e) => Poll::Ready(Err(Error::from_send(e.error))),
         }
+        unreachable!("the second attempt returns")
     }
 
     /// Queues a message, first waiting while the send queue is full; see
@@ -410,10 +445,19 @@ impl WebSocketSender {
     /// The send path of `try_send` and `try_send_uncompressed`.
     fn try_send_with(&mut self, message: Message, compress: bool) -> Result<(), Error> {
         let mut st = self.handle.lock();
-        st.conn
-            .send_with(message, compress)
-            .map_err(Error::from_send)?;
-        st.wake_driver();
+        let queued = match st.conn.try_send(message, compress) {
+            // An inline driver writes what the transport takes now, which may make room.
+            Err(TrySendError {
+                error: SendError::Full,
+                message,
+            }) if st.is_inline() => {
+                st.queued_now();
+                st.conn.try_send(message, compress)
+            }
+            other => other,
+        };
+        queued.map_err(|e| Error::from_send(e.error))?;
+        st.queued_now();
         Ok(())
     }
 
@@ -426,18 +470,26 @@ impl WebSocketSender {
     ) -> Result<(), Error> {
         poll_fn(|cx| {
             let mut st = self.handle.lock();
-            match st.conn.send_fragment(kind, data.clone(), fin) {
-                Ok(()) => {
-                    st.wake_driver();
-                    Poll::Ready(Ok(()))
+            // The second attempt follows a drive, which wrote what the transport took.
+            for attempt in 0..2 {
+                match st.conn.send_fragment(kind, data.clone(), fin) {
+                    Ok(()) => {
+                        st.queued(cx);
+                        return Poll::Ready(Ok(()));
+                    }
+                    Err(SendError::Full) if !st.driver_done => {
+                        if attempt == 0 {
+                            st.drive(cx);
+                            continue;
+                        }
+                        st.register_writer(cx);
+                        return Poll::Pending;
+                    }
+                    Err(SendError::Full) => return Poll::Ready(Err(Error::Closed)),
+                    Err(e) => return Poll::Ready(Err(Error::from_send(e))),
                 }
-                Err(SendError::Full) if !st.driver_done => {
-                    st.register_writer(cx);
-                    Poll::Pending
-                }
-                Err(SendError::Full) => Poll::Ready(Err(Error::Closed)),
-                Err(e) => Poll::Ready(Err(Error::from_send(e))),
             }
+            unreachable!("the second attempt returns")
         })
         .await
     }
@@ -448,18 +500,29 @@ impl WebSocketSender {
     fn poll_unparked(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let mut st = self.handle.lock();
         let st = &mut *st;
-        match st.session.unpark(&mut st.conn) {
-            Ok(true) => {
-                st.wake_driver();
-                Poll::Ready(Ok(()))
-            }
-            Ok(false) if !st.driver_done => {
-                st.register_writer(cx);
-                Poll::Pending
-            }
-            Ok(false) => Poll::Ready(Err(Error::Closed)),
-            Err(e) => Poll::Ready(Err(Error::from_send(e))),
+        if !st.session.has_parked() {
+            return Poll::Ready(Ok(()));
         }
+        // The second attempt follows a drive, which wrote what the transport took.
+        for attempt in 0..2 {
+            match st.session.unpark(&mut st.conn) {
+                Ok(true) => {
+                    st.queued(cx);
+                    return Poll::Ready(Ok(()));
+                }
+                Ok(false) if !st.driver_done => {
+                    if attempt == 0 {
+                        st.drive(cx);
+                        continue;
+                    }
+                    st.register_writer(cx);
+                    return Poll::Pending;
+                }
+                Ok(false) => return Poll::Ready(Err(Error::Closed)),
+                Err(e) => return Poll::Ready(Err(Error::from_send(e))),
+            }
+        }
+        unreachable!("the second attempt returns")
     }
 
     pub(super) fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -467,11 +530,15 @@ impl WebSocketSender {
             return Poll::Pending;
         }
         let mut st = self.handle.lock();
-        if st.conn.send_queue_len() == 0 || st.driver_done || st.conn.is_finished() {
-            Poll::Ready(Ok(()))
-        } else {
-            st.register_writer(cx);
-            Poll::Pending
+        let mut drove = false;
+        loop {
+            if st.conn.send_queue_len() == 0 || st.driver_done || st.conn.is_finished() {
+                return Poll::Ready(Ok(()));
+            }
+            if !st.drive_to_wait(cx, &mut drove) {
+                st.register_writer(cx);
+                return Poll::Pending;
+            }
         }
     }
 
@@ -484,7 +551,7 @@ impl WebSocketSender {
     pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
         let mut st = self.handle.lock();
         st.conn.ping(payload.into()).map_err(Error::from_send)?;
-        st.wake_driver();
+        st.queued_now();
         Ok(())
     }
 
@@ -492,19 +559,23 @@ impl WebSocketSender {
         let mut st = self.handle.lock();
         let now = st.now();
         st.conn.close(now, code, reason).map_err(Error::Api)?;
-        st.wake_driver();
+        st.queued_now();
         Ok(())
     }
 
     fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<Result<CloseEvent, Error>> {
         let mut st = self.handle.lock();
-        match st.advance_to_close() {
-            Some(event) => Poll::Ready(Ok(event)),
-            None if st.driver_done => Poll::Ready(Err(Error::Closed)),
-            None => {
-                st.register_writer(cx);
-                Poll::Pending
-            }
+        let mut drove = false;
+        loop {
+            return match st.advance_to_close() {
+                Some(event) => Poll::Ready(Ok(event)),
+                None if st.driver_done => Poll::Ready(Err(Error::Closed)),
+                None if st.drive_to_wait(cx, &mut drove) => continue,
+                None => {
+                    st.register_writer(cx);
+                    Poll::Pending
+                }
+            };
         }
     }
 
@@ -558,6 +629,9 @@ impl Sink<Message> for WebSocketSender {
             return Poll::Pending;
         }
         let mut st = this.handle.lock();
+        if !st.conn.has_send_room() {
+            st.drive(cx);
+        }
         if st.conn.ready_state() != ReadyState::Open || st.driver_done {
             Poll::Ready(Err(Error::Closed))
         } else if st.conn.has_send_room() {
@@ -572,7 +646,7 @@ impl Sink<Message> for WebSocketSender {
         let mut st = self.handle.lock();
         match st.conn.try_send(message, true) {
             Ok(()) => {
-                st.wake_driver();
+                st.queued_now();
                 Ok(())
             }
             // Too big for the room left: park it until the queue drains.

@@ -48,16 +48,20 @@ impl WebSocketReceiver {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<StreamStart, Error>>> {
         let mut st = self.handle.lock();
-        Poll::Ready(match st.poll_stream_start() {
-            Some(StreamStart::Failed(e)) => Some(Err(st.failure(e))),
-            Some(StreamStart::Closed) => None,
-            Some(start) => Some(Ok(start)),
-            None if st.driver_done => None,
-            None => {
-                st.register_reader(cx);
-                return Poll::Pending;
-            }
-        })
+        let mut drove = false;
+        loop {
+            return Poll::Ready(match st.poll_stream_start() {
+                Some(StreamStart::Failed(e)) => Some(Err(st.failure(e))),
+                Some(StreamStart::Closed) => None,
+                Some(start) => Some(Ok(start)),
+                None if st.driver_done => None,
+                None if st.drive_to_wait(cx, &mut drove) => continue,
+                None => {
+                    st.register_reader(cx);
+                    return Poll::Pending;
+                }
+            });
+        }
     }
 
     /// Receives the next data message as a [`MessageReader`]; see
@@ -96,16 +100,20 @@ impl MessageReader<'_> {
             return Poll::Ready(None);
         }
         let mut st = self.receiver.handle.lock();
-        let outcome = match st.poll_stream_chunk() {
-            Some(StreamChunk::Data(b)) => return Poll::Ready(Some(Ok(b))),
-            Some(StreamChunk::End) => None,
-            Some(StreamChunk::Failed(e)) => Some(Err(st.failure(e))),
-            Some(StreamChunk::Closed) => Some(Err(Error::message_cut_short())),
-            None if st.driver_done => Some(Err(Error::message_cut_short())),
-            None => {
-                st.register_reader(cx);
-                return Poll::Pending;
-            }
+        let mut drove = false;
+        let outcome = loop {
+            break match st.poll_stream_chunk() {
+                Some(StreamChunk::Data(b)) => return Poll::Ready(Some(Ok(b))),
+                Some(StreamChunk::End) => None,
+                Some(StreamChunk::Failed(e)) => Some(Err(st.failure(e))),
+                Some(StreamChunk::Closed) => Some(Err(Error::message_cut_short())),
+                None if st.driver_done => Some(Err(Error::message_cut_short())),
+                None if st.drive_to_wait(cx, &mut drove) => continue,
+                None => {
+                    st.register_reader(cx);
+                    return Poll::Pending;
+                }
+            };
         };
         self.done = true;
         Poll::Ready(outcome)
@@ -212,19 +220,28 @@ impl MessageWriter<'_> {
     /// Queues what is due (`flush`: everything written), waiting for room.
     fn poll_queue(&mut self, cx: &mut Context<'_>, flush: bool) -> Poll<Result<(), Error>> {
         let mut st = self.sender.handle.lock();
-        match self.out.poll_queue(&mut st.conn, flush) {
-            Ok(true) => {
-                st.wake_driver();
-                Poll::Ready(Ok(()))
+        // The second attempt follows a drive, which wrote what the transport took.
+        for attempt in 0..2 {
+            match self.out.poll_queue(&mut st.conn, flush) {
+                Ok(true) => {
+                    st.queued(cx);
+                    return Poll::Ready(Ok(()));
+                }
+                Ok(false) if !st.driver_done => {
+                    if attempt == 0 {
+                        // What was queued goes out; a driver task is woken for it.
+                        st.queued(cx);
+                        st.drive(cx);
+                        continue;
+                    }
+                    st.register_writer(cx);
+                    return Poll::Pending;
+                }
+                Ok(false) => return Poll::Ready(Err(Error::Closed)),
+                Err(e) => return Poll::Ready(Err(Error::from_send(e))),
             }
-            Ok(false) if !st.driver_done => {
-                st.wake_driver();
-                st.register_writer(cx);
-                Poll::Pending
-            }
-            Ok(false) => Poll::Ready(Err(Error::Closed)),
-            Err(e) => Poll::Ready(Err(Error::from_send(e))),
         }
+        unreachable!("the second attempt returns")
     }
 
     /// Takes some of `data` (waiting while a full fragment cannot be queued); returns
@@ -299,7 +316,7 @@ impl Drop for MessageWriter<'_> {
             let mut st = self.sender.handle.lock();
             let now = st.now();
             let _ = st.conn.close(now, Some(1011), "message writer dropped");
-            st.wake_driver();
+            st.queued_now();
         }
     }
 }
