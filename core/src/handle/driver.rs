@@ -209,6 +209,8 @@ struct Driver<R: Runtime, T> {
     read_armed: bool,
     /// The last write returned `Pending`: the transport will wake the driver.
     write_armed: bool,
+    /// The timer has been armed since it was last replaced by an unarmed one.
+    timer_armed: bool,
     /// Rounds since a read last blocked (see [`BUDGET`]).
     rounds: usize,
     /// The last drive ran out of [`BUDGET`] (and woke its task to go on later).
@@ -229,6 +231,7 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
             shutdown_done: false,
             read_armed: false,
             write_armed: false,
+            timer_armed: false,
             rounds: 0,
             yielded: false,
         }
@@ -342,8 +345,14 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
     /// Fires the engine's timers; returns whether one fired.
     fn poll_timer(&mut self, st: &mut State, cx: &mut Context<'_>) -> bool {
         let Some(deadline) = st.conn.poll_timeout() else {
+            if self.timer_armed {
+                // Nothing to wait for: an idle connection keeps no timer entry.
+                self.timer = R::timer();
+                self.timer_armed = false;
+            }
             return false;
         };
+        self.timer_armed = true;
         let at: Instant = st.epoch + deadline;
         if self.timer.poll_until(cx, at).is_pending() {
             return false;
