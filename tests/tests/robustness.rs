@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use websock_core::{Decision, Limits, Message, SendError, Timeouts};
 use websock_tests::facade::{
-    accept, connect, each_runtime, serve_echo, serve_once, Conn, Error, Options, RawListener,
-    ServerOptions,
+    accept, connect, each_runtime, raw_client, serve_echo, serve_once, Conn, Error, Options,
+    RawListener, ServerOptions,
 };
 use websock_tests::Runtime;
 
@@ -26,30 +26,6 @@ fn listen() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("local addr");
     (listener, addr)
-}
-
-/// A client written by hand: sends an upgrade request, reads the 101, then is left to
-/// the caller (to stay silent, or never read).
-fn raw_client(addr: SocketAddr) -> TcpStream {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(
-        b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    )
-    .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        s.read_exact(&mut byte).unwrap();
-        head.push(byte[0]);
-    }
-    assert!(
-        head.starts_with(b"HTTP/1.1 101"),
-        "{}",
-        String::from_utf8_lossy(&head)
-    );
-    s
 }
 
 /// Bytes deflate cannot shrink (no extension is agreed with the raw peers anyway).

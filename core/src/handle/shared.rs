@@ -8,7 +8,7 @@
 use std::boxed::Box;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use std::time::Instant;
@@ -229,6 +229,28 @@ impl State {
         *drove = true;
         self.drive(cx);
         true
+    }
+
+    /// For a call that queues into the engine and waits for room: runs `attempt`
+    /// (`Pending` when the send queue is full); if it was full and an inline driver
+    /// runs, drives it once (which writes what the transport takes) and runs `attempt`
+    /// again; still full, registers the writer's waker and returns `Pending`.
+    pub(crate) fn poll_room<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut attempt: impl FnMut(&mut State, &mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
+        if let Poll::Ready(out) = attempt(self, cx) {
+            return Poll::Ready(out);
+        }
+        if self.is_inline() {
+            self.drive(cx);
+            if let Poll::Ready(out) = attempt(self, cx) {
+                return Poll::Ready(out);
+            }
+        }
+        self.register_writer(cx);
+        Poll::Pending
     }
 
     /// A message was queued by a waiting send: an inline driver writes it now, with

@@ -378,38 +378,30 @@ impl WebSocketSender {
         slot: &mut Option<Message>,
         compress: bool,
     ) -> Poll<Result<(), Error>> {
-        let Some(mut message) = slot.take() else {
-            return Poll::Ready(Ok(()));
-        };
         let mut st = self.handle.lock();
-        // The second attempt follows a drive, which wrote what the transport took.
-        for attempt in 0..2 {
+        st.poll_room(cx, |st, cx| {
+            let Some(message) = slot.take() else {
+                return Poll::Ready(Ok(()));
+            };
             match st.conn.try_send(message, compress) {
                 Ok(()) => {
                     st.queued(cx);
-                    return Poll::Ready(Ok(()));
+                    Poll::Ready(Ok(()))
                 }
                 Err(TrySendError {
                     error: SendError::Full,
-                    message: back,
+                    message,
                 }) if !st.driver_done => {
-                    if attempt == 0 {
-                        st.drive(cx);
-                        message = back;
-                        continue;
-                    }
-                    *slot = Some(back);
-                    st.register_writer(cx);
-                    return Poll::Pending;
+                    *slot = Some(message);
+                    Poll::Pending
                 }
                 Err(TrySendError {
                     error: SendError::Full,
                     ..
-                }) => return Poll::Ready(Err(Error::Closed)),
-                Err(e) => return Poll::Ready(Err(Error::from_send(e.error))),
+                }) => Poll::Ready(Err(Error::Closed)),
+                Err(e) => Poll::Ready(Err(Error::from_send(e.error))),
             }
-        }
-        unreachable!("the second attempt returns")
+        })
     }
 
     /// Queues a message, first waiting while the send queue is full; see
@@ -470,26 +462,17 @@ impl WebSocketSender {
     ) -> Result<(), Error> {
         poll_fn(|cx| {
             let mut st = self.handle.lock();
-            // The second attempt follows a drive, which wrote what the transport took.
-            for attempt in 0..2 {
+            st.poll_room(cx, |st, cx| {
                 match st.conn.send_fragment(kind, data.clone(), fin) {
                     Ok(()) => {
                         st.queued(cx);
-                        return Poll::Ready(Ok(()));
+                        Poll::Ready(Ok(()))
                     }
-                    Err(SendError::Full) if !st.driver_done => {
-                        if attempt == 0 {
-                            st.drive(cx);
-                            continue;
-                        }
-                        st.register_writer(cx);
-                        return Poll::Pending;
-                    }
-                    Err(SendError::Full) => return Poll::Ready(Err(Error::Closed)),
-                    Err(e) => return Poll::Ready(Err(Error::from_send(e))),
+                    Err(SendError::Full) if !st.driver_done => Poll::Pending,
+                    Err(SendError::Full) => Poll::Ready(Err(Error::Closed)),
+                    Err(e) => Poll::Ready(Err(Error::from_send(e))),
                 }
-            }
-            unreachable!("the second attempt returns")
+            })
         })
         .await
     }
@@ -499,30 +482,18 @@ impl WebSocketSender {
     /// queue is still full.
     fn poll_unparked(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let mut st = self.handle.lock();
-        let st = &mut *st;
         if !st.session.has_parked() {
             return Poll::Ready(Ok(()));
         }
-        // The second attempt follows a drive, which wrote what the transport took.
-        for attempt in 0..2 {
-            match st.session.unpark(&mut st.conn) {
-                Ok(true) => {
-                    st.queued(cx);
-                    return Poll::Ready(Ok(()));
-                }
-                Ok(false) if !st.driver_done => {
-                    if attempt == 0 {
-                        st.drive(cx);
-                        continue;
-                    }
-                    st.register_writer(cx);
-                    return Poll::Pending;
-                }
-                Ok(false) => return Poll::Ready(Err(Error::Closed)),
-                Err(e) => return Poll::Ready(Err(Error::from_send(e))),
+        st.poll_room(cx, |st, cx| match st.session.unpark(&mut st.conn) {
+            Ok(true) => {
+                st.queued(cx);
+                Poll::Ready(Ok(()))
             }
-        }
-        unreachable!("the second attempt returns")
+            Ok(false) if !st.driver_done => Poll::Pending,
+            Ok(false) => Poll::Ready(Err(Error::Closed)),
+            Err(e) => Poll::Ready(Err(Error::from_send(e))),
+        })
     }
 
     pub(super) fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {

@@ -219,29 +219,21 @@ impl MessageWriter<'_> {
 
     /// Queues what is due (`flush`: everything written), waiting for room.
     fn poll_queue(&mut self, cx: &mut Context<'_>, flush: bool) -> Poll<Result<(), Error>> {
+        let out = &mut self.out;
         let mut st = self.sender.handle.lock();
-        // The second attempt follows a drive, which wrote what the transport took.
-        for attempt in 0..2 {
-            match self.out.poll_queue(&mut st.conn, flush) {
-                Ok(true) => {
-                    st.queued(cx);
-                    return Poll::Ready(Ok(()));
-                }
-                Ok(false) if !st.driver_done => {
-                    if attempt == 0 {
-                        // What was queued goes out; a driver task is woken for it.
-                        st.queued(cx);
-                        st.drive(cx);
-                        continue;
-                    }
-                    st.register_writer(cx);
-                    return Poll::Pending;
-                }
-                Ok(false) => return Poll::Ready(Err(Error::Closed)),
-                Err(e) => return Poll::Ready(Err(Error::from_send(e))),
+        st.poll_room(cx, |st, cx| match out.poll_queue(&mut st.conn, flush) {
+            Ok(true) => {
+                st.queued(cx);
+                Poll::Ready(Ok(()))
             }
-        }
-        unreachable!("the second attempt returns")
+            Ok(false) if !st.driver_done => {
+                // What was queued goes out (a driver task is woken for it).
+                st.queued(cx);
+                Poll::Pending
+            }
+            Ok(false) => Poll::Ready(Err(Error::Closed)),
+            Err(e) => Poll::Ready(Err(Error::from_send(e))),
+        })
     }
 
     /// Takes some of `data` (waiting while a full fragment cannot be queued); returns
