@@ -117,7 +117,6 @@ where
     };
     let mut timer = R::timer();
     let mut establish = pin!(establish);
-    let shared = shared.clone();
     let outcome = poll_fn(|cx| {
         if let Poll::Ready(r) = establish.as_mut().poll(cx) {
             return Poll::Ready(Some(Some(r)));
@@ -136,16 +135,16 @@ where
     })
     .await;
     match outcome {
-        None => finish_early(&shared, None),
+        None => finish_early(shared, None),
         Some(Some(Ok(stream))) => return Some(stream),
-        Some(Some(Err(e))) => finish_early(&shared, Some(e)),
+        Some(Some(Err(e))) => finish_early(shared, Some(e)),
         Some(None) => {
             let mut st = shared.lock();
             let now = st.now().max(deadline.map_or(Duration::ZERO, |(_, d)| d));
             st.conn.handle_timeout(now);
             st.input_fed();
             drop(st);
-            finish_early(&shared, None);
+            finish_early(shared, None);
         }
     }
     None

@@ -600,17 +600,15 @@ impl Sink<Message> for WebSocketSender {
             return Poll::Pending;
         }
         let mut st = this.handle.lock();
-        if !st.conn.has_send_room() {
-            st.drive(cx);
-        }
-        if st.conn.ready_state() != ReadyState::Open || st.driver_done {
-            Poll::Ready(Err(Error::Closed))
-        } else if st.conn.has_send_room() {
-            Poll::Ready(Ok(()))
-        } else {
-            st.register_writer(cx);
-            Poll::Pending
-        }
+        st.poll_room(cx, |st, _| {
+            if st.conn.ready_state() != ReadyState::Open || st.driver_done {
+                Poll::Ready(Err(Error::Closed))
+            } else if st.conn.has_send_room() {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        })
     }
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
