@@ -1213,3 +1213,17 @@ pub fn raw_client(addr: SocketAddr) -> std::net::TcpStream {
     );
     s
 }
+
+/// A local address on which nothing listens (connecting is refused), and that no other
+/// test can take while this process runs: the local end of a live connection, kept for
+/// the rest of the process. (A port freed by dropping a listener can be handed to
+/// another test's server before the connection under test is tried.)
+pub fn refused_addr() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let client =
+        std::net::TcpStream::connect(listener.local_addr().expect("local addr")).expect("connect");
+    let (server_end, _) = listener.accept().expect("accept");
+    let addr = client.local_addr().expect("local addr");
+    Box::leak(Box::new((client, server_end)));
+    addr
+}

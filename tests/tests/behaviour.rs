@@ -7,7 +7,7 @@
 //! must misbehave or act at a precise moment.
 
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
@@ -26,10 +26,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// A `ws://` URL on which nothing listens (connecting is refused).
 fn refused_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("local addr");
-    drop(listener);
-    format!("ws://{addr}/")
+    format!("ws://{}/", websock_tests::facade::refused_addr())
 }
 
 /// Runs a raw peer's script on its own thread.

@@ -30,10 +30,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// A `ws://` URL on which nothing listens (connecting is refused).
 fn refused_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("local addr");
-    drop(listener);
-    format!("ws://{addr}/")
+    format!("ws://{}/", websock_tests::facade::refused_addr())
 }
 
 /// A listener that accepts TCP (the kernel's backlog) but never answers the handshake:

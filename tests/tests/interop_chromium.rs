@@ -261,12 +261,7 @@ fn websock_action(action: &str) -> (OpenAction, MessageAction) {
 fn browser_cases() -> Vec<BrowserCase> {
     let opened = open_line(1, "", "");
     let abnormal = close_line(1006, "", false, 3);
-    let refused = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("ws://{}/", listener.local_addr().expect("addr"));
-        drop(listener);
-        url
-    };
+    let refused = format!("ws://{}/", websock_tests::facade::refused_addr());
     let close_frame = |code: u16, reason: &str| {
         encode_frame(
             opcode::CLOSE,

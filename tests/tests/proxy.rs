@@ -528,9 +528,7 @@ fn a_silent_proxy_hits_the_handshake_deadline() {
 
 #[test]
 fn an_unreachable_proxy_is_an_io_error() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    let addr = websock_tests::facade::refused_addr();
     let proxy = Proxy::http(&addr.to_string()).unwrap();
     each_runtime("an_unreachable_proxy_is_an_io_error", move |rt| {
         let options = Options::default().proxy(proxy.clone());
