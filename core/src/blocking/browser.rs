@@ -24,7 +24,9 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::signal::Signal;
 use std::time::Instant;
 
 use super::driver::{lock, Reader, Shared};
@@ -47,7 +49,7 @@ struct Inner<R: Runtime> {
     /// reading.
     queue: Mutex<EventQueue>,
     /// Signalled when an event is queued, when one is taken, and when the queue ends.
-    queued: Condvar,
+    queued: Signal,
     /// The owner (the last handle) was dropped: nobody will pull events any more.
     dropped: AtomicBool,
 }
@@ -147,7 +149,7 @@ impl<R: Runtime> WebSocket<R> {
             url: url.as_str().to_owned(),
             handlers: Mutex::new(Handlers::default()),
             queue: Mutex::new(EventQueue::default()),
-            queued: Condvar::new(),
+            queued: Signal::new(),
             dropped: AtomicBool::new(false),
         });
         let background = inner.clone();

@@ -35,11 +35,12 @@
 
 use core::time::Duration;
 use std::io;
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Instant;
 
 use bytes::BytesMut;
 
+use super::signal::Signal;
 use super::Transport;
 use crate::dom::ReadyState;
 use crate::session::{Error, Session};
@@ -158,7 +159,7 @@ impl State {
 pub(crate) struct Shared<S> {
     state: Mutex<State>,
     /// Signalled whenever the engine's state may have changed.
-    pub(crate) changed: Condvar,
+    pub(crate) changed: Signal,
     /// The transport; the reader's handle, and the writer's unless `writer` is set.
     stream: OnceLock<Mutex<S>>,
     /// A second handle for writing (`Transport::try_clone_handle`).
@@ -184,7 +185,7 @@ impl<S: Transport> Shared<S> {
                 close_timeout: None,
                 burst: false,
             }),
-            changed: Condvar::new(),
+            changed: Signal::new(),
             stream: OnceLock::new(),
             writer: OnceLock::new(),
         }
@@ -206,6 +207,9 @@ impl<S: Transport> Shared<S> {
             self.lock().conn.set_peer_addr(addr);
         }
         let _ = self.stream.set(Mutex::new(stream));
+        // Waiters check for the transport under the engine's lock: passing through it
+        // orders their check before this notify (see `Signal`).
+        drop(self.lock());
         self.changed.notify_all();
     }
 

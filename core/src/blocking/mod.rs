@@ -23,6 +23,7 @@
 mod browser;
 mod driver;
 mod open;
+mod signal;
 mod stream;
 mod streamed;
 mod transport;
