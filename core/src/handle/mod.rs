@@ -46,7 +46,6 @@ mod stream;
 mod streamed;
 
 use core::future::Future;
-use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
@@ -116,23 +115,24 @@ pub trait Runtime: Send + Sync + 'static {
 /// running past `timeout` as `Error::Protocol(HandshakeTimeout)`, as the WebSocket
 /// handshake's own deadline reports it.
 ///
-/// `future` is moved into an allocation (made by this call) that is freed when the step
-/// ends, so a task that awaits this and then serves the connection does not carry the
-/// step's state (a TLS handshake's is over a kilobyte) for the connection's life. The
-/// bound starts at the first poll.
+/// `future` and the wait's timer are moved into one allocation (made by this call) that
+/// is freed when the step ends, so a task that awaits this and then serves the
+/// connection does not carry the step's state (a TLS handshake's is over a kilobyte)
+/// for the connection's life: the returned future is one pointer. The bound starts at
+/// the first poll.
 pub fn handshake_within<R: Runtime, T>(
     timeout: std::time::Duration,
     future: impl Future<Output = io::Result<T>>,
 ) -> impl Future<Output = Result<T, crate::session::Error>> {
-    let future = alloc::boxed::Box::pin(future);
-    bounded::<R, T>(timeout, future)
+    alloc::boxed::Box::pin(bounded::<R, T>(timeout, future))
 }
 
-/// [`handshake_within`]'s wait, over the boxed step.
+/// [`handshake_within`]'s wait.
 async fn bounded<R: Runtime, T>(
     timeout: std::time::Duration,
-    mut future: Pin<alloc::boxed::Box<impl Future<Output = io::Result<T>>>>,
+    future: impl Future<Output = io::Result<T>>,
 ) -> Result<T, crate::session::Error> {
+    let mut future = core::pin::pin!(future);
     let now = R::now();
     // A bound too far to represent is no bound.
     let at = now.checked_add(timeout);

@@ -22,7 +22,7 @@
 //!
 //! Dropping every handle of an open connection closes it with 1001 (going away).
 
-use core::future::poll_fn;
+use core::future::{poll_fn, Future};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -134,13 +134,13 @@ impl<S> WebSocketStream<S> {
     ///
     /// `None` once the connection is closed; a failure is reported once as
     /// `Some(Err(..))` before that.
-    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
-        self.receiver.recv().await
+    pub fn recv(&mut self) -> impl Future<Output = Option<Result<Message, Error>>> + '_ {
+        self.receiver.recv()
     }
 
     /// Receives the next message, ping or pong.
-    pub async fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-        self.receiver.recv_incoming().await
+    pub fn recv_incoming(&mut self) -> impl Future<Output = Option<Result<Incoming, Error>>> + '_ {
+        self.receiver.recv_incoming()
     }
 
     /// Receives the next data message as a [`MessageReader`]: its chunks as they arrive
@@ -170,8 +170,8 @@ impl<S> WebSocketStream<S> {
     /// engine has taken it (not once it is written: see [`flush`](Self::flush)).
     ///
     /// Errors: [`Error::Closed`] once the connection is closing or closed.
-    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
-        self.sender.send(message).await
+    pub fn send(&mut self, message: Message) -> impl Future<Output = Result<(), Error>> + '_ {
+        self.sender.send(message)
     }
 
     /// Queues a message without waiting: [`Error::Send`]`(`[`SendError::Full`]`)` if the
@@ -183,8 +183,11 @@ impl<S> WebSocketStream<S> {
     /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
     /// sent uncompressed even when permessage-deflate is agreed: for data that is already
     /// compressed (see [`Connection::send_with`](crate::Connection::send_with)).
-    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
-        self.sender.send_uncompressed(message).await
+    pub fn send_uncompressed(
+        &mut self,
+        message: Message,
+    ) -> impl Future<Output = Result<(), Error>> + '_ {
+        self.sender.send_uncompressed(message)
     }
 
     /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
@@ -333,13 +336,13 @@ impl WebSocketReceiver {
     }
 
     /// Receives the next data message; see [`WebSocketStream::recv`].
-    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
-        poll_fn(|cx| self.poll_message(cx)).await
+    pub fn recv(&mut self) -> impl Future<Output = Option<Result<Message, Error>>> + '_ {
+        poll_fn(|cx| self.poll_message(cx))
     }
 
     /// Receives the next message, ping or pong.
-    pub async fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
-        poll_fn(|cx| self.poll_incoming(cx)).await
+    pub fn recv_incoming(&mut self) -> impl Future<Output = Option<Result<Incoming, Error>>> + '_ {
+        poll_fn(|cx| self.poll_incoming(cx))
     }
 
     /// The subprotocol agreed in the handshake, if any.
@@ -406,8 +409,8 @@ impl WebSocketSender {
 
     /// Queues a message, first waiting while the send queue is full; see
     /// [`WebSocketStream::send`].
-    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
-        self.send_with(message, true).await
+    pub fn send(&mut self, message: Message) -> impl Future<Output = Result<(), Error>> + '_ {
+        self.send_with(message, true)
     }
 
     /// Queues a message without waiting; see [`WebSocketStream::try_send`].
@@ -418,8 +421,11 @@ impl WebSocketSender {
     /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
     /// sent uncompressed even when permessage-deflate is agreed: for data that is already
     /// compressed (see [`Connection::send_with`](crate::Connection::send_with)).
-    pub async fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
-        self.send_with(message, false).await
+    pub fn send_uncompressed(
+        &mut self,
+        message: Message,
+    ) -> impl Future<Output = Result<(), Error>> + '_ {
+        self.send_with(message, false)
     }
 
     /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
@@ -428,10 +434,15 @@ impl WebSocketSender {
         self.try_send_with(message, false)
     }
 
-    /// The send path of `send` and `send_uncompressed`.
-    async fn send_with(&mut self, message: Message, compress: bool) -> Result<(), Error> {
+    /// The send path of `send` and `send_uncompressed`: one `poll_fn` holding the
+    /// message (no nested `async` states, so a task that awaits a send stays small).
+    fn send_with(
+        &mut self,
+        message: Message,
+        compress: bool,
+    ) -> impl Future<Output = Result<(), Error>> + '_ {
         let mut slot = Some(message);
-        poll_fn(|cx| self.poll_send_message(cx, &mut slot, compress)).await
+        poll_fn(move |cx| self.poll_send_message(cx, &mut slot, compress))
     }
 
     /// The send path of `try_send` and `try_send_uncompressed`.
