@@ -4,15 +4,15 @@
 //! * [`connect`] gives a [`Conn`] (the idiomatic `WebSocketStream`: `send`,
 //!   `try_send`, `send_uncompressed`, `send_fragment`, `ping`, `recv`, `recv_incoming`,
 //!   `close`, `close_event`, `protocol`, `extensions`, `request`, `response`,
-//!   `ready_state`, `buffered_amount`, `send_stream` / `recv_stream` (a blocking
+//!   `ready_state`, `role`, `buffered_amount`, `send_stream` / `recv_stream` (a blocking
 //!   [`StreamWriter`] / [`StreamReader`]), `split` into [`SendHalf`] / [`RecvHalf`]);
 //!   [`accept`] gives the server's [`Conn`] over a `std::net::TcpStream` (the runtime's
 //!   `accept_with`), [`from_upgraded`] one over a stream upgraded elsewhere,
 //!   [`serve_once`] / [`serve_one`] serve one connection on a thread, and
 //!   [`serve_echo`] runs the runtime's echo server;
 //! * [`browser`] and [`browser_with`] give a [`Browser`] (the browser-shaped
-//!   `WebSocket`: `url`, `send`, `close`, `ready_state`, `next_event` with a timeout,
-//!   `on_message`);
+//!   `WebSocket`: `url`, `send`, `close`, `ready_state`, `next_event` with a timeout
+//!   (`next_event_timeout`), `on_message`, `clone_handle`);
 //! * [`RawListener`] / [`RawPeer`]: a hand-written server over a blocking
 //!   `std::net::TcpStream` (handshake and frames written by hand) for a peer that must
 //!   misbehave or act at a precise moment;
@@ -153,6 +153,8 @@ pub trait Conn: Send {
     fn response(&self) -> Option<Response>;
     /// `ready_state()`.
     fn ready_state(&self) -> ReadyState;
+    /// `role()`: client or server.
+    fn role(&self) -> Role;
     /// `buffered_amount()`: bytes queued and not yet handed to the transport.
     fn buffered_amount(&self) -> usize;
     /// `send_queue_len()`: the send queue's length in bytes, frame headers included.
@@ -210,10 +212,9 @@ pub trait SendHalf: Send {
     fn buffered_amount(&self) -> usize;
     /// `send_queue_len()`.
     fn send_queue_len(&self) -> usize;
-    /// `close(code, reason)`: tokio and std wait for the closing handshake (their
-    /// receiver must be receiving meanwhile, std's on another thread); smol returns
-    /// once our Close is written. The close event is the receiver's to report.
-    fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error>;
+    /// `close(code, reason)`: waits for the closing handshake, whether or not the
+    /// receiver is receiving meanwhile; the close event.
+    fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error>;
 }
 
 /// The receiving half of a split [`Conn`].
@@ -441,6 +442,8 @@ pub trait Browser: Send {
     fn next_event(&self, timeout: Duration) -> Option<BrowserEvent>;
     /// `onmessage = handler` (the handler is not given the event's target).
     fn on_message(&self, handler: Box<dyn FnMut(MessageData) + Send>);
+    /// `clone()`: another handle to the same connection.
+    fn clone_handle(&self) -> Box<dyn Browser>;
 }
 
 /// `WebSocket::new(url, protocols)` with `rt`'s crate.
@@ -504,8 +507,6 @@ pub fn browser_with(
 trait Blocking: Send + Sync + 'static {
     /// Runs `f` to completion.
     fn block_on<F: std::future::Future>(f: F) -> F::Output;
-    /// `f`'s output, or `None` after `timeout`.
-    fn within<T>(timeout: Duration, f: impl std::future::Future<Output = T>) -> Option<T>;
 }
 
 /// tokio: on the one background runtime (timers are created inside its context).
@@ -515,25 +516,14 @@ impl Blocking for TokioBlocking {
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio_handle().block_on(f)
     }
-    fn within<T>(timeout: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
-        tokio_handle()
-            .block_on(async { tokio::time::timeout(timeout, f).await })
-            .ok()
-    }
 }
 
-/// smol: `smol::block_on`, with async-io's timer.
+/// smol: `smol::block_on`.
 struct SmolBlocking;
 
 impl Blocking for SmolBlocking {
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         smol::block_on(f)
-    }
-    fn within<T>(timeout: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
-        smol::block_on(futures_lite::future::or(async { Some(f.await) }, async {
-            async_io::Timer::after(timeout).await;
-            None
-        }))
     }
 }
 
@@ -588,6 +578,9 @@ mod async_face {
         }
         fn ready_state(&self) -> ReadyState {
             self.0.ready_state()
+        }
+        fn role(&self) -> Role {
+            self.0.role()
         }
         fn buffered_amount(&self) -> usize {
             self.0.buffered_amount()
@@ -693,8 +686,8 @@ mod async_face {
         fn send_queue_len(&self) -> usize {
             self.0.send_queue_len()
         }
-        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
-            B::block_on(self.0.close(code, reason)).map(drop)
+        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+            B::block_on(self.0.close(code, reason))
         }
     }
 
@@ -728,10 +721,13 @@ mod async_face {
             self.0.ready_state()
         }
         fn next_event(&self, timeout: Duration) -> Option<BrowserEvent> {
-            B::within(timeout, self.0.next_event()).flatten()
+            B::block_on(self.0.next_event_timeout(timeout))
         }
         fn on_message(&self, mut handler: Box<dyn FnMut(MessageData) + Send>) {
             self.0.on_message(move |_, data| handler(data));
+        }
+        fn clone_handle(&self) -> Box<dyn super::Browser> {
+            Box::new(Browser::<R, B>(self.0.clone(), PhantomData))
         }
     }
 }
@@ -780,6 +776,9 @@ mod std_face {
         }
         fn ready_state(&self) -> ReadyState {
             self.0.ready_state()
+        }
+        fn role(&self) -> Role {
+            self.0.role()
         }
         fn buffered_amount(&self) -> usize {
             self.0.buffered_amount()
@@ -860,8 +859,8 @@ mod std_face {
         fn send_queue_len(&self) -> usize {
             self.0.send_queue_len()
         }
-        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
-            self.0.close(code, reason).map(drop)
+        fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+            self.0.close(code, reason)
         }
     }
 
@@ -899,6 +898,9 @@ mod std_face {
         }
         fn on_message(&self, mut handler: Box<dyn FnMut(MessageData) + Send>) {
             self.0.on_message(move |_, data| handler(data));
+        }
+        fn clone_handle(&self) -> Box<dyn super::Browser> {
+            Box::new(Browser(self.0.clone()))
         }
     }
 }

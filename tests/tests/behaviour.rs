@@ -228,7 +228,7 @@ fn close_from_the_sender_half(
         "{rt}: close event {event:?}"
     );
     match closed_rx.recv_timeout(WAIT) {
-        Ok(Ok(())) => {}
+        Ok(Ok(_)) => {}
         other => panic!("{rt}: the sender half's close: {other:?}"),
     }
     (rx, script)

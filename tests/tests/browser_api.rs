@@ -11,7 +11,8 @@ use std::time::Duration;
 use websock_core::dom::{BrowserEvent, MessageData, ReadyState};
 use websock_core::{Decision, Limits};
 use websock_tests::facade::{
-    browser, browser_with, each_runtime, serve_echo, Browser, Options, RawListener, ServerOptions,
+    browser, browser_with, each_runtime, serve_echo, serve_one, Browser, Options, RawListener,
+    ServerOptions,
 };
 use websock_tests::Runtime;
 
@@ -103,5 +104,77 @@ fn a_send_queue_over_its_limit_fails_the_connection() {
         assert_eq!(ws.ready_state(), ReadyState::Closed, "{rt}");
         drop(hang_up);
         server.join().unwrap();
+    });
+}
+
+/// `WebSocket` is `Clone`, in every runtime: clones share the connection and one queue
+/// of events; the connection outlives the original while a clone is alive, and
+/// dropping the last clone closes it with 1001 (going away).
+#[test]
+fn clones_share_the_connection_and_the_last_one_closes_it() {
+    each_runtime("clone", |rt| {
+        let (url, server) = serve_one(rt, |mut ws| {
+            while let Some(Ok(m)) = ws.recv() {
+                if ws.send(m).is_err() {
+                    break;
+                }
+            }
+            ws.close_event()
+        });
+        let ws = browser(rt, &url, &[]).unwrap();
+        assert_eq!(next(rt, &*ws), BrowserEvent::Open, "{rt}");
+        let clone = ws.clone_handle();
+        // One queue: the echo is pulled through one handle, not both.
+        ws.send(MessageData::from("via the original")).unwrap();
+        assert_eq!(
+            next(rt, &*clone),
+            BrowserEvent::Message(MessageData::from("via the original")),
+            "{rt}"
+        );
+        assert_eq!(ws.next_event(Duration::from_millis(100)), None, "{rt}");
+        drop(ws);
+        assert_eq!(clone.ready_state(), ReadyState::Open, "{rt}");
+        clone.send(MessageData::from("via the clone")).unwrap();
+        assert_eq!(
+            next(rt, &*clone),
+            BrowserEvent::Message(MessageData::from("via the clone")),
+            "{rt}"
+        );
+        drop(clone);
+        let theirs = server.join().unwrap();
+        assert!(
+            matches!(&theirs, Some(c) if c.code == 1001),
+            "{rt}: the peer saw {theirs:?}"
+        );
+    });
+}
+
+/// `next_event_timeout`, in every runtime: `None` when no event comes in time, the
+/// event when one does (an event that comes later is not lost).
+#[test]
+fn next_event_timeout_gives_up_or_delivers() {
+    each_runtime("next_event_timeout", |rt| {
+        let addr = serve_echo(rt, ServerOptions::default(), |_| Decision::accept());
+        let ws = browser(rt, &format!("ws://{addr}/"), &[]).unwrap();
+        assert_eq!(next(rt, &*ws), BrowserEvent::Open, "{rt}");
+        let started = std::time::Instant::now();
+        assert_eq!(ws.next_event(Duration::from_millis(100)), None, "{rt}");
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(5),
+            "{rt}: gave up after {took:?}"
+        );
+        ws.send(MessageData::from("hello")).unwrap();
+        assert_eq!(
+            next(rt, &*ws),
+            BrowserEvent::Message(MessageData::from("hello")),
+            "{rt}"
+        );
+        ws.close(Some(1000), None).unwrap();
+        assert!(
+            matches!(next(rt, &*ws), BrowserEvent::Close(c) if c.code == 1000),
+            "{rt}: the close event"
+        );
+        assert_eq!(ws.next_event(Duration::from_millis(100)), None, "{rt}");
     });
 }

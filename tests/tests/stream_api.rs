@@ -676,3 +676,113 @@ fn bad_urls_are_refused_before_connecting() {
         assert!(matches!(e, Some(Error::Io(_))), "{rt}: {e:?}");
     });
 }
+
+/// How long a closing handshake with a local echo server may take here (a generous
+/// bound: it takes milliseconds).
+const CLOSE_BOUND: Duration = Duration::from_secs(5);
+
+/// The sender half's `close` drives the closing handshake itself while nobody
+/// receives (the async runtimes' driver task reads the peer's Close; std's sender reads
+/// it in the receiver's place): it returns the peer's close event, and the idle
+/// receiver then gets the message that arrived first, the end and the same event.
+#[test]
+fn the_sender_half_closes_while_the_receiver_is_idle() {
+    each_runtime("sender close, idle receiver", |rt| {
+        let ws = must_connect(rt, &echo_url(rt));
+        let (mut tx, mut rx) = ws.split();
+        tx.send(Message::text("before the close")).unwrap();
+        let started = Instant::now();
+        let closed = tx.close(Some(1000), "bye");
+        let took = started.elapsed();
+        let close = closed.unwrap_or_else(|e| panic!("{rt}: close: {e:?}"));
+        assert_eq!(
+            (close.code, close.was_clean),
+            (1000, true),
+            "{rt}: {close:?}"
+        );
+        assert!(took < CLOSE_BOUND, "{rt}: close took {took:?}");
+        let first = rx.recv();
+        assert!(
+            matches!(&first, Some(Ok(m)) if *m == Message::text("before the close")),
+            "{rt}: the echo that came before the Close: {first:?}"
+        );
+        let end = rx.recv();
+        assert!(end.is_none(), "{rt}: after the close: {end:?}");
+        assert_eq!(rx.close_event(), Some(close), "{rt}");
+    });
+}
+
+/// The sender half's `close` while the receiver is receiving on another thread: the
+/// close returns the peer's close event and the receiver ends with the same.
+#[test]
+fn the_sender_half_closes_while_the_receiver_receives() {
+    each_runtime("sender close, busy receiver", |rt| {
+        let ws = must_connect(rt, &echo_url(rt));
+        let (mut tx, mut rx) = ws.split();
+        let receiver = thread::spawn(move || {
+            let mut got = Vec::new();
+            while let Some(Ok(m)) = rx.recv() {
+                got.push(m);
+            }
+            (got, rx.close_event())
+        });
+        tx.send(Message::text("one")).unwrap();
+        // Give the receiver time to be inside `recv` (either way the outcome is the
+        // same; this is the case under test).
+        thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        let close = tx
+            .close(Some(1000), "bye")
+            .unwrap_or_else(|e| panic!("{rt}: close: {e:?}"));
+        assert!(started.elapsed() < CLOSE_BOUND, "{rt}: close took too long");
+        assert_eq!(
+            (close.code, close.was_clean),
+            (1000, true),
+            "{rt}: {close:?}"
+        );
+        let (got, theirs) = receiver.join().unwrap();
+        assert_eq!(got, vec![Message::text("one")], "{rt}");
+        assert_eq!(theirs, Some(close), "{rt}");
+    });
+}
+
+/// A receiver that starts receiving while the sender half's `close` may be driving the
+/// connection (a race either way): both end as one, with the same clean close.
+#[test]
+fn the_sender_half_closes_while_the_receiver_starts_receiving() {
+    each_runtime("sender close, receiver joining", |rt| {
+        for _ in 0..5 {
+            let ws = must_connect(rt, &echo_url(rt));
+            let (mut tx, mut rx) = ws.split();
+            let closing = thread::spawn(move || tx.close(Some(1000), "bye"));
+            let end = rx.recv();
+            assert!(end.is_none(), "{rt}: {end:?}");
+            let close = closing
+                .join()
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{rt}: close: {e:?}"));
+            assert_eq!(
+                (close.code, close.was_clean),
+                (1000, true),
+                "{rt}: {close:?}"
+            );
+            assert_eq!(rx.close_event(), Some(close), "{rt}");
+        }
+    });
+}
+
+/// `role()` on the stream: the client's side and the server's.
+#[test]
+fn the_stream_knows_its_role() {
+    each_runtime("role", |rt| {
+        let (url, server) = serve_one(rt, |mut ws| {
+            let role = ws.role();
+            while let Some(Ok(_)) = ws.recv() {}
+            role
+        });
+        let mut ws = must_connect(rt, &url);
+        assert_eq!(ws.role(), Role::Client, "{rt}");
+        ws.close(Some(1000), "").unwrap();
+        assert_eq!(server.join().unwrap(), Role::Server, "{rt}");
+    });
+}

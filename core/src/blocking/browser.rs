@@ -78,18 +78,57 @@ struct Inner<R: Runtime> {
 /// arrive); after the close event every handler is dropped, since closures often hold
 /// what keeps other things alive.
 ///
-/// Dropping the `WebSocket` closes the connection (code 1001, "going away") if it is
-/// still connecting or open; the background threads finish the closing handshake and
-/// run the close handler.
+/// Cloning gives another handle to the same connection (like copying an object
+/// reference in a script): the clones share its state, its handlers and one queue of
+/// events (each event pulled with [`next_event`](Self::next_event) goes to one of
+/// them). Dropping the last handle closes the connection (code 1001, "going away") if
+/// it is still connecting or open; the background threads finish the closing handshake
+/// and run the close handler. The handle given to handlers does not keep the
+/// connection open.
 ///
 /// Threads come from the [`Runtime`] `R` ([`Runtime::spawn`]): a background thread
 /// connects ([`Runtime::open_transport`]), reads and dispatches events; a writer thread,
 /// started once connected, writes what `send` and `close` queue, so they never block.
 pub struct WebSocket<R: Runtime> {
     inner: Arc<Inner<R>>,
-    /// False for the view handed to handlers: dropping it closes nothing.
-    owner: bool,
+    /// Shared by the application's handles (the clones); `None` for the view handed
+    /// to handlers: dropping it closes nothing.
+    _owner: Option<Arc<Owner<R>>>,
     runtime: PhantomData<fn() -> R>,
+}
+
+impl<R: Runtime> Clone for WebSocket<R> {
+    fn clone(&self) -> Self {
+        WebSocket {
+            inner: self.inner.clone(),
+            _owner: self._owner.clone(),
+            runtime: PhantomData,
+        }
+    }
+}
+
+/// Closes the connection (1001, "going away") when the last application handle goes
+/// away.
+struct Owner<R: Runtime> {
+    inner: Arc<Inner<R>>,
+}
+
+impl<R: Runtime> Drop for Owner<R> {
+    fn drop(&mut self) {
+        let inner = &self.inner;
+        let mut st = inner.shared.lock();
+        let now = st.now();
+        BrowserSocket::last_handle_dropped(&mut st.conn, now);
+        drop(st);
+        inner.shared.changed.notify_all();
+        // Queued events can no longer be pulled: drop them, and let the background
+        // thread go on (handlers still run; the close handler last).
+        inner.dropped.store(true, Ordering::Release);
+        let mut q = lock(&inner.queue);
+        while q.pop().is_some() {}
+        drop(q);
+        inner.queued.notify_all();
+    }
 }
 
 impl<R: Runtime> fmt::Debug for WebSocket<R> {
@@ -162,8 +201,10 @@ impl<R: Runtime> WebSocket<R> {
             WebSocket::view(inner.clone()).pump(&mut Reader::new());
         }
         Ok(WebSocket {
+            _owner: Some(Arc::new(Owner {
+                inner: inner.clone(),
+            })),
             inner,
-            owner: true,
             runtime: PhantomData,
         })
     }
@@ -172,7 +213,7 @@ impl<R: Runtime> WebSocket<R> {
     fn view(inner: Arc<Inner<R>>) -> Self {
         WebSocket {
             inner,
-            owner: false,
+            _owner: None,
             runtime: PhantomData,
         }
     }
@@ -265,14 +306,17 @@ impl<R: Runtime> WebSocket<R> {
     }
 
     /// The next event no handler took, blocking until there is one; `None` after the
-    /// close event.
+    /// close event. Clones share one queue: each event goes to one caller.
     pub fn next_event(&self) -> Option<BrowserEvent> {
         self.wait_event(None)
     }
 
-    /// Like [`next_event`](Self::next_event), giving up after `timeout` (`None`).
+    /// Like [`next_event`](Self::next_event), waiting at most `timeout` (on the
+    /// runtime's clock): `None` if no event came in time, or after the close event. An
+    /// event that comes later stays queued for the next call.
     pub fn next_event_timeout(&self, timeout: Duration) -> Option<BrowserEvent> {
-        self.wait_event(Some(R::now() + timeout))
+        // A bound too far to represent is no bound.
+        self.wait_event(R::now().checked_add(timeout))
     }
 
     /// An iterator over the events no handler took, ending after the close event.
@@ -372,26 +416,6 @@ impl<R: Runtime> WebSocket<R> {
                 self.inner.queued.notify_all();
             }
         }
-    }
-}
-
-impl<R: Runtime> Drop for WebSocket<R> {
-    fn drop(&mut self) {
-        if !self.owner {
-            return;
-        }
-        let mut st = self.inner.shared.lock();
-        let now = st.now();
-        BrowserSocket::last_handle_dropped(&mut st.conn, now);
-        drop(st);
-        self.inner.shared.changed.notify_all();
-        // Queued events can no longer be pulled: drop them, and let the background
-        // thread go on (handlers still run; the close handler last).
-        self.inner.dropped.store(true, Ordering::Release);
-        let mut q = lock(&self.inner.queue);
-        while q.pop().is_some() {}
-        drop(q);
-        self.inner.queued.notify_all();
     }
 }
 

@@ -2,9 +2,9 @@
 //! that calls the transport.
 //!
 //! The engine lives in [`State`] behind a `Mutex`, shared by whoever reads (the
-//! receiver, or the browser face's background thread) and whoever writes (the sender,
-//! or the browser face's writer thread). The rules that keep two threads from
-//! stopping each other:
+//! receiver or, while nobody receives, a sender's `close`; the browser face's
+//! background thread) and whoever writes (the sender, or the browser face's writer
+//! thread). The rules that keep two threads from stopping each other:
 //!
 //! * **Reading never holds the engine's lock.** The reader computes its read timeout
 //!   from `poll_timeout`, takes the engine's receive buffer
@@ -392,7 +392,8 @@ impl<S: Transport> Shared<S> {
     /// input already waits: then the writing is left to the next call, and
     /// [`State::burst`] lets one send join it.
     ///
-    /// Only one thread may call this at a time (the reader).
+    /// Only one thread may call this at a time (the holder of the connection's
+    /// `Reader`: the receiver, or a sender's `close` while nobody receives).
     pub(crate) fn drive<T>(
         &self,
         rd: &mut Reader,

@@ -8,8 +8,10 @@
 //! Model: "the receiver drives". The idiomatic API has no thread: whoever receives
 //! (the stream's `recv`, or the [`WebSocketReceiver`]) reads the transport with a
 //! timeout taken from the engine's next deadline, feeds the engine, answers pings,
-//! echoes the Close and fires the timers. Senders queue into the engine and write the
-//! queue themselves, without holding the engine's lock during the write
+//! echoes the Close and fires the timers; a [`WebSocketSender`]'s `close` does the same
+//! while nobody receives (the halves share the read state behind a mutex, so one
+//! thread reads at a time). Senders queue into the engine and write the queue
+//! themselves, without holding the engine's lock during the write
 //! ([`Connection::poll_transmit_owned`](crate::Connection::poll_transmit_owned), one
 //! writer at a time). The browser face's background thread (spawned with
 //! [`Runtime::spawn`]) connects, reads and dispatches; a writer thread writes once

@@ -8,11 +8,11 @@
 
 use core::fmt;
 use core::time::Duration;
-use std::sync::{Arc, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use bytes::Bytes;
 
-use super::driver::{Reader, Shared, BATCH_MAX};
+use super::driver::{lock, Reader, Shared, BATCH_MAX};
 use super::streamed::{MessageReader, MessageWriter};
 use super::{Runtime, Transport};
 use crate::browser::BrowserSocket;
@@ -35,7 +35,9 @@ use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 ///   Close, fires timers (close timeout, keepalive) and finishes the closing
 ///   handshake. Keep calling `recv` (or a thread with the [`WebSocketReceiver`]) while
 ///   the connection is in use.
-/// * [`close`](Self::close) starts the closing handshake and waits for its end.
+/// * [`close`](Self::close) starts the closing handshake and waits for its end,
+///   driving the connection itself (as does the [`WebSocketSender`]'s `close` while
+///   nobody is receiving).
 /// * [`split`](Self::split) gives a sender and a receiver for two threads.
 ///
 /// Transport errors are reported once by `recv` as [`Error::Io`] (or [`Error::Tls`]),
@@ -61,8 +63,8 @@ use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 /// waits for its own writes to be read before reading (two echoing peers pipelining
 /// large messages), use [`split`](Self::split) and receive on another thread.
 ///
-/// Its methods take `&mut self` (as in websock-tokio) because the receiving side owns
-/// its read state (the reader that drives the transport); the
+/// Its methods take `&mut self` (as in websock-tokio) because the receiving side is
+/// the one reading (it holds the read state while it drives the transport); the
 /// [`WebSocketSender`] half only shares the connection, so its methods take `&self` and
 /// it is `Clone`.
 pub struct WebSocketStream<S> {
@@ -90,6 +92,7 @@ impl<S: Transport> WebSocketStream<S> {
         S: Send + 'static,
     {
         let agreed = Arc::new(agreed);
+        let reader = Arc::new(Mutex::new(reader));
         let facts = Arc::new(Facts::of_shared(&shared));
         let last = Arc::new(LastHandle {
             shared: shared.clone(),
@@ -98,6 +101,7 @@ impl<S: Transport> WebSocketStream<S> {
         WebSocketStream {
             tx: WebSocketSender {
                 shared: shared.clone(),
+                reader: reader.clone(),
                 agreed: agreed.clone(),
                 facts: facts.clone(),
                 last: last.clone(),
@@ -178,11 +182,12 @@ impl<S: Transport> WebSocketStream<S> {
     /// Errors: [`Error::Api`] for a bad code or reason (nothing happens).
     pub fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent> {
         self.tx.start_close(code, reason)?;
-        let rx = &mut self.rx;
-        let closed = rx.shared.drive(&mut rx.reader, false, |st| {
-            st.session.advance_to_close(&mut st.conn)
-        });
-        closed.or_else(|| rx.close_event()).ok_or(Error::Closed)
+        let closed = self
+            .rx
+            .drive(false, |st| st.session.advance_to_close(&mut st.conn));
+        closed
+            .or_else(|| self.rx.close_event())
+            .ok_or(Error::Closed)
     }
 
     /// Block until every queued byte was handed to the transport.
@@ -261,7 +266,7 @@ impl<S: Transport> WebSocketStream<S> {
         self.tx.buffered_amount()
     }
 
-    /// Client or server.
+    /// Client or server: the side of the connection this stream is.
     pub fn role(&self) -> Role {
         self.tx.shared.lock().conn.role()
     }
@@ -283,10 +288,10 @@ impl<S: Transport> WebSocketStream<S> {
     /// turns on one handle: the receiver reads with a 20 ms timeout so a send waits at
     /// most that long for its turn.
     pub fn split(self) -> (WebSocketSender<S>, WebSocketReceiver<S>) {
-        let mut rx = self.rx;
+        let rx = self.rx;
         rx.shared.lock().burst = false;
         rx.shared.separate_writer();
-        rx.reader.set_split();
+        lock(&rx.reader).set_split();
         (self.tx, rx)
     }
 }
@@ -299,6 +304,9 @@ impl<S: Transport> WebSocketStream<S> {
 /// background (see [`WebSocketStream`]).
 pub struct WebSocketSender<S> {
     shared: Arc<Shared<S>>,
+    /// The receiver's read state: the sender's `close` takes it to drive the
+    /// connection itself while nobody is receiving.
+    reader: Arc<Mutex<Reader>>,
     agreed: Arc<Agreed>,
     facts: Arc<Facts>,
     last: Arc<LastHandle<S>>,
@@ -308,6 +316,7 @@ impl<S> Clone for WebSocketSender<S> {
     fn clone(&self) -> Self {
         WebSocketSender {
             shared: self.shared.clone(),
+            reader: self.reader.clone(),
             agreed: self.agreed.clone(),
             facts: self.facts.clone(),
             last: self.last.clone(),
@@ -380,11 +389,27 @@ impl<S: Transport> WebSocketSender<S> {
     }
 
     /// Start the closing handshake (see [`WebSocketStream::close`] for the arguments)
-    /// and wait until the connection is closed, returning the close event.
+    /// and wait until the connection is closed, returning the close event (the peer's
+    /// code and reason, and whether it was clean). On a closed connection, returns its
+    /// close event.
     ///
-    /// The [`WebSocketReceiver`] must be receiving on another thread: it is what reads
-    /// the peer's Close. The wait is bounded by the close timeout (plus a second); past
-    /// it, [`Error::Protocol`] with `CloseTimeout`.
+    /// Works whether or not the [`WebSocketReceiver`] is in use, as in the async
+    /// runtimes: while nobody is receiving, this call drives the connection itself
+    /// (reads the peer's Close, answers it, finishes the handshake); messages that
+    /// arrive meanwhile are kept for the receiver, within the bound of
+    /// [`Session::advance_to_close`](crate::session::Session::advance_to_close). While
+    /// the receiver is receiving on another thread, it reads the peer's Close and this
+    /// call waits; if it stops receiving before the end, this call takes over. A
+    /// receiver that starts receiving while this call drives waits its turn, then sees
+    /// the rest of the messages and the end.
+    ///
+    /// The wait is bounded by the close timeout: driven here, by the engine's timer
+    /// (the close event then says how it ended); waiting for a receiver that keeps the
+    /// connection to itself, by the close timeout plus a second, past which
+    /// [`Error::Protocol`] with `CloseTimeout`.
+    ///
+    /// Errors: [`Error::Api`] for a bad code or reason (nothing happens);
+    /// [`Error::Closed`] if the connection ended without a close event.
     pub fn close(&self, code: Option<u16>, reason: &str) -> Result<CloseEvent> {
         self.start_close(code, reason)?;
         let mut st = self.shared.lock();
@@ -396,15 +421,42 @@ impl<S: Transport> WebSocketSender<S> {
             if let Some(ev) = st.session.close_event() {
                 return Ok(ev.clone());
             }
+            if st.conn.ready_state() == ReadyState::Closed {
+                // Closed, and the receiver has not reached the close event yet: take
+                // it (the messages before it stay for the receiver).
+                let st = &mut *st;
+                if let Some(ev) = st.session.advance_to_close(&mut st.conn) {
+                    return Ok(ev);
+                }
+            }
             if st.conn.is_finished() {
                 return Err(Error::Closed);
             }
+            // Nobody is receiving: drive the connection to its end here. Never blocks
+            // on the reader while holding the engine's lock (`try_lock`).
+            let reader = match self.reader.try_lock() {
+                Ok(reader) => Some(reader),
+                Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            };
+            if let Some(mut reader) = reader {
+                drop(st);
+                let closed = self.shared.drive(&mut reader, false, |st| {
+                    st.session.advance_to_close(&mut st.conn)
+                });
+                drop(reader);
+                // A receiver waiting for its turn, or senders waiting for the end.
+                self.shared.changed.notify_all();
+                return closed.or_else(|| self.close_event()).ok_or(Error::Closed);
+            }
+            // The receiver is receiving: it reads the peer's Close. Look again soon, in
+            // case it returns without reaching the end.
             let wait = match deadline {
                 Some(d) => match d.checked_sub(st.now()).filter(|left| !left.is_zero()) {
-                    Some(left) => left.min(Duration::from_millis(250)),
+                    Some(left) => left.min(RECHECK),
                     None => return Err(Error::Protocol(crate::Error::CloseTimeout)),
                 },
-                None => Duration::from_millis(250),
+                None => RECHECK,
             };
             st = self
                 .shared
@@ -415,7 +467,8 @@ impl<S: Transport> WebSocketSender<S> {
         }
     }
 
-    /// How the connection closed, once the receiver has seen it.
+    /// How the connection closed, once the receiver (or [`close`](Self::close)) has
+    /// seen it.
     pub fn close_event(&self) -> Option<CloseEvent> {
         self.shared.lock().session.close_event().cloned()
     }
@@ -489,13 +542,14 @@ impl<S: Transport> WebSocketSender<S> {
 /// The receiving half of a [`WebSocketStream`] (see [`WebSocketStream::split`]). It
 /// drives the connection: keep receiving while the connection is in use.
 ///
-/// Dropping it closes nothing while a [`WebSocketSender`] is alive (the senders'
-/// `close` then waits out its bound, since nobody reads the peer's Close); when the
-/// last handle goes, an open connection is closed with 1001 in the background (see
-/// [`WebSocketStream`]).
+/// Dropping it closes nothing while a [`WebSocketSender`] is alive (a sender's `close`
+/// then drives the closing handshake itself); when the last handle goes, an open
+/// connection is closed with 1001 in the background (see [`WebSocketStream`]).
 pub struct WebSocketReceiver<S> {
     pub(crate) shared: Arc<Shared<S>>,
-    pub(crate) reader: Reader,
+    /// The read state, shared with the senders (see [`WebSocketSender::close`]): held
+    /// for each drive, so one thread reads at a time.
+    reader: Arc<Mutex<Reader>>,
     agreed: Arc<Agreed>,
     facts: Arc<Facts>,
     /// Kept for its `Drop` (the last handle closes the connection).
@@ -520,9 +574,20 @@ impl<S: Transport> WebSocketReceiver<S> {
         }
     }
 
+    /// Drives the connection ([`Shared::drive`]) with the read state, waiting first
+    /// while a sender's `close` holds it.
+    pub(crate) fn drive<T>(
+        &mut self,
+        batch: bool,
+        poll: impl FnMut(&mut super::driver::State) -> Option<T>,
+    ) -> Option<T> {
+        let mut reader = lock(&self.reader);
+        self.shared.drive(&mut reader, batch, poll)
+    }
+
     /// See [`WebSocketStream::recv_incoming`].
     pub fn recv_incoming(&mut self) -> Option<Result<Incoming>> {
-        let received = self.shared.drive(&mut self.reader, true, |st| {
+        let received = self.drive(true, |st| {
             Some(match st.session.poll_received(&mut st.conn)? {
                 Received::Incoming(incoming) => Some(Ok(incoming)),
                 Received::Failed(e) => Some(Err(st.failure(e))),
@@ -574,6 +639,10 @@ impl<S: Transport> Iterator for Messages<'_, S> {
         self.rx.recv()
     }
 }
+
+/// How often a sender's `close` that waits for the receiving thread looks again
+/// whether it can drive the connection itself.
+const RECHECK: Duration = Duration::from_millis(50);
 
 /// Held by every application handle of one connection (the stream's two halves, each
 /// clone of the sender): dropped with the last of them, it closes the connection

@@ -52,7 +52,7 @@ impl<S> fmt::Debug for MessageReader<'_, S> {
 impl<S: Transport> WebSocketReceiver<S> {
     /// See [`WebSocketStream::recv_stream`](super::WebSocketStream::recv_stream).
     pub fn recv_stream(&mut self) -> Option<Result<MessageReader<'_, S>>> {
-        let start = self.shared.drive(&mut self.reader, false, |st| {
+        let start = self.drive(false, |st| {
             Some(match st.session.poll_stream_start(&mut st.conn)? {
                 StreamStart::Failed(e) => Some(Err(st.failure(e))),
                 StreamStart::Closed => None,
@@ -89,8 +89,7 @@ impl<S: Transport> MessageReader<'_, S> {
         if self.done {
             return None;
         }
-        let rx = &mut *self.rx;
-        let polled = rx.shared.drive(&mut rx.reader, false, |st| {
+        let polled = self.rx.drive(false, |st| {
             Some(match st.session.poll_stream_chunk(&mut st.conn)? {
                 StreamChunk::Data(b) => Some(Ok(b)),
                 StreamChunk::End => None,

@@ -31,7 +31,7 @@ use std::task::{Context, Poll};
 use crate::dom::ReadyState;
 use crate::handshake::{Request, Response};
 use crate::session::{Agreed, Incoming, Opening, Received};
-use crate::{CloseEvent, Message, MessageKind, SendError, TrySendError};
+use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -249,6 +249,11 @@ impl<S> WebSocketStream<S> {
     /// The connection's readyState (OPEN, CLOSING, CLOSED).
     pub fn ready_state(&self) -> ReadyState {
         self.sender.handle.lock().conn.ready_state()
+    }
+
+    /// Client or server: the side of the connection this stream is.
+    pub fn role(&self) -> Role {
+        self.sender.handle.lock().conn.role()
     }
 
     /// Payload bytes queued and not yet handed to the transport (the browser's
