@@ -711,7 +711,7 @@ impl Facts {
             peer_addr: stream.peer_addr(),
             local_addr: stream.local_addr(),
             #[cfg(feature = "rustls")]
-            tls: stream.tls_info(),
+            tls: stream.tls_info().map(Box::new),
         };
         drop(stream);
         facts.for_handles(&shared.lock().conn)

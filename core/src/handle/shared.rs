@@ -30,7 +30,7 @@ impl Facts {
             peer_addr: transport.peer_addr(),
             local_addr: transport.local_addr(),
             #[cfg(feature = "rustls")]
-            tls: transport.tls_info(),
+            tls: transport.tls_info().map(Box::new),
         }
     }
 }

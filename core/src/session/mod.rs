@@ -111,8 +111,9 @@ pub struct Session {
     close: Option<CloseEvent>,
     ended: bool,
     parked: Option<(Message, bool)>,
-    /// Server role: the request reported by [`Session::open`], for [`Agreed::request`].
-    request: Option<Request>,
+    /// Server role: the request reported by [`Session::open`], for [`Agreed::request`]
+    /// (boxed: kept only during the handshake, a word in every session after it).
+    request: Option<alloc::boxed::Box<Request>>,
     /// Messages taken by [`Session::advance_to_close`] for the receiver, and their bytes.
     kept: VecDeque<Message>,
     kept_bytes: usize,
@@ -138,11 +139,14 @@ impl Session {
         loop {
             match conn.poll_event()? {
                 Event::Request(request) => {
-                    self.request = Some(request.clone());
+                    self.request = Some(alloc::boxed::Box::new(request.clone()));
                     return Some(Opening::Request(request));
                 }
                 Event::Open(open) => {
-                    return Some(Opening::Open(Agreed::new(open, self.request.take())))
+                    return Some(Opening::Open(Agreed::new(
+                        open,
+                        self.request.take().map(|r| *r),
+                    )))
                 }
                 Event::Error(e) => return Some(Opening::Failed(e)),
                 Event::Close(c) => {
