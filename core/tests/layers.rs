@@ -105,6 +105,30 @@ fn try_send_hands_the_message_back_when_full() {
     assert_eq!(frames[0].payload, b"keep me");
 }
 
+/// `Session::park` keeps every parked message, in order (the sender half is `Clone`:
+/// two `Sink`s may each park one before either is queued), and `unpark` queues them
+/// oldest first as room appears.
+#[test]
+fn parked_messages_are_kept_in_order_and_unparked_oldest_first() {
+    let mut server = Connection::upgraded(Role::Server, None, small_queue(10), T0);
+    server.poll_event();
+    let mut session = Session::new();
+    server.try_send(Message::text("fill"), true).unwrap();
+    session.park(Message::text("first, parked"), true);
+    session.park(Message::text("second, parked"), true);
+    assert!(session.has_parked());
+    assert_eq!(session.unpark(&mut server), Ok(false), "the queue is full");
+    drain(&mut server);
+    // One at a time: each fills the queue past its limit.
+    assert_eq!(session.unpark(&mut server), Ok(false));
+    let first = decode_frames(&drain(&mut server));
+    assert_eq!(session.unpark(&mut server), Ok(true));
+    assert!(!session.has_parked());
+    let second = decode_frames(&drain(&mut server));
+    assert_eq!(first[0].payload, b"first, parked");
+    assert_eq!(second[0].payload, b"second, parked");
+}
+
 #[test]
 fn a_server_needs_no_random_source() {
     // Without std the default source panics; a server must never ask for one. With

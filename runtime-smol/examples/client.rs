@@ -14,7 +14,7 @@ fn main() {
         .unwrap_or_else(|| "ws://127.0.0.1:9001".into());
     smol::block_on(async {
         let options = ClientOptions::default().check_bad_ports(false);
-        let (mut tx, mut rx) = match connect_with(&url, options).await {
+        let (tx, mut rx) = match connect_with(&url, options).await {
             Ok(ws) => ws.split(),
             Err(e) => {
                 eprintln!("connect {url}: {e}");

@@ -161,7 +161,7 @@ pub use options::{ClientOptions, ServerOptions};
 pub use runtime::{Io, Smol, SmolTimer};
 pub use stream::MaybeTlsStream;
 pub use websocket::{
-    MessageReader, MessageWriter, WebSocketReceiver, WebSocketSender, WebSocketStream,
+    MessageReader, MessageWriter, Messages, WebSocketReceiver, WebSocketSender, WebSocketStream,
 };
 
 /// The vocabulary shared by every runtime: `Message`, `CloseEvent`, `Error`, `Incoming`,

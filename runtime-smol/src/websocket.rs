@@ -15,9 +15,12 @@
 pub use websock_core::handle::MessageReader;
 /// A message sent in fragments as it is written, from `send_stream` (an `AsyncWrite`).
 pub use websock_core::handle::MessageWriter;
+/// The received messages as a `futures` `Stream`, from `incoming()` (websock-std's
+/// `Messages` is the same sequence as an `Iterator`).
+pub use websock_core::handle::Messages;
 /// The receiving half of a [`WebSocketStream`].
 pub use websock_core::handle::WebSocketReceiver;
-/// The sending half of a [`WebSocketStream`].
+/// The sending half of a [`WebSocketStream`] (`Clone`; its methods take `&self`).
 pub use websock_core::handle::WebSocketSender;
 /// A WebSocket connection over a transport of type `S`: `send`/`recv`, `futures`
 /// `Stream` and `Sink`, [`split`](websock_core::handle::WebSocketStream::split) halves.

@@ -71,3 +71,48 @@ fn the_halves_are_sink_and_stream() {
         assert!(rx.next().await.is_none());
     });
 }
+
+/// Clones of the sender half are each a `Sink`: two clones in two tasks feed messages
+/// larger than the room a small send queue leaves (`start_send` parks such a message,
+/// one per clone at most, queued in order: core's `layers.rs` checks the parking
+/// itself), and every message arrives, each clone's in order.
+#[test]
+fn sink_clones_in_two_tasks_lose_nothing() {
+    const N: usize = 300;
+    run(async {
+        let addr = echo_server(ServerOptions::default()).await;
+        let mut options = client_options();
+        options.limits.max_send_queue = 8 << 10;
+        options.deflate.enabled = false;
+        let ws = connect_with(&ws_url(addr, "/"), options).await.unwrap();
+        let (tx, mut rx) = ws.split();
+        let payload =
+            |who: char, i: usize| Message::text(format!("{who}{i:05}{}", "x".repeat(3000)));
+        let tasks: Vec<_> = ['a', 'b']
+            .into_iter()
+            .map(|who| {
+                let mut tx = tx.clone();
+                smol::spawn(async move {
+                    for i in 0..N {
+                        tx.feed(payload(who, i)).await.unwrap();
+                    }
+                    SinkExt::flush(&mut tx).await.unwrap();
+                })
+            })
+            .collect();
+        let mut next = [0usize; 2];
+        for _ in 0..2 * N {
+            let m = rx.next().await.unwrap().unwrap();
+            let first = m.as_bytes()[0];
+            let who = usize::from(first - b'a');
+            assert_eq!(m, payload(char::from(first), next[who]));
+            next[who] += 1;
+        }
+        for task in tasks {
+            task.await;
+        }
+        assert_eq!(next, [N, N]);
+        let event = tx.close(Some(1000), "").await.unwrap();
+        assert!(event.was_clean);
+    });
+}

@@ -28,6 +28,28 @@ pub use websock_core::tls::{
 use crate::stream::MaybeTlsStream;
 use crate::{Error, Result};
 
+/// Runs the client side of a TLS handshake over `tcp` for the server name `host` (a DNS
+/// name or an IP address; brackets around IPv6 are removed); then hand the stream to
+/// [`client_handshake`](crate::client_handshake). The same item as websock-tokio's and
+/// websock-smol's `tls::connect_tls`; being blocking (a call that cannot be dropped),
+/// the handshake must finish within
+/// [`ACCEPT_TIMEOUT`](websock_core::tls::ACCEPT_TIMEOUT) (10 s), one socket read or
+/// write at a time, else `Error::Protocol(HandshakeTimeout)`.
+///
+/// # Errors
+///
+/// [`Error::Io`] (`InvalidInput`) for a host that is not a valid server name,
+/// [`Error::Tls`] or [`Error::Io`] if the handshake fails.
+pub fn connect_tls(
+    tcp: TcpStream,
+    host: &str,
+    config: Arc<ClientConfig>,
+) -> Result<MaybeTlsStream> {
+    let deadline = Instant::now().checked_add(websock_core::tls::ACCEPT_TIMEOUT);
+    let stream = client_stream(tcp, host, config, deadline)?;
+    Ok(MaybeTlsStream::ClientTls(Box::new(stream)))
+}
+
 /// Client side: wrap `tcp` in TLS for `host` and complete the TLS handshake before
 /// `deadline`.
 pub(crate) fn client_stream(

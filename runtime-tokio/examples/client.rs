@@ -21,7 +21,7 @@ async fn main() {
         }
     };
     eprintln!("connected to {url}");
-    let (mut tx, mut rx) = ws.split();
+    let (tx, mut rx) = ws.split();
     let printer = tokio::spawn(async move {
         while let Some(message) = rx.recv().await {
             match message {

@@ -89,7 +89,7 @@ fn parse_args() -> Result<Args, String> {
 
 /// Echoes every message chunk by chunk as it arrives: never held whole.
 async fn echo_streaming<S>(ws: WebSocketStream<S>) -> Result<(), websock_tokio::Error> {
-    let (mut tx, mut rx) = ws.split();
+    let (tx, mut rx) = ws.split();
     while let Some(reader) = rx.recv_stream().await {
         let mut reader = reader?;
         let mut writer = tx.send_stream(reader.kind());

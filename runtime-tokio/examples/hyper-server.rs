@@ -107,7 +107,7 @@ async fn echo_whole(mut ws: UpgradedWebSocket) -> Result<(), websock_tokio::Erro
 }
 
 async fn echo_streaming(ws: UpgradedWebSocket) -> Result<(), websock_tokio::Error> {
-    let (mut tx, mut rx) = ws.split();
+    let (tx, mut rx) = ws.split();
     while let Some(reader) = rx.recv_stream().await {
         let mut reader = reader?;
         let mut writer = tx.send_stream(reader.kind());

@@ -130,7 +130,7 @@ pub use options::{ClientOptions, ServerOptions};
 pub use runtime::{Io, Tokio, TokioTimer};
 pub use stream::MaybeTlsStream;
 pub use websocket::{
-    MessageReader, MessageWriter, WebSocketReceiver, WebSocketSender, WebSocketStream,
+    MessageReader, MessageWriter, Messages, WebSocketReceiver, WebSocketSender, WebSocketStream,
 };
 
 #[cfg(feature = "tls")]

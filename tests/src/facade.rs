@@ -173,6 +173,9 @@ pub trait Conn: Send {
     fn recv(&mut self) -> Option<Result<Message, Error>>;
     /// `recv_incoming()`: the next message, ping or pong.
     fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>>;
+    /// `incoming()`, its first `n` items (fewer if it ends first): std's `Messages`
+    /// iterator, the async handles' `Messages` stream.
+    fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>>;
     /// `close(code, reason)`: waits for the closing handshake; the close event.
     fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error>;
     /// `close_event()`: how the connection closed, once it has.
@@ -215,6 +218,16 @@ pub trait SendHalf: Send {
     /// `close(code, reason)`: waits for the closing handshake, whether or not the
     /// receiver is receiving meanwhile; the close event.
     fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error>;
+    /// `send_fragment(kind, data, fin)`.
+    fn send_fragment(&mut self, kind: MessageKind, data: Bytes, fin: bool) -> Result<(), Error>;
+    /// `ping(payload)`.
+    fn ping(&mut self, payload: Bytes) -> Result<(), Error>;
+    /// `flush()`: waits until everything queued was handed to the transport.
+    fn flush(&mut self) -> Result<(), Error>;
+    /// `clone()`: another sender on the same connection (every runtime's sender half is
+    /// `Clone`; the implementations call the methods above through `&self`, so the
+    /// halves' `&self` receivers are pinned at compile time).
+    fn clone_half(&self) -> Box<dyn SendHalf>;
 }
 
 /// The receiving half of a split [`Conn`].
@@ -223,6 +236,8 @@ pub trait RecvHalf: Send {
     fn recv(&mut self) -> Option<Result<Message, Error>>;
     /// `recv_incoming()`.
     fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>>;
+    /// `incoming()`, its first `n` items (see [`Conn::incoming_take`]).
+    fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>>;
     /// `close_event()`.
     fn close_event(&self) -> Option<CloseEvent>;
 }
@@ -533,6 +548,7 @@ mod async_face {
     use std::marker::PhantomData;
 
     use super::*;
+    use futures_lite::StreamExt;
     use websock_core::handle::{self, Runtime, WebSocketReceiver, WebSocketSender};
 
     pub(super) struct Stream<S, B>(
@@ -613,6 +629,10 @@ mod async_face {
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
             B::block_on(self.0.recv_incoming())
         }
+        fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
+            let messages: handle::Messages<'_> = self.0.incoming();
+            B::block_on(StreamExt::collect(StreamExt::take(messages, n)))
+        }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
             B::block_on(self.0.close(code, reason))
         }
@@ -667,18 +687,42 @@ mod async_face {
 
     struct Sender<B>(WebSocketSender, PhantomData<B>);
 
+    impl<B: Blocking> Sender<B> {
+        /// The sender through a shared reference: its methods take `&self`.
+        fn shared(&self) -> &WebSocketSender {
+            &self.0
+        }
+    }
+
     impl<B: Blocking> SendHalf for Sender<B> {
         fn send(&mut self, message: Message) -> Result<(), Error> {
-            B::block_on(self.0.send(message))
+            B::block_on(self.shared().send(message))
         }
         fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
-            B::block_on(self.0.send_uncompressed(message))
+            B::block_on(self.shared().send_uncompressed(message))
         }
         fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
-            self.0.try_send_uncompressed(message)
+            self.shared().try_send_uncompressed(message)
         }
         fn try_send(&mut self, message: Message) -> Result<(), Error> {
-            self.0.try_send(message)
+            self.shared().try_send(message)
+        }
+        fn send_fragment(
+            &mut self,
+            kind: MessageKind,
+            data: Bytes,
+            fin: bool,
+        ) -> Result<(), Error> {
+            B::block_on(self.shared().send_fragment(kind, data, fin))
+        }
+        fn ping(&mut self, payload: Bytes) -> Result<(), Error> {
+            self.shared().ping(payload)
+        }
+        fn flush(&mut self) -> Result<(), Error> {
+            B::block_on(self.shared().flush())
+        }
+        fn clone_half(&self) -> Box<dyn SendHalf> {
+            Box::new(Sender::<B>(self.0.clone(), PhantomData))
         }
         fn buffered_amount(&self) -> usize {
             self.0.buffered_amount()
@@ -687,7 +731,7 @@ mod async_face {
             self.0.send_queue_len()
         }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
-            B::block_on(self.0.close(code, reason))
+            B::block_on(self.shared().close(code, reason))
         }
     }
 
@@ -699,6 +743,10 @@ mod async_face {
         }
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
             B::block_on(self.0.recv_incoming())
+        }
+        fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
+            let messages: handle::Messages<'_> = self.0.incoming();
+            B::block_on(StreamExt::collect(StreamExt::take(messages, n)))
         }
         fn close_event(&self) -> Option<CloseEvent> {
             self.0.close_event()
@@ -811,6 +859,10 @@ mod std_face {
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
             self.0.recv_incoming()
         }
+        fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
+            let messages: websock_std::Messages<'_, S> = self.0.incoming();
+            messages.take(n).collect()
+        }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
             self.0.close(code, reason)
         }
@@ -840,18 +892,42 @@ mod std_face {
 
     struct Sender<S>(WebSocketSender<S>);
 
+    impl<S> Sender<S> {
+        /// The sender through a shared reference: its methods take `&self`.
+        fn shared(&self) -> &WebSocketSender<S> {
+            &self.0
+        }
+    }
+
     impl<S: Transport + Send + 'static> SendHalf for Sender<S> {
         fn send(&mut self, message: Message) -> Result<(), Error> {
-            self.0.send(message)
+            self.shared().send(message)
         }
         fn send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
-            self.0.send_uncompressed(message)
+            self.shared().send_uncompressed(message)
         }
         fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
-            self.0.try_send_uncompressed(message)
+            self.shared().try_send_uncompressed(message)
         }
         fn try_send(&mut self, message: Message) -> Result<(), Error> {
-            self.0.try_send(message)
+            self.shared().try_send(message)
+        }
+        fn send_fragment(
+            &mut self,
+            kind: MessageKind,
+            data: Bytes,
+            fin: bool,
+        ) -> Result<(), Error> {
+            self.shared().send_fragment(kind, data, fin)
+        }
+        fn ping(&mut self, payload: Bytes) -> Result<(), Error> {
+            self.shared().ping(payload)
+        }
+        fn flush(&mut self) -> Result<(), Error> {
+            self.shared().flush()
+        }
+        fn clone_half(&self) -> Box<dyn SendHalf> {
+            Box::new(Sender(self.0.clone()))
         }
         fn buffered_amount(&self) -> usize {
             self.0.buffered_amount()
@@ -860,7 +936,7 @@ mod std_face {
             self.0.send_queue_len()
         }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
-            self.0.close(code, reason)
+            self.shared().close(code, reason)
         }
     }
 
@@ -872,6 +948,10 @@ mod std_face {
         }
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
             self.0.recv_incoming()
+        }
+        fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
+            let messages: websock_std::Messages<'_, S> = self.0.incoming();
+            messages.take(n).collect()
         }
         fn close_event(&self) -> Option<CloseEvent> {
             self.0.close_event()

@@ -87,7 +87,7 @@ fn connection(rt: Runtime, secure: bool) -> (Seen, Seen, SocketAddr) {
                     .await
                     .unwrap();
                 let seen = seen!(ws);
-                let (mut tx, _rx) = check_halves!(ws, seen.clone());
+                let (tx, _rx) = check_halves!(ws, seen.clone());
                 tx.close(Some(1000), "").await.unwrap();
                 seen
             })
@@ -111,7 +111,7 @@ fn connection(rt: Runtime, secure: bool) -> (Seen, Seen, SocketAddr) {
                 .await
                 .unwrap();
             let seen = seen!(ws);
-            let (mut tx, _rx) = check_halves!(ws, seen.clone());
+            let (tx, _rx) = check_halves!(ws, seen.clone());
             tx.close(Some(1000), "").await.unwrap();
             seen
         }),

@@ -232,7 +232,7 @@ fn tokio_split_halves_are_driven_while_not_polled() {
         let _ = accepted_tx.send(ws.split());
     });
     let mut tcp = raw_client(addr);
-    let (mut tx, rx) = accepted_rx
+    let (tx, rx) = accepted_rx
         .recv_timeout(Duration::from_secs(10))
         .expect("accepted");
     // Neither half is polled from here on, until the pong has been read.

@@ -786,3 +786,196 @@ fn the_stream_knows_its_role() {
         assert_eq!(server.join().unwrap(), Role::Server, "{rt}");
     });
 }
+
+/// The payload of message `i` of sender `who` in [`two_sender_clones_wait_for_room_and_lose_nothing`]:
+/// `who`, `i` (4 bytes), then padding up to `len`.
+fn numbered(who: u8, i: u32, len: usize) -> Message {
+    let mut payload = vec![who];
+    payload.extend_from_slice(&i.to_be_bytes());
+    payload.resize(len, who);
+    Message::binary(payload)
+}
+
+/// The sender half is `Clone` in every runtime, and its clones may send at once: two
+/// clones on two threads, a send queue of 16 KiB, no compression, and a peer that reads nothing until
+/// both are stuck waiting for room (the sent count stops moving, with far more than
+/// the socket buffers hold still to send), then reads everything: every message
+/// arrives, each clone's in order, and neither hangs (a waiting clone whose wake-up
+/// were lost would). Dropping one clone keeps the connection open (the other still
+/// sends); dropping every handle closes it with 1001.
+#[test]
+fn two_sender_clones_wait_for_room_and_lose_nothing() {
+    // 2 × 600 × 8 KiB: more than twice what loopback's socket buffers take.
+    const N: u32 = 600;
+    const LEN: usize = 8 << 10;
+    each_runtime("two sender clones", |rt| {
+        let (go, read_now) = std::sync::mpsc::channel::<()>();
+        let (url, server) = serve_one(rt, move |mut ws| {
+            read_now.recv_timeout(Duration::from_secs(20)).unwrap();
+            let mut next = [0u32; 2];
+            for _ in 0..2 * N {
+                let m = ws.recv().expect("a message").expect("no failure");
+                let bytes = m.as_bytes();
+                let who = usize::from(bytes[0] - b'a');
+                let i = u32::from_be_bytes(bytes[1..5].try_into().unwrap());
+                assert_eq!(i, next[who], "sender {who}: out of order");
+                assert_eq!(m, numbered(bytes[0], i, LEN));
+                next[who] += 1;
+            }
+            let after = ws.recv();
+            let end = ws.recv();
+            (next, after, end.is_none(), ws.close_event())
+        });
+        // Uncompressed, so that the bytes on the wire are the bytes sent.
+        let mut options = Options::new().deflate(DeflateConfig {
+            enabled: false,
+            ..Default::default()
+        });
+        options.limits.max_send_queue = 16 << 10;
+        let ws = connect(rt, &url, &options).unwrap_or_else(|e| panic!("{rt}: connect: {e:?}"));
+        let (tx, rx) = ws.split();
+        let tx_b = tx.clone_half();
+        let sent = Arc::new(AtomicUsize::new(0));
+        let (done, finished) = std::sync::mpsc::channel();
+        for (who, mut tx) in [(b'a', tx), (b'b', tx_b)] {
+            let (done, sent) = (done.clone(), sent.clone());
+            thread::spawn(move || {
+                let outcome = (0..N).try_for_each(|i| {
+                    tx.send(numbered(who, i, LEN))?;
+                    sent.fetch_add(1, SeqCst);
+                    Ok::<_, Error>(())
+                });
+                let _ = done.send((who, outcome, tx));
+            });
+        }
+        // Wait until both clones are stuck: no send completes for 300 ms.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut last = usize::MAX;
+        loop {
+            let now = sent.load(SeqCst);
+            if now == last {
+                break;
+            }
+            last = now;
+            assert!(Instant::now() < deadline, "{rt}: the sends never stall");
+            thread::sleep(Duration::from_millis(300));
+        }
+        assert!(
+            last < 2 * N as usize && finished.try_recv().is_err(),
+            "{rt}: both clones must be left waiting for room ({last} sent)"
+        );
+        go.send(()).unwrap();
+        let mut senders = Vec::new();
+        for _ in 0..2 {
+            let (who, outcome, tx) = finished
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("{rt}: a sender clone hangs"));
+            assert!(outcome.is_ok(), "{rt}: sender {}: {outcome:?}", who as char);
+            senders.push(tx);
+        }
+        // Dropping one clone keeps the connection open: the other still sends.
+        let mut last = senders.pop().unwrap();
+        drop(senders);
+        last.send(Message::text("after")).unwrap();
+        last.flush().unwrap();
+        assert_eq!(last.send_queue_len(), 0, "{rt}");
+        drop(last);
+        // The receiver is the last handle: dropping it closes with 1001.
+        drop(rx);
+        let (next, after, ended, event) = server.join().unwrap();
+        assert_eq!(next, [N, N], "{rt}: messages received from each clone");
+        assert!(
+            matches!(&after, Some(Ok(m)) if *m == Message::text("after")),
+            "{rt}: after one clone was dropped, the server received {after:?}"
+        );
+        assert!(ended, "{rt}: the server's recv ends");
+        assert!(
+            matches!(&event, Some(c) if c.code == 1001 && c.was_clean),
+            "{rt}: the server's close event {event:?}"
+        );
+    });
+}
+
+/// Clones of the sender half send pings, fragments and flushes through `&self`, and one
+/// clone's `close` ends the connection for all of them.
+#[test]
+fn sender_clones_ping_fragment_flush_and_close() {
+    each_runtime("sender clones", |rt| {
+        let ws = must_connect(rt, &echo_url(rt));
+        let (mut tx, mut rx) = ws.split();
+        let mut other = tx.clone_half();
+        other.ping(Bytes::from_static(b"p")).unwrap();
+        tx.send_fragment(MessageKind::Text, Bytes::from_static(b"he"), false)
+            .unwrap();
+        other
+            .send_fragment(MessageKind::Text, Bytes::from_static(b"llo"), true)
+            .unwrap();
+        other.flush().unwrap();
+        let echoed = rx.recv();
+        assert!(
+            matches!(&echoed, Some(Ok(m)) if *m == Message::text("hello")),
+            "{rt}: {echoed:?}"
+        );
+        let close = tx.close(Some(1000), "bye").unwrap();
+        assert_eq!((close.code, close.was_clean), (1000, true), "{rt}");
+        assert!(other.send(Message::text("late")).is_err(), "{rt}");
+        assert!(rx.recv().is_none(), "{rt}");
+    });
+}
+
+/// `incoming()`: the received messages as a sequence, by the same name in every
+/// runtime (std: an `Iterator`; tokio, smol: a `futures` `Stream`), on the stream and
+/// on the receiver half.
+#[test]
+fn incoming_yields_the_echoed_messages() {
+    each_runtime("incoming", |rt| {
+        let mut ws = must_connect(rt, &echo_url(rt));
+        ws.send(Message::text("one")).unwrap();
+        ws.send(Message::binary(vec![2u8; 3])).unwrap();
+        let got: Vec<Message> = ws
+            .incoming_take(2)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            got,
+            [Message::text("one"), Message::binary(vec![2u8; 3])],
+            "{rt}"
+        );
+        let (mut tx, mut rx) = ws.split();
+        tx.send(Message::text("three")).unwrap();
+        tx.send(Message::text("four")).unwrap();
+        let got: Vec<Message> = rx
+            .incoming_take(2)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(got, [Message::text("three"), Message::text("four")], "{rt}");
+        tx.close(Some(1000), "").unwrap();
+        // Once closed, the sequence ends.
+        assert!(rx.incoming_take(1).is_empty(), "{rt}");
+    });
+}
+
+/// The three crates export the same items for what issue 9 unified: `Messages`, a
+/// `Clone` sender half, and `tls::connect_tls` beside `tls::accept_tls` (a compile-time
+/// check).
+#[test]
+fn the_crates_export_the_same_items() {
+    fn clone<T: Clone>() {}
+    clone::<websock_tokio::WebSocketSender>();
+    clone::<websock_smol::WebSocketSender>();
+    clone::<websock_std::WebSocketSender<TcpStream>>();
+    let _: Option<websock_tokio::Messages<'static>> = None;
+    let _: Option<websock_smol::Messages<'static>> = None;
+    let _: Option<websock_std::Messages<'static, TcpStream>> = None;
+    let _ = (
+        websock_tokio::tls::connect_tls,
+        websock_tokio::tls::accept_tls,
+    );
+    let _ = (
+        websock_smol::tls::connect_tls,
+        websock_smol::tls::accept_tls,
+    );
+    let _ = (websock_std::tls::connect_tls, websock_std::tls::accept_tls);
+}

@@ -726,7 +726,7 @@ fn a_deflate_bomb_read_streamed_stays_bounded() {
                 let ws = websock_tokio::connect_with(&format!("ws://{addr}/"), options)
                     .await
                     .map_err(|e| format!("connect: {e}"))?;
-                let (mut tx, mut rx) = ws.split();
+                let (tx, mut rx) = ws.split();
                 let zeros = vec![0u8; 1 << 20];
                 let mut writer = tx.send_stream(MessageKind::Binary);
                 for _ in 0..1024 {

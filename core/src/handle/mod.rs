@@ -58,7 +58,7 @@ pub use establish::establish;
 pub use open::{
     accept, accept_with, client_handshake, connect, connect_with, from_upgraded, from_upgraded_with,
 };
-pub use stream::{WebSocketReceiver, WebSocketSender, WebSocketStream};
+pub use stream::{Messages, WebSocketReceiver, WebSocketSender, WebSocketStream};
 pub use streamed::{MessageReader, MessageWriter};
 
 use crate::dom::WsUrl;

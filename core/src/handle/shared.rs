@@ -76,7 +76,9 @@ pub(crate) struct State {
     inline: Option<InlineDriver>,
     driver_waker: Option<Waker>,
     reader_waker: Option<Waker>,
-    writer_waker: Option<Waker>,
+    /// Every task waiting to send, flush or close: the sender half is `Clone`, so
+    /// several may wait at once, and each must be woken.
+    writer_wakers: Wakers,
 }
 
 impl State {
@@ -298,9 +300,11 @@ impl State {
         }
     }
 
+    /// Registers a waiting sender (a send or `Sink` waiting for room, a flush, a close):
+    /// added to the writers woken together by [`wake_writer`](Self::wake_writer).
     pub(crate) fn register_writer(&mut self, cx: &Context<'_>) {
         if !self.is_inline() {
-            register(&mut self.writer_waker, cx);
+            self.writer_wakers.register(cx.waker());
         }
     }
 
@@ -317,10 +321,10 @@ impl State {
         }
     }
 
+    /// Wakes every waiting sender (room, flush or close progress): each checks again
+    /// and registers anew if it still waits.
     pub(crate) fn wake_writer(&mut self) {
-        if let Some(w) = self.writer_waker.take() {
-            w.wake();
-        }
+        self.writer_wakers.wake_all();
     }
 }
 
@@ -332,6 +336,41 @@ fn noop_waker() -> &'static Waker {
     }
     static NOOP: std::sync::OnceLock<Waker> = std::sync::OnceLock::new();
     NOOP.get_or_init(|| Waker::from(Arc::new(Noop)))
+}
+
+/// How many waiting senders [`Wakers`] remembers before it wakes them all to make
+/// room (a spurious wake-up: each re-registers if it still waits).
+const MAX_WRITER_WAKERS: usize = 32;
+
+/// The wakers of the tasks waiting to send: a small set, bounded.
+///
+/// A task registers once however often it is polled (deduplicated with
+/// [`Waker::will_wake`]), and every registered task is woken at once by
+/// [`wake_all`](Self::wake_all), which empties the set but keeps its allocation (no
+/// allocation per send in steady state). Each waiting future registers again whenever
+/// it is polled and still waits, so waking them all loses no wake-up. A waker left by
+/// a future dropped while waiting (or a clone that moved to another task) is woken
+/// once, spuriously, at the next wake. The set is bounded: past
+/// [`MAX_WRITER_WAKERS`] distinct tasks, the ones registered are woken first.
+#[derive(Debug, Default)]
+struct Wakers(Vec<Waker>);
+
+impl Wakers {
+    fn register(&mut self, waker: &Waker) {
+        if self.0.iter().any(|w| w.will_wake(waker)) {
+            return;
+        }
+        if self.0.len() >= MAX_WRITER_WAKERS {
+            self.wake_all();
+        }
+        self.0.push(waker.clone());
+    }
+
+    fn wake_all(&mut self) {
+        for w in self.0.drain(..) {
+            w.wake();
+        }
+    }
 }
 
 fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
@@ -360,7 +399,7 @@ impl Shared {
             inline: None,
             driver_waker: None,
             reader_waker: None,
-            writer_waker: None,
+            writer_wakers: Wakers::default(),
         })))
     }
 
@@ -377,6 +416,13 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) struct Handle {
     pub(crate) shared: Shared,
+}
+
+impl Clone for Handle {
+    /// Another handle on the same connection, counted in [`State::handles`].
+    fn clone(&self) -> Handle {
+        Handle::new(&self.shared)
+    }
 }
 
 impl Handle {
@@ -402,5 +448,70 @@ impl Drop for Handle {
             st.take_inline(&self.shared);
             st.wake_driver();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::vec::Vec;
+
+    /// A waker counting its wake-ups.
+    struct Count(AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn counted(n: usize) -> (Vec<Arc<Count>>, Vec<Waker>) {
+        let counts: Vec<Arc<Count>> = (0..n)
+            .map(|_| Arc::new(Count(AtomicUsize::new(0))))
+            .collect();
+        let wakers = counts.iter().map(|c| Waker::from(c.clone())).collect();
+        (counts, wakers)
+    }
+
+    fn woken(counts: &[Arc<Count>]) -> Vec<usize> {
+        counts.iter().map(|c| c.0.load(SeqCst)).collect()
+    }
+
+    #[test]
+    fn writer_wakers_are_deduplicated_and_all_woken() {
+        let (counts, wakers) = counted(3);
+        let mut set = Wakers::default();
+        set.register(&wakers[0]);
+        set.register(&wakers[0].clone());
+        set.register(&wakers[1]);
+        assert_eq!(set.0.len(), 2, "one entry per task");
+        set.wake_all();
+        assert_eq!(woken(&counts), [1, 1, 0]);
+        assert!(set.0.is_empty());
+        // Registering again reuses the allocation.
+        let capacity = set.0.capacity();
+        set.register(&wakers[2]);
+        set.register(&wakers[0]);
+        assert_eq!(set.0.capacity(), capacity);
+        set.wake_all();
+        assert_eq!(woken(&counts), [2, 1, 1]);
+    }
+
+    #[test]
+    fn writer_wakers_are_bounded_without_losing_a_wake_up() {
+        let (counts, wakers) = counted(MAX_WRITER_WAKERS + 1);
+        let mut set = Wakers::default();
+        for w in &wakers {
+            set.register(w);
+        }
+        // The one past the bound woke those registered before it (each re-registers
+        // if it still waits), and is itself kept.
+        assert_eq!(set.0.len(), 1);
+        let before = woken(&counts);
+        assert!(before[..MAX_WRITER_WAKERS].iter().all(|&n| n == 1));
+        assert_eq!(before[MAX_WRITER_WAKERS], 0);
+        set.wake_all();
+        assert_eq!(woken(&counts)[MAX_WRITER_WAKERS], 1);
     }
 }

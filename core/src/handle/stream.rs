@@ -43,7 +43,8 @@ use crate::session::Error;
 /// A WebSocket connection over a transport of type `S`, driven by its own calls (see
 /// the [module docs](super)) until it is split.
 ///
-/// * receive with [`recv`](Self::recv) or as a [`Stream`] of `Result<Message, Error>`;
+/// * receive with [`recv`](Self::recv), or as a [`Stream`] of `Result<Message, Error>`
+///   (the stream itself, or [`incoming`](Self::incoming));
 /// * send with [`send`](Self::send) (waits for room), [`try_send`](Self::try_send), or as a
 ///   [`Sink<Message>`]; [`send_fragment`](Self::send_fragment) for a message in pieces;
 /// * [`ping`](Self::ping), [`close`](Self::close) with a code and reason;
@@ -57,9 +58,9 @@ use crate::session::Error;
 /// which drives the connection while it waits (nothing is read while no call is in
 /// progress: keep a `recv` pending to answer pings and see a peer's Close promptly).
 /// For a sender and a receiver in two tasks, or a connection kept driven in the
-/// background, [`split`](Self::split): each half then owns the waker slot it registers
-/// with the driver task (one for receiving, one for sending, including the wait for
-/// room after a [`Sink::start_send`] parked a message).
+/// background, [`split`](Self::split): the [`WebSocketSender`] half takes `&self` and
+/// is `Clone` (any number of tasks may send at once), the [`WebSocketReceiver`] half
+/// is the one receiving (`&mut self`).
 ///
 /// What `recv` yields ([`Incoming`]), the failure reported once, the close event, what
 /// the handshake agreed and the `Sink`'s parked message are websock-core's session
@@ -73,7 +74,21 @@ pub struct WebSocketStream<S> {
 
 /// The sending half of a [`WebSocketStream`]: `send`, `try_send`, `ping`, `close`, and
 /// [`Sink<Message>`].
-#[derive(Debug)]
+///
+/// Its methods take `&self` and it is `Clone`: clones share the connection, and any
+/// number of them may send, flush or close from as many tasks at once (each waiting
+/// call is woken when the send queue has room, the queue is flushed or the connection
+/// closes). Messages from one clone go out in the order it sent them; messages from
+/// different clones interleave whole, in the order the engine queued them. A message
+/// sent in fragments ([`send_fragment`](Self::send_fragment),
+/// [`send_stream`](Self::send_stream)) must be finished before another clone sends a
+/// data message ([`SendError::FragmentOrder`] otherwise); pings may go between
+/// fragments.
+///
+/// Dropping a clone closes nothing while another handle (a clone, the
+/// [`WebSocketReceiver`]) is alive; once the last handle is dropped, an open connection
+/// is closed with 1001 (going away) by the driver task.
+#[derive(Debug, Clone)]
 pub struct WebSocketSender {
     pub(super) handle: Handle,
     agreed: Arc<Agreed>,
@@ -141,6 +156,13 @@ impl<S> WebSocketStream<S> {
     /// Receives the next message, ping or pong.
     pub fn recv_incoming(&mut self) -> impl Future<Output = Option<Result<Incoming, Error>>> + '_ {
         self.receiver.recv_incoming()
+    }
+
+    /// The received data messages as a `futures` [`Stream`] of `Result<Message, Error>`:
+    /// see [`WebSocketReceiver::incoming`]. (The stream is itself such a `Stream`;
+    /// `incoming` borrows it under the name websock-std's iterator has.)
+    pub fn incoming(&mut self) -> Messages<'_> {
+        self.receiver.incoming()
     }
 
     /// Receives the next data message as a [`MessageReader`]: its chunks as they arrive
@@ -350,6 +372,16 @@ impl WebSocketReceiver {
         poll_fn(|cx| self.poll_incoming(cx))
     }
 
+    /// The received data messages as a `futures` [`Stream`] of `Result<Message, Error>`
+    /// (the same sequence as repeated [`recv`](Self::recv) calls: pings and pongs are
+    /// skipped, a failure is one `Some(Err(..))`, and the stream ends, `None`, once the
+    /// connection is closed). It borrows the receiver; dropping it loses nothing (a
+    /// message not yet yielded stays for the next receive). The name and contract of
+    /// websock-std's `incoming()`, whose `Messages` is an `Iterator`.
+    pub fn incoming(&mut self) -> Messages<'_> {
+        Messages { receiver: self }
+    }
+
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
         self.agreed.protocol.as_deref()
@@ -368,6 +400,25 @@ impl WebSocketReceiver {
     crate::facts::transport_facts!(facts);
 }
 
+/// The received data messages as a `futures` [`Stream`] of `Result<Message, Error>`,
+/// from [`WebSocketStream::incoming`] or [`WebSocketReceiver::incoming`]: each item is
+/// what [`recv`](WebSocketReceiver::recv) would return, and the stream ends (`None`)
+/// once the connection is closed, a failure being reported once as `Some(Err(..))`
+/// first. Polling it drives the connection as `recv` does.
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct Messages<'a> {
+    receiver: &'a mut WebSocketReceiver,
+}
+
+impl Stream for Messages<'_> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().receiver.poll_message(cx)
+    }
+}
+
 impl Stream for WebSocketReceiver {
     type Item = Result<Message, Error>;
 
@@ -381,7 +432,7 @@ impl WebSocketSender {
     /// agreed); `Pending` (waker registered, the message handed back into `slot`) while
     /// the queue is full.
     fn poll_send_message(
-        &mut self,
+        &self,
         cx: &mut Context<'_>,
         slot: &mut Option<Message>,
         compress: bool,
@@ -414,12 +465,12 @@ impl WebSocketSender {
 
     /// Queues a message, first waiting while the send queue is full; see
     /// [`WebSocketStream::send`].
-    pub fn send(&mut self, message: Message) -> impl Future<Output = Result<(), Error>> + '_ {
+    pub fn send(&self, message: Message) -> impl Future<Output = Result<(), Error>> + '_ {
         self.send_with(message, true)
     }
 
     /// Queues a message without waiting; see [`WebSocketStream::try_send`].
-    pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
+    pub fn try_send(&self, message: Message) -> Result<(), Error> {
         self.try_send_with(message, true)
     }
 
@@ -427,7 +478,7 @@ impl WebSocketSender {
     /// sent uncompressed even when permessage-deflate is agreed: for data that is already
     /// compressed (see [`Connection::send_with`](crate::Connection::send_with)).
     pub fn send_uncompressed(
-        &mut self,
+        &self,
         message: Message,
     ) -> impl Future<Output = Result<(), Error>> + '_ {
         self.send_with(message, false)
@@ -435,14 +486,14 @@ impl WebSocketSender {
 
     /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
     /// uncompressed even when permessage-deflate is agreed.
-    pub fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
+    pub fn try_send_uncompressed(&self, message: Message) -> Result<(), Error> {
         self.try_send_with(message, false)
     }
 
     /// The send path of `send` and `send_uncompressed`: one `poll_fn` holding the
     /// message (no nested `async` states, so a task that awaits a send stays small).
     fn send_with(
-        &mut self,
+        &self,
         message: Message,
         compress: bool,
     ) -> impl Future<Output = Result<(), Error>> + '_ {
@@ -451,7 +502,7 @@ impl WebSocketSender {
     }
 
     /// The send path of `try_send` and `try_send_uncompressed`.
-    fn try_send_with(&mut self, message: Message, compress: bool) -> Result<(), Error> {
+    fn try_send_with(&self, message: Message, compress: bool) -> Result<(), Error> {
         let mut st = self.handle.lock();
         let queued = match st.conn.try_send(message, compress) {
             // An inline driver writes what the transport takes now, which may make room.
@@ -471,7 +522,7 @@ impl WebSocketSender {
 
     /// Queues one fragment of a message; see [`WebSocketStream::send_fragment`].
     pub async fn send_fragment(
-        &mut self,
+        &self,
         kind: MessageKind,
         data: Bytes,
         fin: bool,
@@ -496,7 +547,7 @@ impl WebSocketSender {
     /// Queues the message a `Sink` parked ([`Session::unpark`](crate::session::Session::unpark)):
     /// `Ready(Ok)` once nothing is parked, `Pending` (waker registered) while the
     /// queue is still full.
-    fn poll_unparked(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_unparked(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let mut st = self.handle.lock();
         if !st.session.has_parked() {
             return Poll::Ready(Ok(()));
@@ -512,7 +563,7 @@ impl WebSocketSender {
         })
     }
 
-    pub(super) fn poll_flushed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    pub(super) fn poll_flushed(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         if self.poll_unparked(cx)?.is_pending() {
             return Poll::Pending;
         }
@@ -530,19 +581,19 @@ impl WebSocketSender {
     }
 
     /// Waits until everything queued has been handed to the transport.
-    pub async fn flush(&mut self) -> Result<(), Error> {
+    pub async fn flush(&self) -> Result<(), Error> {
         poll_fn(|cx| self.poll_flushed(cx)).await
     }
 
     /// Queues a ping (payload up to 125 bytes, else [`Error::Send`]).
-    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+    pub fn ping(&self, payload: impl Into<Bytes>) -> Result<(), Error> {
         let mut st = self.handle.lock();
         st.conn.ping(payload.into()).map_err(Error::from_send)?;
         st.queued_now();
         Ok(())
     }
 
-    fn start_close(&mut self, code: Option<u16>, reason: &str) -> Result<(), Error> {
+    fn start_close(&self, code: Option<u16>, reason: &str) -> Result<(), Error> {
         let mut st = self.handle.lock();
         let now = st.now();
         st.conn.close(now, code, reason).map_err(Error::Api)?;
@@ -550,7 +601,7 @@ impl WebSocketSender {
         Ok(())
     }
 
-    fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<Result<CloseEvent, Error>> {
+    fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<Result<CloseEvent, Error>> {
         let mut st = self.handle.lock();
         let mut drove = false;
         loop {
@@ -573,7 +624,7 @@ impl WebSocketSender {
     /// at most 123 bytes, with a code; otherwise [`Error::Api`] and nothing happens.
     /// No code sends an empty Close body. Closing an already closed connection returns
     /// its close event. The wait is bounded by the close timeout.
-    pub async fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
+    pub async fn close(&self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
         self.start_close(code, reason)?;
         poll_fn(|cx| self.poll_closed(cx)).await
     }
@@ -629,6 +680,14 @@ impl Sink<Message> for WebSocketSender {
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
         let mut st = self.handle.lock();
+        if st.session.has_parked() {
+            // Another clone's message waits for room: queue behind it, in order.
+            if st.conn.ready_state() != ReadyState::Open || st.driver_done {
+                return Err(Error::Closed);
+            }
+            st.session.park(message, true);
+            return Ok(());
+        }
         match st.conn.try_send(message, true) {
             Ok(()) => {
                 st.queued_now();

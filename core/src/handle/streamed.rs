@@ -194,19 +194,22 @@ impl tokio::io::AsyncRead for MessageReader<'_> {
 /// the message is compressed as one (if its first fragment is at least the configured
 /// minimum size).
 ///
-/// Pings, pongs and the close may go out between its fragments; other messages wait
-/// for its end. Dropping a writer whose message has started but not finished closes
+/// Pings, pongs and the close may go out between its fragments; another message sent
+/// before its end (from a clone of the [`WebSocketSender`]) is refused with
+/// [`SendError::FragmentOrder`](crate::SendError::FragmentOrder), and a second writer on
+/// the connection at the same time would interleave its fragments with this one's: keep
+/// one writer at a time. Dropping a writer whose message has started but not finished closes
 /// the connection with 1011: the peer must not take part of a message for all of it.
 #[derive(Debug)]
 pub struct MessageWriter<'a> {
-    sender: &'a mut WebSocketSender,
+    sender: &'a WebSocketSender,
     out: OutgoingMessage,
 }
 
 impl WebSocketSender {
     /// Starts a message of `kind` sent as it is written; see
     /// [`WebSocketStream::send_stream`](super::WebSocketStream::send_stream).
-    pub fn send_stream(&mut self, kind: MessageKind) -> MessageWriter<'_> {
+    pub fn send_stream(&self, kind: MessageKind) -> MessageWriter<'_> {
         MessageWriter {
             sender: self,
             out: OutgoingMessage::new(kind, true, crate::session::DEFAULT_FRAGMENT_SIZE),

@@ -110,7 +110,9 @@ pub enum Opening {
 pub struct Session {
     close: Option<CloseEvent>,
     ended: bool,
-    parked: Option<(Message, bool)>,
+    /// Messages `Sink`s accepted while the send queue was full, oldest first (one per
+    /// `Sink` at most: each waits in `poll_ready` until nothing is parked).
+    parked: VecDeque<(Message, bool)>,
     /// Server role: the request reported by [`Session::open`], for [`Agreed::request`]
     /// (boxed: kept only during the handshake, a word in every session after it).
     request: Option<alloc::boxed::Box<Request>>,
@@ -237,34 +239,37 @@ impl Session {
         self.close.as_ref()
     }
 
-    /// Parks a message a `Sink` accepted while the send queue was full (replacing none:
-    /// a `Sink` accepts one item per `poll_ready`).
+    /// Parks a message a `Sink` accepted while the send queue was full, behind any
+    /// already parked. A `Sink` accepts one item per `poll_ready`, which waits until
+    /// nothing is parked, so at most one message per `Sink` (per clone of a sender
+    /// half, for `Sink`s that share a connection) is parked at a time.
     pub fn park(&mut self, message: Message, compress: bool) {
-        self.parked = Some((message, compress));
+        self.parked.push_back((message, compress));
     }
 
     /// Whether a message is parked.
     pub fn has_parked(&self) -> bool {
-        self.parked.is_some()
+        !self.parked.is_empty()
     }
 
-    /// Queues the parked message, if any. `Ok(true)` once nothing is parked; `Ok(false)`
-    /// while the queue is still full (it stays parked); a refusal other than
-    /// [`SendError::Full`] drops it and is returned.
+    /// Queues the parked messages, oldest first, while the send queue takes them.
+    /// `Ok(true)` once nothing is parked; `Ok(false)` while the queue is still full (the
+    /// rest stays parked, in order); a refusal other than [`SendError::Full`] drops the
+    /// message refused and is returned.
     pub fn unpark(&mut self, conn: &mut Connection) -> core::result::Result<bool, SendError> {
-        let Some((message, compress)) = self.parked.take() else {
-            return Ok(true);
-        };
-        match conn.try_send(message, compress) {
-            Ok(()) => Ok(true),
-            Err(TrySendError {
-                error: SendError::Full,
-                message,
-            }) => {
-                self.parked = Some((message, compress));
-                Ok(false)
+        while let Some((message, compress)) = self.parked.pop_front() {
+            match conn.try_send(message, compress) {
+                Ok(()) => {}
+                Err(TrySendError {
+                    error: SendError::Full,
+                    message,
+                }) => {
+                    self.parked.push_front((message, compress));
+                    return Ok(false);
+                }
+                Err(e) => return Err(e.error),
             }
-            Err(e) => Err(e.error),
         }
+        Ok(true)
     }
 }

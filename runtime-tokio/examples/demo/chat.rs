@@ -88,7 +88,7 @@ async fn handle(mut tcp: TcpStream, room: broadcast::Sender<String>) -> io::Resu
 /// A chat member: what it says goes to the room, what the room says goes to it.
 async fn chat<S>(ws: websock_tokio::WebSocketStream<S>, room: broadcast::Sender<String>) {
     let mut heard = room.subscribe();
-    let (mut tx, mut rx) = ws.split();
+    let (tx, mut rx) = ws.split();
     let speaker = tokio::spawn(async move {
         loop {
             match heard.recv().await {
