@@ -19,8 +19,7 @@ use std::thread;
 
 use websock_std::tls::{accept_tls, server_config_from_pem};
 use websock_std::{
-    accept_with, Decision, DeflateConfig, Limits, MaybeTlsStream, ServerOptions, Transport,
-    WebSocketStream,
+    accept_with, Decision, DeflateConfig, Limits, MaybeTlsStream, ServerOptions, WebSocketStream,
 };
 
 /// permessage-deflate as the defaults, with the compression level from
@@ -54,7 +53,7 @@ fn options(streaming: bool) -> ServerOptions {
 
 /// Echoes every message chunk by chunk as it arrives: never held whole. The halves
 /// let a reader and a writer be open at once (both on this thread).
-fn echo_streaming<S: Transport>(ws: WebSocketStream<S>) -> Result<(), websock_std::Error> {
+fn echo_streaming<S>(ws: WebSocketStream<S>) -> Result<(), websock_std::Error> {
     let (tx, mut rx) = ws.split();
     while let Some(reader) = rx.recv_stream() {
         let mut reader = reader?;
@@ -68,7 +67,7 @@ fn echo_streaming<S: Transport>(ws: WebSocketStream<S>) -> Result<(), websock_st
 }
 
 /// Echoes every message whole.
-fn echo<S: Transport>(mut ws: WebSocketStream<S>) {
+fn echo<S>(mut ws: WebSocketStream<S>) {
     while let Some(Ok(message)) = ws.recv() {
         if ws.send(message).is_err() {
             break;

@@ -19,10 +19,12 @@ pub use websock_core::blocking::MessageReader;
 pub use websock_core::blocking::MessageWriter;
 /// The received messages as an `Iterator`, from `incoming()`.
 pub use websock_core::blocking::Messages;
-/// The receiving half of a [`WebSocketStream`].
+/// The receiving half of a [`WebSocketStream`] (whatever its transport).
 pub use websock_core::blocking::WebSocketReceiver;
-/// The sending half of a [`WebSocketStream`] (`Clone`).
+/// The sending half of a [`WebSocketStream`] (`Clone`; whatever its transport).
 pub use websock_core::blocking::WebSocketSender;
-/// A WebSocket connection over a transport of type `S`: `send`/`recv`, `incoming()`,
-/// [`split`](websock_core::blocking::WebSocketStream::split) halves.
+/// A WebSocket connection opened over a transport of type `S` (a marker, as in
+/// websock-tokio: the transport is held type-erased): `send`/`recv`, `incoming()`,
+/// [`split`](websock_core::blocking::WebSocketStream::split) halves, whose types do not
+/// name the transport.
 pub use websock_core::blocking::WebSocketStream;

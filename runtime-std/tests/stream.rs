@@ -1,5 +1,5 @@
 //! What only websock-std's idiomatic API has: handshakes over any `Transport` (the
-//! trait's defaults), a `Clone` sender half with the receiver's `incoming()` iterator,
+//! trait's defaults), halves whose types do not name the transport, a `Clone` sender half with the receiver's `incoming()` iterator,
 //! the send batching of an echo loop (a `send` after a `recv` that left messages
 //! waiting only queues), and `wss://` refused without the `tls` feature.
 //!
@@ -15,7 +15,10 @@ use std::time::Duration;
 use common::{echo_server, within};
 #[cfg(not(feature = "tls"))]
 use websock_std::Error;
-use websock_std::{accept, client_handshake, connect, ClientOptions, Message, Transport};
+use websock_std::{
+    accept, client_handshake, connect, ClientOptions, Message, MessageReader, Transport,
+    WebSocketReceiver, WebSocketSender,
+};
 
 fn url(addr: std::net::SocketAddr, path: &str) -> String {
     format!("ws://{addr}{path}")
@@ -88,6 +91,38 @@ fn handshakes_run_over_any_transport() {
         // No code in the Close frame: reported as 1005.
         assert_eq!(ws.close_event().unwrap().code, 1005);
         assert_eq!(server.join().unwrap(), 1005);
+    });
+}
+
+#[test]
+fn halves_over_different_transports_have_one_type() {
+    within(20, || {
+        // One connection over a transport that clones (`connect`'s `MaybeTlsStream`:
+        // the sender gets its own handle), one over one that does not (`Custom`: the
+        // halves take turns on one handle).
+        let (addr_a, server_a) = echo_server();
+        let (addr_b, server_b) = echo_server();
+        let over_maybe_tls = connect(&url(addr_a, "/a")).unwrap();
+        let tcp = TcpStream::connect(addr_b).unwrap();
+        let over_custom =
+            client_handshake(Custom(tcp), &url(addr_b, "/b"), ClientOptions::default()).unwrap();
+        let (tx_a, rx_a) = over_maybe_tls.split();
+        let (tx_b, rx_b) = over_custom.split();
+        let senders: Vec<WebSocketSender> = vec![tx_a, tx_b];
+        let mut receivers: Vec<WebSocketReceiver> = vec![rx_a, rx_b];
+        for (i, (tx, rx)) in senders.iter().zip(&mut receivers).enumerate() {
+            tx.send(Message::text(format!("to {i}"))).unwrap();
+            let mut reader: MessageReader<'_> = rx.recv_stream().unwrap().unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut reader, &mut text).unwrap();
+            assert_eq!(text, format!("to {i}"));
+        }
+        // Nobody receives: each sender's `close` drives its connection to the end.
+        for tx in &senders {
+            assert_eq!(tx.close(Some(1000), "done").unwrap().code, 1000);
+        }
+        assert_eq!(server_a.join().unwrap().flatten().unwrap().0, 1000);
+        assert_eq!(server_b.join().unwrap().flatten().unwrap().0, 1000);
     });
 }
 

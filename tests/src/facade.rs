@@ -436,9 +436,7 @@ pub(crate) fn smol_conn<S: 'static>(ws: websock_smol::WebSocketStream<S>) -> Box
 }
 
 /// A std `WebSocketStream` over any transport as a [`Conn`].
-pub(crate) fn std_conn<S: websock_std::Transport + Send + 'static>(
-    ws: websock_std::WebSocketStream<S>,
-) -> Box<dyn Conn> {
+pub(crate) fn std_conn<S: 'static>(ws: websock_std::WebSocketStream<S>) -> Box<dyn Conn> {
     Box::new(std_face::Stream(ws))
 }
 
@@ -782,11 +780,11 @@ mod async_face {
 
 mod std_face {
     use super::*;
-    use websock_std::{Transport, WebSocket, WebSocketReceiver, WebSocketSender};
+    use websock_std::{WebSocket, WebSocketReceiver, WebSocketSender};
 
     pub(super) struct Stream<S>(pub(super) websock_std::WebSocketStream<S>);
 
-    impl<S: Transport + Send + 'static> Conn for Stream<S> {
+    impl<S: 'static> Conn for Stream<S> {
         fn send(&mut self, message: Message) -> Result<(), Error> {
             self.0.send(message)
         }
@@ -860,7 +858,7 @@ mod std_face {
             self.0.recv_incoming()
         }
         fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
-            let messages: websock_std::Messages<'_, S> = self.0.incoming();
+            let messages: websock_std::Messages<'_> = self.0.incoming();
             messages.take(n).collect()
         }
         fn close(&mut self, code: Option<u16>, reason: &str) -> Result<CloseEvent, Error> {
@@ -875,13 +873,13 @@ mod std_face {
         }
     }
 
-    impl<S: Transport> StreamWriter for websock_std::MessageWriter<'_, S> {
+    impl StreamWriter for websock_std::MessageWriter<'_> {
         fn finish(self: Box<Self>) -> Result<(), Error> {
             (*self).finish()
         }
     }
 
-    impl<S: Transport> StreamReader for websock_std::MessageReader<'_, S> {
+    impl StreamReader for websock_std::MessageReader<'_> {
         fn kind(&self) -> MessageKind {
             websock_std::MessageReader::kind(self)
         }
@@ -890,16 +888,16 @@ mod std_face {
         }
     }
 
-    struct Sender<S>(WebSocketSender<S>);
+    struct Sender(WebSocketSender);
 
-    impl<S> Sender<S> {
+    impl Sender {
         /// The sender through a shared reference: its methods take `&self`.
-        fn shared(&self) -> &WebSocketSender<S> {
+        fn shared(&self) -> &WebSocketSender {
             &self.0
         }
     }
 
-    impl<S: Transport + Send + 'static> SendHalf for Sender<S> {
+    impl SendHalf for Sender {
         fn send(&mut self, message: Message) -> Result<(), Error> {
             self.shared().send(message)
         }
@@ -940,9 +938,9 @@ mod std_face {
         }
     }
 
-    struct Receiver<S>(WebSocketReceiver<S>);
+    struct Receiver(WebSocketReceiver);
 
-    impl<S: Transport + Send + 'static> RecvHalf for Receiver<S> {
+    impl RecvHalf for Receiver {
         fn recv(&mut self) -> Option<Result<Message, Error>> {
             self.0.recv()
         }
@@ -950,7 +948,7 @@ mod std_face {
             self.0.recv_incoming()
         }
         fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
-            let messages: websock_std::Messages<'_, S> = self.0.incoming();
+            let messages: websock_std::Messages<'_> = self.0.incoming();
             messages.take(n).collect()
         }
         fn close_event(&self) -> Option<CloseEvent> {

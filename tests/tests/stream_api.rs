@@ -957,7 +957,7 @@ fn incoming_yields_the_echoed_messages() {
     });
 }
 
-/// The three crates export the same items for what issue 9 unified: `Messages`, a
+/// The three crates export the same items: `Messages`, a
 /// `Clone` sender half, and `tls::connect_tls` beside `tls::accept_tls` (a compile-time
 /// check).
 #[test]
@@ -965,10 +965,10 @@ fn the_crates_export_the_same_items() {
     fn clone<T: Clone>() {}
     clone::<websock_tokio::WebSocketSender>();
     clone::<websock_smol::WebSocketSender>();
-    clone::<websock_std::WebSocketSender<TcpStream>>();
+    clone::<websock_std::WebSocketSender>();
     let _: Option<websock_tokio::Messages<'static>> = None;
     let _: Option<websock_smol::Messages<'static>> = None;
-    let _: Option<websock_std::Messages<'static, TcpStream>> = None;
+    let _: Option<websock_std::Messages<'static>> = None;
     let _ = (
         websock_tokio::tls::connect_tls,
         websock_tokio::tls::accept_tls,

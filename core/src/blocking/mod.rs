@@ -19,6 +19,11 @@
 //! drops the last handle of an open stream, a thread from [`Runtime::spawn`] closes it
 //! with 1001 (going away): the same driver loop, until the closing handshake is over.
 //!
+//! The idiomatic handles hold the transport boxed and type-erased (one allocation per
+//! connection; a virtual call per I/O call): [`WebSocketStream<S>`](WebSocketStream)
+//! keeps `S` only as a marker, as the async handles do, and the halves, [`Messages`],
+//! [`MessageReader`] and [`MessageWriter`] have no transport parameter.
+//!
 //! This module reads no clock, opens no socket and spawns no thread itself: time,
 //! threads and the client's transport come from the [`Runtime`].
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::driver::{Reader, Shared};
 use super::stream::WebSocketStream;
+use super::transport::BoxedTransport;
 use super::{Runtime, Transport};
 use crate::dom::WsUrl;
 use crate::handshake::Request;
@@ -34,8 +35,8 @@ pub fn connect_with<R: Runtime>(
     let deadline = conn.poll_timeout();
     let shared = Shared::new(conn, R::now);
     let deadline = deadline.map(|d| shared.lock().epoch() + d);
-    shared.attach(R::open_transport(&url, &options, deadline)?);
-    handshake::<R, _, _>(shared, &options)
+    shared.attach(Box::new(R::open_transport(&url, &options, deadline)?) as BoxedTransport);
+    handshake::<R, R::Stream, _>(shared, &options)
 }
 
 /// Runs the client's opening handshake for `url` over a stream the caller already has
@@ -51,7 +52,10 @@ pub fn client_handshake<R: Runtime, S: Transport + Send + 'static, Tls>(
     options: ClientSettings<Tls>,
 ) -> Result<WebSocketStream<S>> {
     let (_, conn) = prepare(url, &options)?;
-    handshake::<R, _, _>(Shared::with_stream(conn, R::now, stream), &options)
+    handshake::<R, S, _>(
+        Shared::with_stream(conn, R::now, Box::new(stream) as BoxedTransport),
+        &options,
+    )
 }
 
 /// Checks the URL and subprotocols, and creates the engine (time zero is "now").
@@ -63,9 +67,10 @@ fn prepare<Tls>(url: &str, options: &ClientSettings<Tls>) -> Result<(WsUrl, Conn
     Ok((url, conn))
 }
 
-/// Drives the client's handshake until the connection opens or fails.
-fn handshake<R: Runtime, S: Transport + Send + 'static, Tls>(
-    shared: Shared<S>,
+/// Drives the client's handshake until the connection opens or fails; `S` is the
+/// transport's type (the stream's marker), erased in `shared`.
+fn handshake<R: Runtime, S, Tls>(
+    shared: Shared<BoxedTransport>,
     options: &ClientSettings<Tls>,
 ) -> Result<WebSocketStream<S>> {
     shared.lock().close_timeout = options.timeouts.close;
@@ -108,7 +113,11 @@ where
     F: FnOnce(&Request) -> Decision,
 {
     let conn = Connection::server(options.config(), Duration::ZERO);
-    let shared = Arc::new(Shared::with_stream(conn, R::now, stream));
+    let shared = Arc::new(Shared::with_stream(
+        conn,
+        R::now,
+        Box::new(stream) as BoxedTransport,
+    ));
     shared.lock().close_timeout = options.timeouts.close;
     let mut reader = Reader::new();
     let mut callback = Some(callback);
@@ -157,7 +166,11 @@ pub fn from_upgraded<R: Runtime, S: Transport + Send + 'static>(
         Some(Opening::Open(agreed)) => agreed,
         _ => Default::default(),
     };
-    let shared = Arc::new(Shared::with_stream(conn, R::now, stream));
+    let shared = Arc::new(Shared::with_stream(
+        conn,
+        R::now,
+        Box::new(stream) as BoxedTransport,
+    ));
     shared.lock().close_timeout = close_timeout;
     WebSocketStream::new::<R>(shared, Reader::new(), agreed)
 }

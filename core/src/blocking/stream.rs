@@ -7,6 +7,7 @@
 //! ([`Shared::drive`]), so the drop never waits for the peer.
 
 use core::fmt;
+use core::marker::PhantomData;
 use core::time::Duration;
 use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
@@ -14,6 +15,7 @@ use bytes::Bytes;
 
 use super::driver::{lock, Reader, Shared, BATCH_MAX};
 use super::streamed::{MessageReader, MessageWriter};
+use super::transport::BoxedTransport;
 use super::{Runtime, Transport};
 use crate::browser::BrowserSocket;
 use crate::dom::ReadyState;
@@ -23,6 +25,12 @@ use crate::session::{Agreed, Error, Incoming, Received, Result};
 use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 
 /// An open WebSocket connection over a blocking transport `S`.
+///
+/// `S` only names the transport the connection was opened over (as in websock-tokio
+/// and websock-smol): the stream holds it type-erased, so the
+/// [`split`](Self::split) halves ([`WebSocketSender`], [`WebSocketReceiver`]) and the
+/// borrowed [`Messages`], [`MessageReader`] and [`MessageWriter`] have the same types
+/// whatever the transport.
 ///
 /// * [`send`](Self::send) queues a message and blocks until the transport has taken
 ///   it; [`try_send`](Self::try_send) never waits for room in the send queue (it
@@ -68,8 +76,9 @@ use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 /// [`WebSocketSender`] half only shares the connection, so its methods take `&self` and
 /// it is `Clone`.
 pub struct WebSocketStream<S> {
-    tx: WebSocketSender<S>,
-    rx: WebSocketReceiver<S>,
+    tx: WebSocketSender,
+    rx: WebSocketReceiver,
+    _transport: PhantomData<fn() -> S>,
 }
 
 impl<S> fmt::Debug for WebSocketStream<S> {
@@ -81,22 +90,22 @@ impl<S> fmt::Debug for WebSocketStream<S> {
     }
 }
 
-impl<S: Transport> WebSocketStream<S> {
+impl<S> WebSocketStream<S> {
     /// A stream over an open connection; `agreed` is what its handshake agreed (kept
     /// beside the connection, so the getters lend it without the lock). Dropping its
     /// last handle closes the connection on a thread of the runtime `R`
     /// ([`close_in_background`]).
-    pub(crate) fn new<R>(shared: Arc<Shared<S>>, reader: Reader, agreed: Agreed) -> Self
-    where
-        R: Runtime,
-        S: Send + 'static,
-    {
+    pub(crate) fn new<R: Runtime>(
+        shared: Arc<Shared<BoxedTransport>>,
+        reader: Reader,
+        agreed: Agreed,
+    ) -> Self {
         let agreed = Arc::new(agreed);
         let reader = Arc::new(Mutex::new(reader));
         let facts = Arc::new(Facts::of_shared(&shared));
         let last = Arc::new(LastHandle {
             shared: shared.clone(),
-            on_drop: close_in_background::<R, S>,
+            on_drop: close_in_background::<R>,
         });
         WebSocketStream {
             tx: WebSocketSender {
@@ -113,6 +122,7 @@ impl<S: Transport> WebSocketStream<S> {
                 facts,
                 _last: last,
             },
+            _transport: PhantomData,
         }
     }
 
@@ -217,19 +227,19 @@ impl<S: Transport> WebSocketStream<S> {
     ///
     /// `None` once the connection is closed; a failure is reported once before that.
     /// To send while a reader is open (an echo), [`split`](Self::split) the stream.
-    pub fn recv_stream(&mut self) -> Option<Result<MessageReader<'_, S>>> {
+    pub fn recv_stream(&mut self) -> Option<Result<MessageReader<'_>>> {
         self.rx.recv_stream()
     }
 
     /// Starts a message of `kind` sent in fragments as it is written: see
     /// [`MessageWriter`]. Nothing goes out before the first fragment is full, flushed
     /// or finished.
-    pub fn send_stream(&mut self, kind: MessageKind) -> MessageWriter<'_, S> {
+    pub fn send_stream(&mut self, kind: MessageKind) -> MessageWriter<'_> {
         self.tx.send_stream(kind)
     }
 
     /// An iterator over incoming messages (see [`recv`](Self::recv)).
-    pub fn incoming(&mut self) -> Messages<'_, S> {
+    pub fn incoming(&mut self) -> Messages<'_> {
         self.rx.incoming()
     }
 
@@ -287,7 +297,7 @@ impl<S: Transport> WebSocketStream<S> {
     /// receiver blocks in `read` while the sender writes. Otherwise (TLS) the two take
     /// turns on one handle: the receiver reads with a 20 ms timeout so a send waits at
     /// most that long for its turn.
-    pub fn split(self) -> (WebSocketSender<S>, WebSocketReceiver<S>) {
+    pub fn split(self) -> (WebSocketSender, WebSocketReceiver) {
         let rx = self.rx;
         rx.shared.lock().burst = false;
         rx.shared.separate_writer();
@@ -302,17 +312,17 @@ impl<S: Transport> WebSocketStream<S> {
 /// Dropping it closes nothing while the [`WebSocketReceiver`] or another clone is
 /// alive; when the last handle goes, an open connection is closed with 1001 in the
 /// background (see [`WebSocketStream`]).
-pub struct WebSocketSender<S> {
-    shared: Arc<Shared<S>>,
+pub struct WebSocketSender {
+    shared: Arc<Shared<BoxedTransport>>,
     /// The receiver's read state: the sender's `close` takes it to drive the
     /// connection itself while nobody is receiving.
     reader: Arc<Mutex<Reader>>,
     agreed: Arc<Agreed>,
     facts: Arc<Facts>,
-    last: Arc<LastHandle<S>>,
+    last: Arc<LastHandle>,
 }
 
-impl<S> Clone for WebSocketSender<S> {
+impl Clone for WebSocketSender {
     fn clone(&self) -> Self {
         WebSocketSender {
             shared: self.shared.clone(),
@@ -324,13 +334,13 @@ impl<S> Clone for WebSocketSender<S> {
     }
 }
 
-impl<S> fmt::Debug for WebSocketSender<S> {
+impl fmt::Debug for WebSocketSender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebSocketSender").finish_non_exhaustive()
     }
 }
 
-impl<S: Transport> WebSocketSender<S> {
+impl WebSocketSender {
     /// See [`WebSocketStream::send`].
     pub fn send(&self, message: Message) -> Result<()> {
         self.send_message(message, true, true)
@@ -545,24 +555,24 @@ impl<S: Transport> WebSocketSender<S> {
 /// Dropping it closes nothing while a [`WebSocketSender`] is alive (a sender's `close`
 /// then drives the closing handshake itself); when the last handle goes, an open
 /// connection is closed with 1001 in the background (see [`WebSocketStream`]).
-pub struct WebSocketReceiver<S> {
-    pub(crate) shared: Arc<Shared<S>>,
+pub struct WebSocketReceiver {
+    pub(crate) shared: Arc<Shared<BoxedTransport>>,
     /// The read state, shared with the senders (see [`WebSocketSender::close`]): held
     /// for each drive, so one thread reads at a time.
     reader: Arc<Mutex<Reader>>,
     agreed: Arc<Agreed>,
     facts: Arc<Facts>,
     /// Kept for its `Drop` (the last handle closes the connection).
-    _last: Arc<LastHandle<S>>,
+    _last: Arc<LastHandle>,
 }
 
-impl<S> fmt::Debug for WebSocketReceiver<S> {
+impl fmt::Debug for WebSocketReceiver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebSocketReceiver").finish_non_exhaustive()
     }
 }
 
-impl<S: Transport> WebSocketReceiver<S> {
+impl WebSocketReceiver {
     /// See [`WebSocketStream::recv`].
     pub fn recv(&mut self) -> Option<Result<Message>> {
         loop {
@@ -598,7 +608,7 @@ impl<S: Transport> WebSocketReceiver<S> {
     }
 
     /// See [`WebSocketStream::incoming`].
-    pub fn incoming(&mut self) -> Messages<'_, S> {
+    pub fn incoming(&mut self) -> Messages<'_> {
         Messages { rx: self }
     }
 
@@ -622,17 +632,17 @@ impl<S: Transport> WebSocketReceiver<S> {
 
 /// Incoming messages, from [`WebSocketStream::incoming`] or
 /// [`WebSocketReceiver::incoming`]. Ends when the connection is closed.
-pub struct Messages<'a, S> {
-    rx: &'a mut WebSocketReceiver<S>,
+pub struct Messages<'a> {
+    rx: &'a mut WebSocketReceiver,
 }
 
-impl<S> fmt::Debug for Messages<'_, S> {
+impl fmt::Debug for Messages<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Messages").finish_non_exhaustive()
     }
 }
 
-impl<S: Transport> Iterator for Messages<'_, S> {
+impl Iterator for Messages<'_> {
     type Item = Result<Message>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -647,14 +657,14 @@ const RECHECK: Duration = Duration::from_millis(50);
 /// Held by every application handle of one connection (the stream's two halves, each
 /// clone of the sender): dropped with the last of them, it closes the connection
 /// ([`close_in_background`]).
-pub(crate) struct LastHandle<S> {
-    shared: Arc<Shared<S>>,
+pub(crate) struct LastHandle {
+    shared: Arc<Shared<BoxedTransport>>,
     /// `close_in_background` for the connection's runtime: a function pointer, made
-    /// where the transport is known to be `Send`, so the handles need no such bound.
-    on_drop: fn(&Arc<Shared<S>>),
+    /// where the runtime is known, so the handles need not name it.
+    on_drop: fn(&Arc<Shared<BoxedTransport>>),
 }
 
-impl<S> Drop for LastHandle<S> {
+impl Drop for LastHandle {
     fn drop(&mut self) {
         (self.on_drop)(&self.shared);
     }
@@ -672,7 +682,7 @@ impl<S> Drop for LastHandle<S> {
 /// is (by the caller, with its handles). If no thread can be started, the task and its
 /// handle on the connection are dropped at once: the transport goes without a closing
 /// handshake.
-fn close_in_background<R: Runtime, S: Transport + Send + 'static>(shared: &Arc<Shared<S>>) {
+fn close_in_background<R: Runtime>(shared: &Arc<Shared<BoxedTransport>>) {
     let mut st = shared.lock();
     if st.conn.is_finished() || st.io_failure().is_some() {
         return;

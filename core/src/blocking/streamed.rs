@@ -11,7 +11,6 @@ use std::io::{self, Read, Write};
 use bytes::Bytes;
 
 use super::stream::{WebSocketReceiver, WebSocketSender};
-use super::Transport;
 use crate::session::{
     Error, OutgoingMessage, Result, StreamChunk, StreamStart, DEFAULT_FRAGMENT_SIZE,
 };
@@ -32,8 +31,8 @@ use crate::{MessageKind, SendError};
 /// Memory: the engine reads no more while a chunk waits to be taken, so at most one
 /// chunk is held. Dropping the reader before the end discards the rest of the message
 /// (the next receive skips it).
-pub struct MessageReader<'a, S> {
-    rx: &'a mut WebSocketReceiver<S>,
+pub struct MessageReader<'a> {
+    rx: &'a mut WebSocketReceiver,
     kind: MessageKind,
     /// A message that was complete before streaming was asked for, or the rest of a
     /// chunk a `read` did not take.
@@ -41,7 +40,7 @@ pub struct MessageReader<'a, S> {
     done: bool,
 }
 
-impl<S> fmt::Debug for MessageReader<'_, S> {
+impl fmt::Debug for MessageReader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MessageReader")
             .field("kind", &self.kind)
@@ -49,9 +48,9 @@ impl<S> fmt::Debug for MessageReader<'_, S> {
     }
 }
 
-impl<S: Transport> WebSocketReceiver<S> {
+impl WebSocketReceiver {
     /// See [`WebSocketStream::recv_stream`](super::WebSocketStream::recv_stream).
-    pub fn recv_stream(&mut self) -> Option<Result<MessageReader<'_, S>>> {
+    pub fn recv_stream(&mut self) -> Option<Result<MessageReader<'_>>> {
         let start = self.drive(false, |st| {
             Some(match st.session.poll_stream_start(&mut st.conn)? {
                 StreamStart::Failed(e) => Some(Err(st.failure(e))),
@@ -74,7 +73,7 @@ impl<S: Transport> WebSocketReceiver<S> {
     }
 }
 
-impl<S: Transport> MessageReader<'_, S> {
+impl MessageReader<'_> {
     /// The message's kind (text or binary).
     pub fn kind(&self) -> MessageKind {
         self.kind
@@ -105,7 +104,7 @@ impl<S: Transport> MessageReader<'_, S> {
 
 /// Reads the message's bytes; `Ok(0)` once it is complete. Errors are
 /// [`chunk`](MessageReader::chunk)'s as `io::Error`s.
-impl<S: Transport> Read for MessageReader<'_, S> {
+impl Read for MessageReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -145,12 +144,12 @@ impl<S: Transport> Read for MessageReader<'_, S> {
 /// time would interleave its fragments with this one's: keep one writer at a time.
 /// Dropping a writer whose message has started but not finished closes
 /// the connection with 1011: the peer must not take part of a message for all of it.
-pub struct MessageWriter<'a, S: Transport> {
-    tx: &'a WebSocketSender<S>,
+pub struct MessageWriter<'a> {
+    tx: &'a WebSocketSender,
     out: OutgoingMessage,
 }
 
-impl<S: Transport> fmt::Debug for MessageWriter<'_, S> {
+impl fmt::Debug for MessageWriter<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MessageWriter")
             .field("out", &self.out)
@@ -158,9 +157,9 @@ impl<S: Transport> fmt::Debug for MessageWriter<'_, S> {
     }
 }
 
-impl<S: Transport> WebSocketSender<S> {
+impl WebSocketSender {
     /// See [`WebSocketStream::send_stream`](super::WebSocketStream::send_stream).
-    pub fn send_stream(&self, kind: MessageKind) -> MessageWriter<'_, S> {
+    pub fn send_stream(&self, kind: MessageKind) -> MessageWriter<'_> {
         MessageWriter {
             tx: self,
             out: OutgoingMessage::new(kind, true, DEFAULT_FRAGMENT_SIZE),
@@ -168,7 +167,7 @@ impl<S: Transport> WebSocketSender<S> {
     }
 }
 
-impl<S: Transport> MessageWriter<'_, S> {
+impl MessageWriter<'_> {
     crate::session::message_writer_builders!();
 
     /// Queues what is due (`flush`: everything written and waits until it is written),
@@ -207,7 +206,7 @@ impl<S: Transport> MessageWriter<'_, S> {
     }
 }
 
-impl<S: Transport> Write for MessageWriter<'_, S> {
+impl Write for MessageWriter<'_> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if data.is_empty() {
             return Ok(0);
@@ -230,7 +229,7 @@ impl<S: Transport> Write for MessageWriter<'_, S> {
     }
 }
 
-impl<S: Transport> Drop for MessageWriter<'_, S> {
+impl Drop for MessageWriter<'_> {
     fn drop(&mut self) {
         if self.out.is_started() && !self.out.is_done() {
             let _ = self.tx.start_close(Some(1011), "message writer dropped");

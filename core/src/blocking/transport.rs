@@ -1,5 +1,6 @@
 //! The [`Transport`] trait the blocking driver needs, and its impls for std's sockets
-//! and rustls' `StreamOwned`.
+//! and rustls' `StreamOwned`; [`BoxedTransport`], the type-erased transport the
+//! idiomatic handles hold (so their types do not name it).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -129,6 +130,61 @@ impl<T: Transport> Transport for Box<T> {
 
     fn try_clone_handle(&self) -> Option<Self> {
         (**self).try_clone_handle().map(Box::new)
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        (**self).peer_addr()
+    }
+
+    fn local_addr(&self) -> Option<SocketAddr> {
+        (**self).local_addr()
+    }
+
+    #[cfg(feature = "rustls")]
+    fn tls_info(&self) -> Option<TlsInfo> {
+        (**self).tls_info()
+    }
+}
+
+/// A [`Transport`] that can be handed to another thread, with its second handle made
+/// object-safe: what [`BoxedTransport`] erases. Implemented for every
+/// `Transport + Send + 'static`.
+pub(crate) trait ErasedTransport: Transport + Send {
+    /// [`Transport::try_clone_handle`], boxed.
+    fn try_clone_erased(&self) -> Option<BoxedTransport>;
+}
+
+impl<T: Transport + Send + 'static> ErasedTransport for T {
+    fn try_clone_erased(&self) -> Option<BoxedTransport> {
+        self.try_clone_handle()
+            .map(|handle| Box::new(handle) as BoxedTransport)
+    }
+}
+
+/// A transport with its type erased: the idiomatic handles
+/// ([`WebSocketStream`](super::WebSocketStream) and its halves) hold this, so their
+/// types do not name the transport. One allocation per connection (and one for the
+/// writer's second handle); each I/O call is one virtual call.
+pub(crate) type BoxedTransport = Box<dyn ErasedTransport>;
+
+impl Transport for BoxedTransport {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        (**self).set_read_timeout(timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        (**self).set_write_timeout(timeout)
+    }
+
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        (**self).shutdown_write()
+    }
+
+    fn try_clone_handle(&self) -> Option<Self> {
+        // Through the vtable, to the erased transport's own `try_clone_handle`
+        // (`self.try_clone_erased()` would pick the box's blanket impl, which calls
+        // back here).
+        (**self).try_clone_erased()
     }
 
     fn peer_addr(&self) -> Option<SocketAddr> {

@@ -23,7 +23,7 @@ use std::thread;
 use websock_std::WebSocketSender;
 
 /// Every open connection's sender, with the connection's id.
-type Room = Arc<Mutex<Vec<(u64, WebSocketSender<TcpStream>)>>>;
+type Room = Arc<Mutex<Vec<(u64, WebSocketSender)>>>;
 
 /// Joins the room, broadcasts what this connection sends, leaves the room at the end.
 fn serve(tcp: TcpStream, id: u64, room: &Room) {
