@@ -34,7 +34,7 @@ use futures_core::Stream;
 use super::driver;
 use super::establish::establish;
 use super::shared::{Handle, Shared};
-use super::{Runtime, Timer};
+use super::Runtime;
 use crate::settings::ClientSettings;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -289,19 +289,9 @@ impl<R: Runtime> WebSocket<R> {
     /// runtime's timer, [`Runtime::timer`]): `None` if no event came in time, or after
     /// the `Close` event. An event that comes later stays queued for the next call.
     pub async fn next_event_timeout(&self, timeout: Duration) -> Option<BrowserEvent> {
-        // A bound too far to represent is no bound.
-        let at = R::now().checked_add(timeout);
-        let mut timer = R::timer();
-        poll_fn(|cx| {
-            if let Poll::Ready(event) = self.poll_event(cx) {
-                return Poll::Ready(event);
-            }
-            match at {
-                Some(at) => timer.poll_until(cx, at).map(|()| None),
-                None => Poll::Pending,
-            }
-        })
-        .await
+        super::within::<R, _>(timeout, |cx| self.poll_event(cx))
+            .await
+            .flatten()
     }
 
     fn poll_event(&self, cx: &mut Context<'_>) -> Poll<Option<BrowserEvent>> {

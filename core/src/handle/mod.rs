@@ -133,20 +133,29 @@ async fn bounded<R: Runtime, T>(
     future: impl Future<Output = io::Result<T>>,
 ) -> Result<T, crate::session::Error> {
     let mut future = core::pin::pin!(future);
-    let now = R::now();
-    // A bound too far to represent is no bound.
-    let at = now.checked_add(timeout);
+    match within::<R, _>(timeout, |cx| future.as_mut().poll(cx)).await {
+        Some(out) => out.map_err(crate::session::Error::from_io),
+        None => Err(crate::session::Error::Protocol(
+            crate::Error::HandshakeTimeout,
+        )),
+    }
+}
+
+/// Polls `poll` until it is ready (`Some`) or `timeout` has passed on `R`'s clock
+/// (`None`); a bound too far to represent is no bound. The bound starts at the first
+/// poll.
+pub(crate) async fn within<R: Runtime, T>(
+    timeout: std::time::Duration,
+    mut poll: impl FnMut(&mut Context<'_>) -> Poll<T>,
+) -> Option<T> {
+    let at = R::now().checked_add(timeout);
     let mut timer = R::timer();
     core::future::poll_fn(|cx| {
-        if let Poll::Ready(out) = future.as_mut().poll(cx) {
-            return Poll::Ready(out.map_err(crate::session::Error::from_io));
+        if let Poll::Ready(out) = poll(cx) {
+            return Poll::Ready(Some(out));
         }
         match at {
-            Some(at) => timer.poll_until(cx, at).map(|()| {
-                Err(crate::session::Error::Protocol(
-                    crate::Error::HandshakeTimeout,
-                ))
-            }),
+            Some(at) => timer.poll_until(cx, at).map(|()| None),
             None => Poll::Pending,
         }
     })
