@@ -435,12 +435,21 @@ impl<S: Transport> Shared<S> {
                 timeout = Some(timeout.map_or(cap, |t| t.min(cap)));
             }
             let timeout = timeout.map(|t| t.max(Duration::from_millis(1)));
+            // One handle for both directions (TLS): a writer that released the engine's
+            // lock to take the handle (`writing`) gets it before the next read. Left to
+            // the mutex, the reader, which takes the handle again right after each
+            // read, could keep the writer out for seconds; the writer signals `changed`
+            // when its write is done.
+            let writer_waits = st.writing && self.writer.get().is_none();
             let stream = match self.stream.get() {
-                Some(s) if st.conn.wants_read() => s,
+                Some(s) if st.conn.wants_read() && !writer_waits => s,
                 // The engine waits for its send queue to drain: the write at the top of
                 // the loop is paced by the transport's write timeout.
-                Some(_) if st.conn.wants_write() && st.waiting_writers == 0 => continue,
-                // No transport yet, or nothing to read now: wait for time or a change.
+                Some(_) if st.conn.wants_write() && st.waiting_writers == 0 && !writer_waits => {
+                    continue
+                }
+                // No transport yet, nothing to read now, or the writer's turn: wait for
+                // time or a change.
                 _ => {
                     let wait = timeout.unwrap_or(SPLIT_READ_CAP);
                     st = self
