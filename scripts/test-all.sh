@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting and lints, the no_std build, the unit and
+# Runs every test of the project: formatting, lints (also without TLS), the docs' links,
+# the no_std build, the unit and
 # cross-crate tests (which install their external peers themselves), the Autobahn
 # testsuite for all agents, the benchmark suite's smoke run (it builds, every server
 # answers; figures are never checked), and the fuzz corpus replay plus short fuzz runs.
@@ -16,6 +17,12 @@ cargo fmt --all -- --check
 
 step "cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo clippy without the default features (no TLS) for websock-std and websock-smol"
+cargo clippy -p websock-std -p websock-smol --no-default-features --all-targets -- -D warnings
+
+step "cargo doc (broken intra-doc links are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 step "websock-core builds without std (no_std + alloc)"
 cargo build -p websock-core --no-default-features

@@ -21,16 +21,17 @@ pub fn connect(url: &str) -> Result<WebSocketStream<MaybeTlsStream>> {
 ///
 /// With [`ClientOptions::proxy`], TCP goes to the proxy, which opens a tunnel to the
 /// server (HTTP `CONNECT` or SOCKS5); TLS and the handshake run through it, within the
-/// same deadline. A proxy that refuses or answers wrongly is an [`Error::Io`] whose
-/// error is a [`ProxyError`](crate::ProxyError).
+/// same deadline. A proxy that refuses or answers wrongly is an
+/// [`Error::Io`](crate::Error::Io) whose error is a [`ProxyError`](crate::ProxyError).
 ///
 /// # Errors
 ///
-/// [`Error::Url`] for a bad URL or subprotocol list, or a `wss://` URL without the
-/// `tls` feature (nothing was sent); [`Error::Io`]
-/// for DNS, connect or transport failures; [`Error::Tls`]; [`Error::Handshake`] if the
-/// server refused (e.g. `UnexpectedStatus(403)`) or answered wrongly;
-/// [`Error::Protocol`] with `HandshakeTimeout` if it took too long.
+/// [`Error::Url`](crate::Error::Url) for a bad URL or subprotocol list, or a `wss://`
+/// URL without the `tls` feature (nothing was sent); [`Error::Io`](crate::Error::Io)
+/// for DNS, connect or transport failures; [`Error::Tls`](crate::Error::Tls);
+/// [`Error::Handshake`](crate::Error::Handshake) if the server refused (e.g.
+/// `UnexpectedStatus(403)`) or answered wrongly; [`Error::Protocol`](crate::Error::Protocol)
+/// with `HandshakeTimeout` if it took too long.
 pub fn connect_with(url: &str, options: ClientOptions) -> Result<WebSocketStream<MaybeTlsStream>> {
     blocking::connect_with::<Std>(url, options)
 }

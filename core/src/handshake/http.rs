@@ -1,4 +1,4 @@
-//! The opening handshake in the [`http`](::http) crate's types (feature `http`), for
+//! The opening handshake in the [`http`] crate's types (feature `http`), for
 //! servers built on hyper, axum or any framework that hands requests around as
 //! `http::Request`, and for clients that send their own requests.
 //!

@@ -3,6 +3,7 @@
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc;
+#[cfg(feature = "tls")]
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
