@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, lints (also without TLS), the docs' links,
 # the no_std build, the unit and cross-crate tests (which install their external peers
-# themselves), the Autobahn testsuite for all agents, the benchmark suite's smoke run (it builds, every server
-# answers; figures are never checked), and the fuzz corpus replay plus short fuzz runs.
+# themselves), the Autobahn testsuite for all agents, the benchmark suite's smoke run (it
+# builds, every server answers; figures are never checked), and the fuzz corpus replay
+# plus short fuzz runs.
 #
 # Usage: scripts/test-all.sh            everything
 #        SKIP_FUZZ=1 scripts/test-all.sh    without the (slow) libFuzzer runs
