@@ -6,10 +6,10 @@
 //! limit fails the connection.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use websock_core::dom::{BrowserEvent, MessageData, ReadyState};
-use websock_core::{Decision, Limits};
+use websock_core::{Decision, Limits, Message};
 use websock_tests::facade::{
     browser, browser_with, each_runtime, serve_echo, serve_one, Browser, Options, RawListener,
     ServerOptions,
@@ -146,6 +146,51 @@ fn clones_share_the_connection_and_the_last_one_closes_it() {
             matches!(&theirs, Some(c) if c.code == 1001),
             "{rt}: the peer saw {theirs:?}"
         );
+    });
+}
+
+/// Clones waiting in `next_event` at the same time, in every runtime: each event wakes
+/// the waiters and goes to one of them; a waiter is never forgotten (with one waker
+/// slot, the second waiter's registration erased the first's, which then slept
+/// through the second event until its timeout).
+#[test]
+fn clones_waiting_at_once_each_get_one_event() {
+    each_runtime("concurrent next_event", |rt| {
+        let (url, server) = serve_one(rt, |mut ws| {
+            // On "go": two messages, apart, so that the first is taken before the second.
+            if let Some(Ok(_go)) = ws.recv() {
+                ws.send(Message::text("one")).unwrap();
+                std::thread::sleep(Duration::from_millis(300));
+                ws.send(Message::text("two")).unwrap();
+            }
+            while let Some(Ok(_)) = ws.recv() {}
+        });
+        let ws = browser(rt, &url, &[]).unwrap();
+        assert_eq!(next(rt, &*ws), BrowserEvent::Open, "{rt}");
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let clone = ws.clone_handle();
+                std::thread::spawn(move || clone.next_event(WAIT))
+            })
+            .collect();
+        // Both wait before anything arrives.
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        ws.send(MessageData::from("go")).unwrap();
+        let mut got: Vec<String> = waiters
+            .into_iter()
+            .map(|w| match w.join().unwrap() {
+                Some(BrowserEvent::Message(MessageData::Text(t))) => t,
+                other => panic!("{rt}: a waiter got {other:?}"),
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, ["one", "two"], "{rt}");
+        let took = started.elapsed();
+        assert!(took < WAIT / 2, "{rt}: the waiters took {took:?}");
+        ws.close(Some(1000), None).unwrap();
+        drop(ws);
+        server.join().unwrap();
     });
 }
 

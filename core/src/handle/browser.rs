@@ -33,7 +33,7 @@ use futures_core::Stream;
 
 use super::driver;
 use super::establish::establish;
-use super::shared::{Handle, Shared};
+use super::shared::{Handle, Shared, Wakers};
 use super::Runtime;
 use crate::settings::ClientSettings;
 
@@ -52,8 +52,9 @@ struct Dom<R> {
     handlers: Handlers<WebSocket<R>>,
     /// Events no handler took, for `next_event`.
     queue: EventQueue,
-    /// A task waiting in `next_event`.
-    reader: Option<Waker>,
+    /// The tasks waiting in `next_event` (clones may wait at once; each event wakes
+    /// them all and goes to the first that takes it).
+    readers: Wakers,
     /// The dispatcher, waiting for room in the queue.
     dispatcher: Option<Waker>,
 }
@@ -178,7 +179,7 @@ impl<R: Runtime> WebSocket<R> {
                 socket,
                 handlers: Handlers::default(),
                 queue: EventQueue::default(),
-                reader: None,
+                readers: Wakers::default(),
                 dispatcher: None,
             }),
         });
@@ -305,7 +306,7 @@ impl<R: Runtime> WebSocket<R> {
         if dom.queue.is_over() {
             return Poll::Ready(None);
         }
-        dom.reader = Some(cx.waker().clone());
+        dom.readers.register(cx.waker());
         Poll::Pending
     }
 
@@ -400,9 +401,7 @@ async fn dispatch<R: Runtime>(consumer: Handle, target: WebSocket<R>) {
     }
     let mut dom = lock(&target.browser.dom);
     dom.queue.finish();
-    if let Some(w) = dom.reader.take() {
-        w.wake();
-    }
+    dom.readers.wake_all();
 }
 
 /// Calls the event's handler (outside every lock, so it may use the socket), or queues
@@ -421,9 +420,7 @@ fn deliver<R: Runtime>(target: &WebSocket<R>, event: BrowserEvent) {
         Err(event) => {
             let mut dom = lock(&target.browser.dom);
             dom.queue.push(event);
-            if let Some(w) = dom.reader.take() {
-                w.wake();
-            }
+            dom.readers.wake_all();
         }
     }
 }

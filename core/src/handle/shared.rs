@@ -338,25 +338,27 @@ fn noop_waker() -> &'static Waker {
     NOOP.get_or_init(|| Waker::from(Arc::new(Noop)))
 }
 
-/// How many waiting senders [`Wakers`] remembers before it wakes them all to make
+/// How many waiting tasks [`Wakers`] remembers before it wakes them all to make
 /// room (a spurious wake-up: each re-registers if it still waits).
 const MAX_WRITER_WAKERS: usize = 32;
 
-/// The wakers of the tasks waiting to send: a small set, bounded.
+/// The wakers of the tasks waiting for one thing (room to send; the browser face's
+/// next event): a small set, bounded.
 ///
 /// A task registers once however often it is polled (deduplicated with
 /// [`Waker::will_wake`]), and every registered task is woken at once by
 /// [`wake_all`](Self::wake_all), which empties the set but keeps its allocation (no
-/// allocation per send in steady state). Each waiting future registers again whenever
+/// allocation per wait in steady state). Each waiting future registers again whenever
 /// it is polled and still waits, so waking them all loses no wake-up. A waker left by
 /// a future dropped while waiting (or a clone that moved to another task) is woken
 /// once, spuriously, at the next wake. The set is bounded: past
 /// [`MAX_WRITER_WAKERS`] distinct tasks, the ones registered are woken first.
 #[derive(Debug, Default)]
-struct Wakers(Vec<Waker>);
+pub(crate) struct Wakers(Vec<Waker>);
 
 impl Wakers {
-    fn register(&mut self, waker: &Waker) {
+    /// Remembers `waker` (once) to be woken by [`wake_all`](Self::wake_all).
+    pub(crate) fn register(&mut self, waker: &Waker) {
         if self.0.iter().any(|w| w.will_wake(waker)) {
             return;
         }
@@ -366,7 +368,8 @@ impl Wakers {
         self.0.push(waker.clone());
     }
 
-    fn wake_all(&mut self) {
+    /// Wakes every registered task and forgets them.
+    pub(crate) fn wake_all(&mut self) {
         for w in self.0.drain(..) {
             w.wake();
         }
