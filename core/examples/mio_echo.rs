@@ -184,7 +184,9 @@ fn main() -> io::Result<()> {
     let registry = poll.registry().try_clone()?;
     registry.register(&mut listener, LISTENER, Interest::READABLE)?;
     let mut events = Events::with_capacity(1024);
-    let mut conns: HashMap<Token, Conn> = HashMap::new();
+    // Boxed: the map's table (sized for more entries than it holds) holds a pointer
+    // per slot, not a whole connection.
+    let mut conns: HashMap<Token, Box<Conn>> = HashMap::new();
     let (epoch, mut next_token, mut ready) = (Instant::now(), 1, Vec::new());
     loop {
         // Sleep until a socket is ready or the earliest deadline passes.
@@ -216,7 +218,7 @@ fn main() -> io::Result<()> {
                     shut_down,
                     interest,
                 };
-                conns.insert(token, conn);
+                conns.insert(token, Box::new(conn));
                 ready.push(token);
             }
         }

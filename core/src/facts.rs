@@ -3,7 +3,10 @@
 //! blocking ones ([`blocking`](crate::blocking)) alike.
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
+use crate::handshake::{Request, Response};
+use crate::session::Agreed;
 use crate::Connection;
 
 /// A transport's `peer_addr`, `local_addr` and `tls_info`, asked once when the
@@ -63,3 +66,159 @@ macro_rules! transport_facts {
     };
 }
 pub(crate) use transport_facts;
+
+/// What a connection's handles keep about its opening, shared by them all in one
+/// allocation: what the handshake agreed ([`Agreed`]) and the transport's [`Facts`].
+///
+/// The server's request head is kept compact ([`RequestHead`]): a [`Request`] is
+/// rebuilt from it the first time [`request`](Self::request) is asked.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    protocol: Option<String>,
+    extensions: String,
+    /// Boxed: a server's connections (most of them) have none.
+    response: Option<Box<Response>>,
+    request: Option<RequestHead>,
+    pub(crate) facts: Facts,
+}
+
+impl Opened {
+    /// Keeps `agreed` and `facts`.
+    pub(crate) fn new(agreed: Agreed, facts: Facts) -> Opened {
+        Opened {
+            protocol: agreed.protocol,
+            extensions: agreed.extensions,
+            response: agreed.response.map(Box::new),
+            request: agreed.request.as_ref().map(RequestHead::new),
+            facts,
+        }
+    }
+
+    /// [`Agreed::protocol`].
+    pub(crate) fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    /// [`Agreed::extensions`].
+    pub(crate) fn extensions(&self) -> &str {
+        &self.extensions
+    }
+
+    /// [`Agreed::response`].
+    pub(crate) fn response(&self) -> Option<&Response> {
+        self.response.as_deref()
+    }
+
+    /// [`Agreed::request`].
+    pub(crate) fn request(&self) -> Option<&Request> {
+        self.request.as_ref().map(RequestHead::request)
+    }
+}
+
+/// A [`Request`] kept in one allocation: its fields' bytes, each after its length
+/// (LEB128), in the order version, method, path, then each header's name and value.
+/// The [`Request`] itself is rebuilt, once, when it is first asked for.
+#[derive(Debug)]
+struct RequestHead {
+    bytes: Box<[u8]>,
+    parsed: OnceLock<Box<Request>>,
+}
+
+impl RequestHead {
+    fn new(request: &Request) -> RequestHead {
+        let mut bytes = Vec::new();
+        bytes.push(request.version);
+        let mut field = |b: &[u8]| {
+            let mut len = b.len();
+            loop {
+                let low = (len & 0x7f) as u8;
+                len >>= 7;
+                if len == 0 {
+                    bytes.push(low);
+                    break;
+                }
+                bytes.push(low | 0x80);
+            }
+            bytes.extend_from_slice(b);
+        };
+        field(request.method.as_bytes());
+        field(request.path.as_bytes());
+        for (name, value) in &request.headers {
+            field(name.as_bytes());
+            field(value);
+        }
+        RequestHead {
+            bytes: bytes.into_boxed_slice(),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    fn request(&self) -> &Request {
+        self.parsed.get_or_init(|| Box::new(self.decode()))
+    }
+
+    /// The request [`new`](Self::new) was given.
+    fn decode(&self) -> Request {
+        let Some((&version, mut rest)) = self.bytes.split_first() else {
+            return Request::default();
+        };
+        let mut field = || -> Option<&[u8]> {
+            let mut len = 0usize;
+            let mut shift = 0;
+            loop {
+                let (&b, tail) = rest.split_first()?;
+                rest = tail;
+                len |= usize::from(b & 0x7f) << shift;
+                shift += 7;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            let (value, tail) = rest.split_at_checked(len)?;
+            rest = tail;
+            Some(value)
+        };
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let method = field().map(text).unwrap_or_default();
+        let path = field().map(text).unwrap_or_default();
+        let mut headers = Vec::new();
+        while let (Some(name), Some(value)) = (field(), field()) {
+            headers.push((text(name), value.to_vec()));
+        }
+        Request {
+            method,
+            path,
+            version,
+            headers,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_request_head_gives_back_the_request() {
+        let long = vec![b'x'; 300];
+        let request = Request {
+            method: "GET".into(),
+            path: "/chat?room=1".into(),
+            version: 1,
+            headers: vec![
+                ("Host".into(), b"example.com".to_vec()),
+                ("X-Long".into(), long),
+                ("X-Raw".into(), b"\xff\x00 ".to_vec()),
+                ("X-Empty".into(), Vec::new()),
+            ],
+        };
+        let head = RequestHead::new(&request);
+        assert!(head.bytes.len() < 400);
+        assert_eq!(head.request(), &request);
+        assert_eq!(head.request().header_str("host"), Some("example.com"));
+        assert_eq!(
+            RequestHead::new(&Request::default()).request(),
+            &Request::default()
+        );
+    }
+}

@@ -151,7 +151,9 @@ fn main() -> std::io::Result<()> {
                     Err(e) => return eprintln!("{peer}: handshake: {e}"),
                 };
                 let echoed = if streaming {
-                    echo_streaming(ws).await
+                    // Boxed: the streaming echo's larger state is not carried by every
+                    // connection's task (an idle one holds only the whole-message echo's).
+                    Box::pin(echo_streaming(ws)).await
                 } else {
                     echo(ws).await
                 };

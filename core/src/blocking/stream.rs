@@ -19,7 +19,7 @@ use super::transport::BoxedTransport;
 use super::{Runtime, Transport};
 use crate::browser::BrowserSocket;
 use crate::dom::ReadyState;
-use crate::facts::Facts;
+use crate::facts::{Facts, Opened};
 use crate::handshake::{Request, Response};
 use crate::session::{Agreed, Error, Incoming, Received, Result};
 use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
@@ -83,7 +83,7 @@ pub struct WebSocketStream<S> {
 
 impl<S> fmt::Debug for WebSocketStream<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let request = self.tx.agreed.request.as_ref();
+        let request = self.tx.opened.request();
         f.debug_struct("WebSocketStream")
             .field("request", &request.map(|r| &r.path))
             .finish_non_exhaustive()
@@ -100,9 +100,8 @@ impl<S> WebSocketStream<S> {
         reader: Reader,
         agreed: Agreed,
     ) -> Self {
-        let agreed = Arc::new(agreed);
         let reader = Arc::new(Mutex::new(reader));
-        let facts = Arc::new(Facts::of_shared(&shared));
+        let opened = Arc::new(Opened::new(agreed, Facts::of_shared(&shared)));
         let last = Arc::new(LastHandle {
             shared: shared.clone(),
             on_drop: close_in_background::<R>,
@@ -111,15 +110,13 @@ impl<S> WebSocketStream<S> {
             tx: WebSocketSender {
                 shared: shared.clone(),
                 reader: reader.clone(),
-                agreed: agreed.clone(),
-                facts: facts.clone(),
+                opened: opened.clone(),
                 last: last.clone(),
             },
             rx: WebSocketReceiver {
                 shared,
                 reader,
-                agreed,
-                facts,
+                opened,
                 _last: last,
             },
             _transport: PhantomData,
@@ -261,7 +258,7 @@ impl<S> WebSocketStream<S> {
 
     /// The negotiated extensions (header text; empty when none).
     pub fn extensions(&self) -> &str {
-        &self.tx.agreed.extensions
+        self.tx.opened.extensions()
     }
 
     /// The connection's state (the browser's `readyState`).
@@ -269,7 +266,7 @@ impl<S> WebSocketStream<S> {
         self.tx.ready_state()
     }
 
-    crate::facts::transport_facts!(tx.facts);
+    crate::facts::transport_facts!(tx.opened.facts);
 
     /// Payload bytes queued and not yet written (the browser's `bufferedAmount`).
     pub fn buffered_amount(&self) -> usize {
@@ -283,12 +280,12 @@ impl<S> WebSocketStream<S> {
 
     /// Server side: the client's upgrade request (path, headers, `Origin`...).
     pub fn request(&self) -> Option<&Request> {
-        self.tx.agreed.request.as_ref()
+        self.tx.opened.request()
     }
 
     /// Client side: the server's `101 Switching Protocols` response (headers...).
     pub fn response(&self) -> Option<&Response> {
-        self.tx.agreed.response.as_ref()
+        self.tx.opened.response()
     }
 
     /// Split into a sender and a receiver that can be used from two threads.
@@ -317,8 +314,7 @@ pub struct WebSocketSender {
     /// The receiver's read state: the sender's `close` takes it to drive the
     /// connection itself while nobody is receiving.
     reader: Arc<Mutex<Reader>>,
-    agreed: Arc<Agreed>,
-    facts: Arc<Facts>,
+    opened: Arc<Opened>,
     last: Arc<LastHandle>,
 }
 
@@ -327,8 +323,7 @@ impl Clone for WebSocketSender {
         WebSocketSender {
             shared: self.shared.clone(),
             reader: self.reader.clone(),
-            agreed: self.agreed.clone(),
-            facts: self.facts.clone(),
+            opened: self.opened.clone(),
             last: self.last.clone(),
         }
     }
@@ -499,7 +494,7 @@ impl WebSocketSender {
 
     /// See [`WebSocketStream::protocol`].
     pub fn protocol(&self) -> Option<&str> {
-        self.agreed.protocol.as_deref()
+        self.opened.protocol()
     }
 
     /// See [`WebSocketStream::ready_state`].
@@ -507,7 +502,7 @@ impl WebSocketSender {
         self.shared.lock().conn.ready_state()
     }
 
-    crate::facts::transport_facts!(facts);
+    crate::facts::transport_facts!(opened.facts);
 
     /// See [`WebSocketStream::buffered_amount`].
     pub fn buffered_amount(&self) -> usize {
@@ -560,8 +555,7 @@ pub struct WebSocketReceiver {
     /// The read state, shared with the senders (see [`WebSocketSender::close`]): held
     /// for each drive, so one thread reads at a time.
     reader: Arc<Mutex<Reader>>,
-    agreed: Arc<Agreed>,
-    facts: Arc<Facts>,
+    opened: Arc<Opened>,
     /// Kept for its `Drop` (the last handle closes the connection).
     _last: Arc<LastHandle>,
 }
@@ -619,7 +613,7 @@ impl WebSocketReceiver {
 
     /// See [`WebSocketStream::protocol`].
     pub fn protocol(&self) -> Option<&str> {
-        self.agreed.protocol.as_deref()
+        self.opened.protocol()
     }
 
     /// See [`WebSocketStream::ready_state`].
@@ -627,7 +621,7 @@ impl WebSocketReceiver {
         self.shared.lock().conn.ready_state()
     }
 
-    crate::facts::transport_facts!(facts);
+    crate::facts::transport_facts!(opened.facts);
 }
 
 /// Incoming messages, from [`WebSocketStream::incoming`] or

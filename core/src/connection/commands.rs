@@ -243,7 +243,7 @@ impl Connection {
                 self.note_initiator(crate::trace::Initiator::Local);
                 self.queue_close(code, reason);
                 self.state = ReadyState::Closing;
-                if let Some(d) = self.timeouts.close {
+                if let Some(d) = self.timeouts.close() {
                     self.timers.set(Timer::Close, now.saturating_add(d));
                 }
                 self.timers.stop(Timer::KeepalivePing);
@@ -286,7 +286,7 @@ impl Connection {
             self.phase = Phase::ServerDecision { request };
             return Err(e);
         }
-        self.extensions = extensions.unwrap_or_default();
+        self.set_extensions(extensions.unwrap_or_default());
         self.send.push_raw(Bytes::from(out));
         self.open(protocol.map(String::from), None);
         self.process();

@@ -86,7 +86,7 @@ mod enabled {
             self.deflate = agreement
                 .deflate()
                 .map(|p| Box::new(PerMessageDeflate::new(*p, self.role, &self.deflate_config)));
-            self.extensions = String::from(agreement.extensions());
+            self.set_extensions(String::from(agreement.extensions()));
         }
 
         /// Receive side: check a data or control frame's RSV bits; returns whether it
@@ -234,7 +234,7 @@ mod enabled {
             let Some(pmd) = self.deflate.as_mut() else {
                 return Ok(Bytes::copy_from_slice(data));
             };
-            let mut out = core::mem::take(&mut self.deflate_scratch);
+            let mut out = core::mem::take(&mut pmd.scratch);
             let result = pmd.deflater().compress_fragment(data, fin, &mut out);
             // A small output is copied and the scratch buffer kept for the next one: a
             // split would pin the whole buffer (sized for the input) to a few bytes
@@ -246,7 +246,7 @@ mod enabled {
             } else {
                 out.split().freeze()
             };
-            self.deflate_scratch = out;
+            pmd.scratch = out;
             result.map(|()| payload).map_err(|_| CompressFailed)
         }
 
@@ -305,7 +305,7 @@ mod disabled {
         }
 
         pub(in crate::connection) fn start_agreed(&mut self, agreement: Agreement) {
-            self.extensions = String::from(agreement.extensions());
+            self.set_extensions(String::from(agreement.extensions()));
         }
 
         pub(in crate::connection) fn should_compress(&self, _len: usize, _allowed: bool) -> bool {

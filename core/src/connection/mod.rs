@@ -20,7 +20,7 @@ use alloc::string::String;
 use bytes::{Bytes, BytesMut};
 use core::time::Duration;
 
-use crate::config::{Config, Limits, Timeouts};
+use crate::config::{Config, Limits};
 use crate::dom::ReadyState;
 use crate::error::Error;
 use crate::event::{CloseEvent, Event, Open, StreamEvent};
@@ -36,7 +36,7 @@ pub use driving::TrySendError;
 use receive::InFrame;
 use send_queue::SendQueue;
 use stream::StreamState;
-use timers::{Timer, Timers};
+use timers::{CompactTimeouts, Timer, Timers};
 
 pub use crate::role::Role;
 
@@ -57,6 +57,18 @@ enum Phase {
     Frames,
     /// Closed; input is read and discarded until the peer's end of stream.
     Draining,
+}
+
+/// What a connection reports by name (boxed in [`Connection`]: a server connection
+/// without a subprotocol or extensions, the common case, carries one word for them).
+#[derive(Debug, Default)]
+struct Names {
+    /// The subprotocol the server selected.
+    protocol: Option<String>,
+    /// The negotiated extensions, as header text.
+    extensions: String,
+    /// The URL given with [`Connection::with_url`].
+    url: String,
 }
 
 /// Bytes kept in an idle receive buffer; a larger one is released when it empties.
@@ -131,7 +143,7 @@ pub struct Connection {
     phase: Phase,
     state: ReadyState,
     limits: Limits,
-    timeouts: Timeouts,
+    timeouts: CompactTimeouts,
     auto_pong: bool,
     receive_after_close: bool,
     /// The random source for mask and handshake keys; drawn lazily (a server never
@@ -174,9 +186,8 @@ pub struct Connection {
     eof: bool,
     finished: bool,
 
-    protocol: Option<String>,
-    extensions: String,
-    url: String,
+    /// The URL, subprotocol and extensions, once any is set.
+    names: Option<Box<Names>>,
 
     /// Whether the message being sent in fragments goes compressed.
     sending_compressed: bool,
@@ -186,8 +197,6 @@ pub struct Connection {
     /// yet open, does not carry its size).
     #[cfg(feature = "deflate")]
     deflate: Option<Box<crate::deflate::PerMessageDeflate>>,
-    #[cfg(feature = "deflate")]
-    deflate_scratch: BytesMut,
 
     /// The connection's `websocket` span: the explicit parent of every event it emits.
     #[cfg(feature = "tracing")]
@@ -218,7 +227,7 @@ impl Connection {
             phase,
             state,
             limits: config.limits,
-            timeouts: config.timeouts,
+            timeouts: config.timeouts.into(),
             auto_pong: config.auto_pong,
             receive_after_close: config.receive_after_close,
             rng,
@@ -244,23 +253,19 @@ impl Connection {
             shutdown_requested: false,
             eof: false,
             finished: false,
-            protocol: None,
-            extensions: String::new(),
-            url: String::new(),
+            names: None,
             sending_compressed: false,
             #[cfg(feature = "deflate")]
             deflate_config: config.deflate,
             #[cfg(feature = "deflate")]
             deflate: None,
-            #[cfg(feature = "deflate")]
-            deflate_scratch: BytesMut::new(),
             #[cfg(feature = "tracing")]
             span: crate::trace::connection_span(role),
             #[cfg(feature = "tracing")]
             initiator: None,
         };
         if state == ReadyState::Connecting {
-            if let Some(d) = conn.timeouts.handshake {
+            if let Some(d) = conn.timeouts.handshake() {
                 conn.timers.set(Timer::Handshake, now.saturating_add(d));
             }
         }
@@ -351,9 +356,12 @@ impl Connection {
     /// Set the URL reported by [`url`](Self::url) (the browser's `url` attribute).
     /// With the `tracing` feature it is also recorded as the connection span's `url`.
     pub fn with_url(mut self, url: impl Into<String>) -> Self {
-        self.url = url.into();
+        let url = url.into();
+        if !url.is_empty() || self.names.is_some() {
+            self.names_mut().url = url;
+        }
         #[cfg(feature = "tracing")]
-        self.span.record("url", self.url.as_str());
+        self.span.record("url", self.url());
         self
     }
 
@@ -502,17 +510,17 @@ impl Connection {
 
     /// The subprotocol the server selected (`None` before open or when none).
     pub fn protocol(&self) -> Option<&str> {
-        self.protocol.as_deref()
+        self.names.as_ref().and_then(|n| n.protocol.as_deref())
     }
 
     /// The negotiated extensions, as header text (empty when none).
     pub fn extensions(&self) -> &str {
-        &self.extensions
+        self.names.as_ref().map_or("", |n| &n.extensions)
     }
 
     /// The URL given with [`with_url`](Self::with_url) (empty if none).
     pub fn url(&self) -> &str {
-        &self.url
+        self.names.as_ref().map_or("", |n| &n.url)
     }
 
     /// Wire bytes queued for sending (the backpressure measure; compare with
@@ -557,6 +565,17 @@ impl Connection {
 // Transitions shared by the receive path, the commands and the timers.
 impl Connection {
     /// Queue an event for the application.
+    fn names_mut(&mut self) -> &mut Names {
+        self.names.get_or_insert_with(Box::default)
+    }
+
+    /// Records the agreed extensions' text (nothing is allocated for none).
+    fn set_extensions(&mut self, extensions: String) {
+        if !extensions.is_empty() || self.names.is_some() {
+            self.names_mut().extensions = extensions;
+        }
+    }
+
     fn push_event(&mut self, event: Event) {
         self.events.push_back(StreamEvent::Event(event));
     }
@@ -569,13 +588,15 @@ impl Connection {
             self,
             DEBUG,
             protocol = protocol.as_deref(),
-            extensions = self.extensions.as_str(),
+            extensions = self.extensions(),
             "handshake succeeded"
         );
-        self.protocol = protocol.clone();
+        if protocol.is_some() {
+            self.names_mut().protocol = protocol.clone();
+        }
         self.push_event(Event::Open(Open {
             protocol,
-            extensions: self.extensions.clone(),
+            extensions: String::from(self.extensions()),
             response,
         }));
         self.arm_keepalive();
@@ -593,7 +614,7 @@ impl Connection {
     /// driver gave); the driver's [`handle_timeout`](Self::handle_timeout) then sets
     /// the real deadline from its fresh `now` (see [`Connection::write_stalled`]).
     fn watch_write_stall(&mut self) {
-        if self.timeouts.write_stall.is_none()
+        if self.timeouts.write_stall().is_none()
             || self.finished
             || self.timers.get(Timer::WriteStall).is_some()
             || !self.has_unwritten()
@@ -609,7 +630,7 @@ impl Connection {
     /// progress since, or [`advance_transmit`](Self::advance_transmit) would have
     /// restarted it) fails the connection.
     fn write_stalled(&mut self) {
-        let Some(stall) = self.timeouts.write_stall else {
+        let Some(stall) = self.timeouts.write_stall() else {
             return;
         };
         if !self.has_unwritten() {
@@ -644,7 +665,7 @@ impl Connection {
     }
 
     fn arm_keepalive(&mut self) {
-        if let Some(interval) = self.timeouts.keepalive_interval {
+        if let Some(interval) = self.timeouts.keepalive_interval() {
             if self.state == ReadyState::Open {
                 self.timers
                     .set(Timer::KeepalivePing, self.now.saturating_add(interval));
@@ -707,7 +728,7 @@ impl Connection {
         if self.eof {
             self.send.clear();
             self.finished = true;
-        } else if let Some(d) = self.timeouts.close {
+        } else if let Some(d) = self.timeouts.close() {
             self.timers.set(Timer::Drain, self.now.saturating_add(d));
         }
         self.update_shutdown();

@@ -162,7 +162,7 @@ impl Connection {
                         }
                         self.timers.set(
                             Timer::KeepaliveTimeout,
-                            now.saturating_add(self.timeouts.keepalive_timeout),
+                            now.saturating_add(self.timeouts.keepalive_timeout()),
                         );
                     }
                 }
@@ -302,7 +302,7 @@ impl Connection {
         match result {
             Ok(None) => false,
             Ok(Some((response, negotiated))) => {
-                self.extensions = handshake::format_extensions(&negotiated.extensions);
+                self.set_extensions(handshake::format_extensions(&negotiated.extensions));
                 self.open(negotiated.protocol, Some(response));
                 true
             }

@@ -168,6 +168,8 @@ pub struct PerMessageDeflate {
     min_message_size: usize,
     deflater: Deflater,
     inflater: Inflater,
+    /// The connection's output buffer for compressed frames, reused between them.
+    pub(crate) scratch: bytes::BytesMut,
 }
 
 impl PerMessageDeflate {
@@ -180,6 +182,7 @@ impl PerMessageDeflate {
             min_message_size: config.min_message_size,
             deflater: Deflater::new(params, role, config.clamped_level()),
             inflater: Inflater::new(params, role),
+            scratch: bytes::BytesMut::new(),
         }
     }
 

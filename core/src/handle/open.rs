@@ -49,7 +49,7 @@ pub async fn connect_with<R: Runtime>(
     let facts_for = shared.clone();
     let transport = async move {
         let transport = establish::<R>(url, options.proxy, options.tls).await?;
-        facts_for.lock().facts = Facts::of(&transport);
+        facts_for.lock().facts = Some(Box::new(Facts::of(&transport)));
         Ok(transport)
     };
     if let Some(transport) = driver::establish_within::<R, _, _>(&shared, transport).await {
@@ -69,7 +69,7 @@ pub async fn client_handshake<R: Runtime, S, T: Transport, Tls>(
     let url = parse_url(url, &options)?;
     let shared = new_client::<R, _>(&url, &options)?;
     let handle = Handle::new(&shared);
-    shared.lock().facts = Facts::of(&transport);
+    shared.lock().facts = Some(Box::new(Facts::of(&transport)));
     driver::install_inline::<R, T>(&shared, transport);
     WebSocketStream::opened(handle).await
 }
@@ -122,7 +122,7 @@ where
 {
     let shared = Shared::new(Connection::server(options.config(), Duration::ZERO), R::now);
     let handle = Handle::new(&shared);
-    shared.lock().facts = Facts::of(&transport);
+    shared.lock().facts = Some(Box::new(Facts::of(&transport)));
     driver::install_inline::<R, T>(&shared, transport);
     let Opening::Request(request) = opening(&handle).await? else {
         return Err(Error::Closed);
@@ -175,7 +175,7 @@ pub fn from_upgraded_with<R: Runtime, S, T: Transport>(
     let conn = Connection::upgraded_with(role, agreement, config, Duration::ZERO);
     let shared = Shared::new(conn, R::now);
     let handle = Handle::new(&shared);
-    shared.lock().facts = Facts::of(&transport);
+    shared.lock().facts = Some(Box::new(Facts::of(&transport)));
     let mut agreed = match handle.lock().open() {
         Some(Opening::Open(agreed)) => agreed,
         _ => Agreed::default(),

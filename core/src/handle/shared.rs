@@ -67,8 +67,9 @@ pub(crate) struct State {
     pub(crate) transport_error: Option<io::Error>,
     /// The driver task has stopped (the transport is dropped).
     pub(crate) driver_done: bool,
-    /// The transport's addresses and TLS facts, once it is set up.
-    pub(crate) facts: Facts,
+    /// The transport's addresses and TLS facts, from when it is set up until the
+    /// handles take them (boxed: a word for the connection's life).
+    pub(crate) facts: Option<Box<Facts>>,
     /// Live application handles; at zero the driver closes the connection itself.
     pub(crate) handles: usize,
     /// The driver while it runs inline, in the handles' own calls (an unsplit
@@ -397,7 +398,7 @@ impl Shared {
             session: Session::new(),
             transport_error: None,
             driver_done: false,
-            facts: Facts::default(),
+            facts: None,
             handles: 0,
             inline: None,
             driver_waker: None,

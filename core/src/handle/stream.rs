@@ -36,8 +36,9 @@ use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
 
-use super::shared::{Facts, Handle};
+use super::shared::Handle;
 use super::streamed::{MessageReader, MessageWriter};
+use crate::facts::Opened;
 use crate::session::Error;
 
 /// A WebSocket connection over a transport of type `S`, driven by its own calls (see
@@ -91,38 +92,30 @@ pub struct WebSocketStream<S> {
 #[derive(Debug, Clone)]
 pub struct WebSocketSender {
     pub(super) handle: Handle,
-    agreed: Arc<Agreed>,
-    facts: Arc<Facts>,
+    opened: Arc<Opened>,
 }
 
 /// The receiving half of a [`WebSocketStream`]: `recv`, and [`Stream`] of messages.
 #[derive(Debug)]
 pub struct WebSocketReceiver {
     pub(super) handle: Handle,
-    agreed: Arc<Agreed>,
-    facts: Arc<Facts>,
+    opened: Arc<Opened>,
 }
 
 impl<S> WebSocketStream<S> {
     /// Wraps a handle whose connection is open, with what its handshake agreed.
     pub(crate) fn new(handle: Handle, agreed: Agreed) -> Self {
-        let agreed = Arc::new(agreed);
-        let facts = {
+        let opened = {
             let mut st = handle.lock();
-            let facts = core::mem::take(&mut st.facts);
-            Arc::new(facts.for_handles(&st.conn))
+            let facts = st.facts.take().map(|f| *f).unwrap_or_default();
+            Arc::new(Opened::new(agreed, facts.for_handles(&st.conn)))
         };
         let receiver = WebSocketReceiver {
             handle: Handle::new(&handle.shared),
-            agreed: agreed.clone(),
-            facts: facts.clone(),
+            opened: opened.clone(),
         };
         WebSocketStream {
-            sender: WebSocketSender {
-                handle,
-                agreed,
-                facts,
-            },
+            sender: WebSocketSender { handle, opened },
             receiver,
             _transport: PhantomData,
         }
@@ -255,17 +248,17 @@ impl<S> WebSocketStream<S> {
 
     /// The negotiated extensions (`Sec-WebSocket-Extensions` text, empty when none).
     pub fn extensions(&self) -> &str {
-        &self.sender.agreed.extensions
+        self.sender.opened.extensions()
     }
 
     /// Client side: the server's `101` response, with its headers.
     pub fn response(&self) -> Option<&Response> {
-        self.sender.agreed.response.as_ref()
+        self.sender.opened.response()
     }
 
     /// Server side: the client's upgrade request (path, headers, Origin, ...).
     pub fn request(&self) -> Option<&Request> {
-        self.sender.agreed.request.as_ref()
+        self.sender.opened.request()
     }
 
     /// The connection's readyState (OPEN, CLOSING, CLOSED).
@@ -295,7 +288,7 @@ impl<S> WebSocketStream<S> {
         self.sender.close_event()
     }
 
-    crate::facts::transport_facts!(sender.facts);
+    crate::facts::transport_facts!(sender.opened.facts);
 }
 
 /// Waits for the handshake's outcome ([`Session::open`](crate::session::Session::open)):
@@ -384,7 +377,7 @@ impl WebSocketReceiver {
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
-        self.agreed.protocol.as_deref()
+        self.opened.protocol()
     }
 
     /// The close event, once the connection is closed.
@@ -397,7 +390,7 @@ impl WebSocketReceiver {
         self.handle.lock().conn.ready_state()
     }
 
-    crate::facts::transport_facts!(facts);
+    crate::facts::transport_facts!(opened.facts);
 }
 
 /// The received data messages as a `futures` [`Stream`] of `Result<Message, Error>`,
@@ -631,7 +624,7 @@ impl WebSocketSender {
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
-        self.agreed.protocol.as_deref()
+        self.opened.protocol()
     }
 
     /// The close event, once the connection is closed.
@@ -655,7 +648,7 @@ impl WebSocketSender {
         self.handle.lock().conn.ready_state()
     }
 
-    crate::facts::transport_facts!(facts);
+    crate::facts::transport_facts!(opened.facts);
 }
 
 impl Sink<Message> for WebSocketSender {

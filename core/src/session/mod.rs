@@ -108,19 +108,27 @@ pub enum Opening {
 /// `close()` that waits returns).
 #[derive(Debug, Default)]
 pub struct Session {
-    close: Option<CloseEvent>,
+    /// The close event, once taken (boxed: a word until the connection closes).
+    close: Option<alloc::boxed::Box<CloseEvent>>,
     ended: bool,
-    /// Messages `Sink`s accepted while the send queue was full, oldest first (one per
-    /// `Sink` at most: each waits in `poll_ready` until nothing is parked).
-    parked: VecDeque<(Message, bool)>,
     /// Server role: the request reported by [`Session::open`], for [`Agreed::request`]
     /// (boxed: kept only during the handshake, a word in every session after it).
     request: Option<alloc::boxed::Box<Request>>,
+    /// Parked and kept messages, while there are any (a word while there are none).
+    queued: Option<alloc::boxed::Box<Queued>>,
+    /// The streamed message in progress, if any.
+    in_message: streamed::InMessage,
+}
+
+/// Messages a [`Session`] holds for later, allocated only while it holds some.
+#[derive(Debug, Default)]
+struct Queued {
+    /// Messages `Sink`s accepted while the send queue was full, oldest first (one per
+    /// `Sink` at most: each waits in `poll_ready` until nothing is parked).
+    parked: VecDeque<(Message, bool)>,
     /// Messages taken by [`Session::advance_to_close`] for the receiver, and their bytes.
     kept: VecDeque<Message>,
     kept_bytes: usize,
-    /// The streamed message in progress, if any.
-    in_message: streamed::InMessage,
 }
 
 /// How much [`Session::advance_to_close`] keeps for the receiver: messages beyond
@@ -152,7 +160,7 @@ impl Session {
                 }
                 Event::Error(e) => return Some(Opening::Failed(e)),
                 Event::Close(c) => {
-                    self.close = Some(c);
+                    self.close = Some(alloc::boxed::Box::new(c));
                     self.ended = true;
                     return Some(Opening::Closed);
                 }
@@ -193,7 +201,7 @@ impl Session {
 
     /// The close event was taken: nothing more will arrive.
     fn closed(&mut self, c: CloseEvent) {
-        self.close = Some(c);
+        self.close = Some(alloc::boxed::Box::new(c));
         self.ended = true;
         self.in_message.truncate();
     }
@@ -210,12 +218,10 @@ impl Session {
         while !self.ended {
             match conn.poll_stream_event()? {
                 StreamEvent::Event(Event::Close(c)) => self.closed(c),
-                StreamEvent::Event(Event::Message(m))
-                    if self.kept.len() < KEPT_WHILE_CLOSING_MESSAGES
-                        && self.kept_bytes + m.len() <= KEPT_WHILE_CLOSING_BYTES =>
-                {
-                    self.kept_bytes += m.len();
-                    self.kept.push_back(m);
+                StreamEvent::Event(Event::Message(m)) if self.may_keep(m.len()) => {
+                    let queued = self.queued.get_or_insert_with(Default::default);
+                    queued.kept_bytes += m.len();
+                    queued.kept.push_back(m);
                 }
                 // Pieces of a streamed message are dropped (its reader will find it
                 // cut short), as is a message assembled from them.
@@ -225,7 +231,27 @@ impl Session {
                 StreamEvent::Event(_) => continue,
             }
         }
-        self.close.clone()
+        self.close.as_deref().cloned()
+    }
+
+    /// Whether a message of `len` bytes taken while closing is kept for the receiver.
+    fn may_keep(&self, len: usize) -> bool {
+        let (count, bytes) = self
+            .queued
+            .as_ref()
+            .map_or((0, 0), |q| (q.kept.len(), q.kept_bytes));
+        count < KEPT_WHILE_CLOSING_MESSAGES && bytes + len <= KEPT_WHILE_CLOSING_BYTES
+    }
+
+    /// Frees the queues once they are empty.
+    fn release_queued(&mut self) {
+        if self
+            .queued
+            .as_ref()
+            .is_some_and(|q| q.parked.is_empty() && q.kept.is_empty())
+        {
+            self.queued = None;
+        }
     }
 
     /// Whether the close event was taken (the receiver may still have kept messages to
@@ -236,7 +262,7 @@ impl Session {
 
     /// The close code, reason and cleanliness, once the close event was taken.
     pub fn close_event(&self) -> Option<&CloseEvent> {
-        self.close.as_ref()
+        self.close.as_deref()
     }
 
     /// Parks a message a `Sink` accepted while the send queue was full, behind any
@@ -244,12 +270,15 @@ impl Session {
     /// nothing is parked, so at most one message per `Sink` (per clone of a sender
     /// half, for `Sink`s that share a connection) is parked at a time.
     pub fn park(&mut self, message: Message, compress: bool) {
-        self.parked.push_back((message, compress));
+        self.queued
+            .get_or_insert_with(Default::default)
+            .parked
+            .push_back((message, compress));
     }
 
     /// Whether a message is parked.
     pub fn has_parked(&self) -> bool {
-        !self.parked.is_empty()
+        self.queued.as_ref().is_some_and(|q| !q.parked.is_empty())
     }
 
     /// Queues the parked messages, oldest first, while the send queue takes them.
@@ -257,19 +286,26 @@ impl Session {
     /// rest stays parked, in order); a refusal other than [`SendError::Full`] drops the
     /// message refused and is returned.
     pub fn unpark(&mut self, conn: &mut Connection) -> core::result::Result<bool, SendError> {
-        while let Some((message, compress)) = self.parked.pop_front() {
+        let Some(queued) = self.queued.as_mut() else {
+            return Ok(true);
+        };
+        while let Some((message, compress)) = queued.parked.pop_front() {
             match conn.try_send(message, compress) {
                 Ok(()) => {}
                 Err(TrySendError {
                     error: SendError::Full,
                     message,
                 }) => {
-                    self.parked.push_front((message, compress));
+                    queued.parked.push_front((message, compress));
                     return Ok(false);
                 }
-                Err(e) => return Err(e.error),
+                Err(e) => {
+                    self.release_queued();
+                    return Err(e.error);
+                }
             }
         }
+        self.release_queued();
         Ok(true)
     }
 }

@@ -176,8 +176,10 @@ impl Session {
 
     /// The next whole message [`Session::advance_to_close`] kept, if any.
     pub(super) fn take_kept(&mut self) -> Option<Message> {
-        let m = self.kept.pop_front()?;
-        self.kept_bytes -= m.len();
+        let queued = self.queued.as_mut()?;
+        let m = queued.kept.pop_front()?;
+        queued.kept_bytes -= m.len();
+        self.release_queued();
         Some(m)
     }
 }
