@@ -178,6 +178,16 @@ impl Transport for MaybeTlsStream {
         each!(self, s => Transport::shutdown_write(s))
     }
 
+    /// Plain TCP waits with a one-byte peek; TLS returns at once (rustls may hold
+    /// decrypted input the socket no longer shows).
+    fn wait_readable(&mut self) -> io::Result<()> {
+        match self {
+            MaybeTlsStream::Plain(s) => Transport::wait_readable(s),
+            #[cfg(feature = "tls")]
+            _ => Ok(()),
+        }
+    }
+
     fn peer_addr(&self) -> Option<SocketAddr> {
         self.tcp().peer_addr().ok()
     }

@@ -28,6 +28,13 @@
 //!   ([`Connection::handle_transport_error`]: error, then 1006) and kept, so the
 //!   idiomatic API can return the `io::Error` itself ([`State::failure`]).
 //!
+//! * **An idle reader holds no buffer.** A read with nothing else to bound it blocks at
+//!   most [`IDLE_AFTER`] holding the receive buffer; once a read times out, the engine
+//!   frees its empty buffers and the reader waits for input without one
+//!   ([`Transport::wait_readable`]) before it takes a buffer again. So a connection
+//!   nobody talks to holds no read buffer (a `TcpStream` waits with a one-byte peek;
+//!   a transport without `wait_readable`, such as TLS, reads as before).
+//!
 //! Two transport handles (a `TcpStream` and its `try_clone`) let the reader block in
 //! `read` while the writer writes. A transport that cannot be cloned (TLS) is shared
 //! through one `Mutex`; the reader then reads with a short timeout
@@ -55,6 +62,9 @@ pub(crate) const SHARED_READ_CAP: Duration = Duration::from_millis(20);
 /// Read timeout cap when a sender on another thread may have armed an earlier timer
 /// (the close timeout after `close()`), which the blocked reader cannot see.
 pub(crate) const SPLIT_READ_CAP: Duration = Duration::from_millis(250);
+/// The longest a read blocks holding the receive buffer when nothing else bounds it:
+/// after that the reader is idle and waits for input without a buffer.
+pub(crate) const IDLE_AFTER: Duration = Duration::from_secs(1);
 /// The most a send may leave queued for the next receive to write (see
 /// [`State::burst`]).
 pub(crate) const BATCH_MAX: usize = 64 << 10;
@@ -434,6 +444,9 @@ impl<S: Transport> Shared<S> {
             if let Some(cap) = rd.cap(self.writer.get().is_some()) {
                 timeout = Some(timeout.map_or(cap, |t| t.min(cap)));
             }
+            if !rd.idle {
+                timeout = Some(timeout.map_or(IDLE_AFTER, |t| t.min(IDLE_AFTER)));
+            }
             let timeout = timeout.map(|t| t.max(Duration::from_millis(1)));
             // One handle for both directions (TLS): a writer that released the engine's
             // lock to take the handle (`writing`) gets it before the next read. Left to
@@ -461,6 +474,21 @@ impl<S: Transport> Shared<S> {
                 }
             };
             st.reads += 1;
+            if rd.idle {
+                // Wait for input without holding a buffer, then look at the engine again.
+                drop(st);
+                let waited = rd.wait_readable(&mut *lock(stream), timeout);
+                st = self.lock();
+                match waited {
+                    Ok(()) => rd.idle = false,
+                    Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        st.fail_io(e);
+                        self.changed.notify_all();
+                    }
+                }
+                continue;
+            }
             let mut buf = st.conn.take_receive_buffer();
             drop(st);
             let result = rd.read(&mut *lock(stream), timeout, &mut buf);
@@ -470,7 +498,10 @@ impl<S: Transport> Shared<S> {
                 Ok(0) => st.conn.handle_eof(now),
                 Ok(_) => st.conn.handle_received_owned(now, buf),
                 // Nothing to read now: the connection is idle (the driver contract).
-                Err(e) if is_timeout(&e) => st.conn.release_idle_memory(),
+                Err(e) if is_timeout(&e) => {
+                    st.conn.release_idle_memory();
+                    rd.idle = true;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => st.fail_io(e),
             }
@@ -524,6 +555,8 @@ pub(crate) struct Reader {
     split: bool,
     /// The read timeout last set on the transport (to skip redundant syscalls).
     last_timeout: Option<Option<Duration>>,
+    /// The last read timed out: wait for input before taking a buffer.
+    idle: bool,
 }
 
 impl Reader {
@@ -532,6 +565,7 @@ impl Reader {
         Reader {
             split: false,
             last_timeout: None,
+            idle: false,
         }
     }
 
@@ -555,13 +589,32 @@ impl Reader {
         timeout: Option<Duration>,
         buf: &mut BytesMut,
     ) -> io::Result<usize> {
-        if self.last_timeout != Some(timeout) {
-            io.set_read_timeout(timeout)?;
-            self.last_timeout = Some(timeout);
-        }
+        self.set_timeout(io, timeout)?;
         buf.resize(buf.capacity().min(READ_MAX), 0);
         let n = io.read(buf);
         buf.truncate(*n.as_ref().unwrap_or(&0));
         n
+    }
+
+    /// Blocks until `io` has input (or end of stream), within `timeout`.
+    fn wait_readable<S: Transport + ?Sized>(
+        &mut self,
+        io: &mut S,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
+        self.set_timeout(io, timeout)?;
+        io.wait_readable()
+    }
+
+    fn set_timeout<S: Transport + ?Sized>(
+        &mut self,
+        io: &mut S,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
+        if self.last_timeout != Some(timeout) {
+            io.set_read_timeout(timeout)?;
+            self.last_timeout = Some(timeout);
+        }
+        Ok(())
     }
 }

@@ -35,6 +35,18 @@ pub trait Transport: Read + Write {
         Ok(())
     }
 
+    /// Block until a read would return at once (input, end of stream or an error)
+    /// without consuming anything, giving up like a read after the read timeout
+    /// ([`io::ErrorKind::WouldBlock`] / [`io::ErrorKind::TimedOut`]). The driver calls
+    /// it once a connection is idle so that it holds no receive buffer while it waits.
+    ///
+    /// The default returns `Ok(())` at once (the driver then reads into a buffer, as
+    /// before): right for a transport that may hold input of its own, such as TLS's
+    /// decrypted records. `TcpStream` waits with a one-byte `peek`.
+    fn wait_readable(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
     /// Flush and shut the write side down (TCP FIN; TLS close_notify then FIN). Reading
     /// must still work afterwards.
     fn shutdown_write(&mut self) -> io::Result<()> {
@@ -103,6 +115,10 @@ macro_rules! socket_transport {
 }
 
 socket_transport!(TcpStream {
+    fn wait_readable(&mut self) -> io::Result<()> {
+        self.peek(&mut [0]).map(drop)
+    }
+
     fn peer_addr(&self) -> Option<SocketAddr> {
         TcpStream::peer_addr(self).ok()
     }
@@ -122,6 +138,10 @@ impl<T: Transport> Transport for Box<T> {
 
     fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         (**self).set_write_timeout(timeout)
+    }
+
+    fn wait_readable(&mut self) -> io::Result<()> {
+        (**self).wait_readable()
     }
 
     fn shutdown_write(&mut self) -> io::Result<()> {
@@ -174,6 +194,10 @@ impl Transport for BoxedTransport {
 
     fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         (**self).set_write_timeout(timeout)
+    }
+
+    fn wait_readable(&mut self) -> io::Result<()> {
+        (**self).wait_readable()
     }
 
     fn shutdown_write(&mut self) -> io::Result<()> {
