@@ -19,8 +19,11 @@ use websock_core::handle::{Runtime, Timer, Transport};
 
 use crate::stream::MaybeTlsStream;
 
-/// Most bytes one read asks for: the size of each thread's read window.
+/// Most bytes one read asks for: the largest a thread's read window grows.
 const READ_WINDOW: usize = 64 << 10;
+/// A thread's first read window: grown (to a power of two, up to [`READ_WINDOW`]) when
+/// a read asks for more, so a thread that only reads small messages keeps a small one.
+const READ_WINDOW_MIN: usize = 8 << 10;
 
 thread_local! {
     /// The thread's read window (see [`Io::poll_read_buf`]), made by its first read.
@@ -131,18 +134,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for Io<S> {
         // `AsyncRead` reads into initialized memory, and safe code gets at a
         // `BytesMut`'s spare capacity only by writing it: reading straight into `buf`
         // would zero-fill the whole window before every read, however little arrives.
-        // Instead each thread keeps one window, zeroed once (a thread's, not a
+        // Instead each thread keeps one window, zeroed when made (a thread's, not a
         // connection's: idle connections cost nothing), reads into it and appends what
         // arrived: a copy of the bytes read instead of a memset of the whole window.
         //
         // Ask for no more than `buf` has room for, as tokio's `read_buf` does.
         let window = (buf.capacity() - buf.len()).clamp(1, READ_WINDOW);
         // Taken out while in use: a read nested in this one makes a window of its own.
-        let mut scratch = READ_WINDOW_BUF
-            .try_with(Cell::take)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| vec![0; READ_WINDOW].into_boxed_slice());
+        let mut scratch = match READ_WINDOW_BUF.try_with(Cell::take).ok().flatten() {
+            Some(scratch) if scratch.len() >= window => scratch,
+            _ => {
+                let size = window
+                    .next_power_of_two()
+                    .clamp(READ_WINDOW_MIN, READ_WINDOW);
+                vec![0; size].into_boxed_slice()
+            }
+        };
         let poll = Pin::new(&mut self.0).poll_read(cx, &mut scratch[..window]);
         if let Poll::Ready(Ok(n)) = &poll {
             buf.extend_from_slice(&scratch[..(*n).min(window)]);
