@@ -324,8 +324,9 @@ impl<R: Runtime> WebSocket<R> {
         Events { ws: self }
     }
 
-    /// How many times the background thread blocked in `read` so far: a measure of
-    /// idle wake-ups (it must stay low while the connection is idle).
+    /// How many times the background thread blocked in `read` (or, idle, waited for
+    /// input) so far: a measure of idle wake-ups (it must stay low while the
+    /// connection is idle).
     #[doc(hidden)]
     pub fn driver_reads(&self) -> u64 {
         self.inner.shared.lock().reads

@@ -103,7 +103,8 @@ pub(crate) struct State {
     /// Writers inside a waiting `flush`: they will write everything queued, so the
     /// reader need not (and must not block on a write that waits for the peer).
     waiting_writers: u32,
-    /// How many times the reader blocked in `read` (to check it does not spin).
+    /// How many times the reader blocked in `read`, or waited for input while idle (to
+    /// check it does not spin).
     pub(crate) reads: u64,
     /// How long a closing handshake may take (the engine's close timeout), for
     /// senders that wait for it.

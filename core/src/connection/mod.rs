@@ -356,10 +356,7 @@ impl Connection {
     /// Set the URL reported by [`url`](Self::url) (the browser's `url` attribute).
     /// With the `tracing` feature it is also recorded as the connection span's `url`.
     pub fn with_url(mut self, url: impl Into<String>) -> Self {
-        let url = url.into();
-        if !url.is_empty() || self.names.is_some() {
-            self.names_mut().url = url;
-        }
+        self.set_name(url.into(), |n| &mut n.url);
         #[cfg(feature = "tracing")]
         self.span.record("url", self.url());
         self
@@ -564,18 +561,20 @@ impl Connection {
 
 // Transitions shared by the receive path, the commands and the timers.
 impl Connection {
-    /// Queue an event for the application.
-    fn names_mut(&mut self) -> &mut Names {
-        self.names.get_or_insert_with(Box::default)
-    }
-
-    /// Records the agreed extensions' text (nothing is allocated for none).
-    fn set_extensions(&mut self, extensions: String) {
-        if !extensions.is_empty() || self.names.is_some() {
-            self.names_mut().extensions = extensions;
+    /// Sets one of the [`Names`] (`field` picks it); nothing is allocated to record
+    /// an empty one while none is set.
+    fn set_name(&mut self, value: String, field: fn(&mut Names) -> &mut String) {
+        if !value.is_empty() || self.names.is_some() {
+            *field(self.names.get_or_insert_with(Box::default)) = value;
         }
     }
 
+    /// Records the agreed extensions' text.
+    fn set_extensions(&mut self, extensions: String) {
+        self.set_name(extensions, |n| &mut n.extensions);
+    }
+
+    /// Queue an event for the application.
     fn push_event(&mut self, event: Event) {
         self.events.push_back(StreamEvent::Event(event));
     }
@@ -592,7 +591,7 @@ impl Connection {
             "handshake succeeded"
         );
         if protocol.is_some() {
-            self.names_mut().protocol = protocol.clone();
+            self.names.get_or_insert_with(Box::default).protocol = protocol.clone();
         }
         self.push_event(Event::Open(Open {
             protocol,
