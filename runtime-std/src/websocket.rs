@@ -1,9 +1,11 @@
 //! The idiomatic API: websock-core's blocking handles ([`websock_core::blocking`]),
-//! driven by whoever receives.
+//! an unsplit stream driven by its own calls, split halves by a thread of their own.
 //!
-//! The stream's `recv` (or the [`WebSocketReceiver`]) reads the transport with a timeout
-//! taken from the engine's next deadline, answers pings, echoes a close and fires the
-//! timers; senders queue into the engine and write the queue themselves. Flow control
+//! The stream's `recv` reads the transport with a timeout taken from the engine's next
+//! deadline, answers pings, echoes a close and fires the timers; after
+//! [`split`](WebSocketStream::split), the connection's keeper thread does that whether
+//! or not anyone receives, and the [`WebSocketReceiver`] takes what it read. Senders
+//! queue into the engine and write the queue themselves. Flow control
 //! both ways: `send` waits while the send queue is over
 //! [`Limits::max_send_queue`](crate::Limits::max_send_queue), and nothing more is read
 //! until the application has taken what was received.

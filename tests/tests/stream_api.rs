@@ -772,6 +772,59 @@ fn the_sender_half_closes_while_the_receiver_starts_receiving() {
 }
 
 /// `role()` on the stream: the client's side and the server's.
+/// Split halves are driven whether or not anyone receives (tokio and smol: the
+/// driver task; std: the keeper thread): with the receiver idle, the peer's ping is
+/// answered. The ping then waits for the receiver (a received event that waits stops
+/// reading, in every runtime: that is the backpressure), which gets the end and the
+/// close event once the peer closes.
+#[test]
+fn split_halves_answer_pings_while_nobody_receives() {
+    each_runtime("split, nobody receives", |rt| {
+        let listener = RawListener::bind();
+        let url = listener.url();
+        let (ponged, pong_seen) = std::sync::mpsc::channel();
+        let (split, was_split) = std::sync::mpsc::channel::<()>();
+        let peer = thread::spawn(move || -> io::Result<Frame> {
+            let mut p = listener.accept()?;
+            // After the handshake's own reads are over.
+            let _ = was_split.recv_timeout(Duration::from_secs(10));
+            p.send_frame(websock_tests::facade::opcode::PING, b"are you there")?;
+            let pong = p.read_frame();
+            let _ = ponged.send(pong.as_ref().map(|f| (f.opcode, f.payload.clone())).ok());
+            pong?;
+            p.send_close(1000)?;
+            p.read_frame()
+        });
+        let ws = must_connect(rt, &url);
+        let (tx, mut rx) = ws.split();
+        split.send(()).unwrap();
+        // Nobody receives until the peer has its pong.
+        let pong = pong_seen.recv_timeout(Duration::from_secs(10));
+        assert_eq!(
+            pong,
+            Ok(Some((
+                websock_tests::facade::opcode::PONG,
+                b"are you there".to_vec()
+            ))),
+            "{rt}: the pong, with nobody receiving"
+        );
+        let end = rx.recv();
+        assert!(end.is_none(), "{rt}: {end:?}");
+        let event = rx.close_event();
+        assert_eq!(
+            event.map(|e| (e.code, e.was_clean)),
+            Some((1000, true)),
+            "{rt}"
+        );
+        let close = peer.join().unwrap();
+        assert!(
+            matches!(&close, Ok(f) if f.close_code() == Some(1000)),
+            "{rt}: {close:?}"
+        );
+        drop(tx);
+    });
+}
+
 #[test]
 fn the_stream_knows_its_role() {
     each_runtime("role", |rt| {

@@ -114,6 +114,12 @@ pub(crate) struct State {
     /// next send may leave its bytes queued for that receive to write with the rest of
     /// the batch (one write answers a burst). Taken by that send.
     pub(crate) burst: bool,
+    /// A keeper thread drives the connection (see [`keeper`](super::keeper)): the
+    /// receiver waits for what it delivers ([`Shared::wait_kept`]) instead of reading.
+    pub(crate) kept: bool,
+    /// Every application handle is gone: whoever drives now drops what arrives
+    /// and finishes the closing handshake.
+    pub(crate) orphaned: bool,
 }
 
 impl State {
@@ -195,6 +201,8 @@ impl<S: Transport> Shared<S> {
                 reads: 0,
                 close_timeout: None,
                 burst: false,
+                kept: false,
+                orphaned: false,
             }),
             changed: Signal::new(),
             stream: OnceLock::new(),
@@ -458,8 +466,9 @@ impl<S: Transport> Shared<S> {
             let stream = match self.stream.get() {
                 Some(s) if st.conn.wants_read() && !writer_waits => s,
                 // The engine waits for its send queue to drain: the write at the top of
-                // the loop is paced by the transport's write timeout.
-                Some(_) if st.conn.wants_write() && st.waiting_writers == 0 && !writer_waits => {
+                // the loop is paced by the transport's write timeout (unless another
+                // thread is writing: then wait for it below, not spin).
+                Some(_) if st.conn.wants_write() && st.waiting_writers == 0 && !st.writing => {
                     continue
                 }
                 // No transport yet, nothing to read now, or the writer's turn: wait for
@@ -507,6 +516,41 @@ impl<S: Transport> Shared<S> {
                 Err(e) => st.fail_io(e),
             }
             self.changed.notify_all();
+        }
+    }
+
+    /// For a connection its keeper drives: waits until `poll` (called with the engine's
+    /// lock held) has something, and returns it (`Some(None)` once the connection is
+    /// finished and `poll` has nothing more). `None` if no keeper drives the connection:
+    /// the caller drives it ([`drive`](Self::drive)).
+    pub(crate) fn wait_kept<T>(
+        &self,
+        poll: &mut impl FnMut(&mut State) -> Option<T>,
+    ) -> Option<Option<T>> {
+        let mut st = self.lock();
+        loop {
+            if !st.kept {
+                return None;
+            }
+            if let Some(out) = poll(&mut st) {
+                drop(st);
+                // Taking events may let the keeper read again.
+                self.changed.notify_all();
+                return Some(Some(out));
+            }
+            if st.conn.is_finished() {
+                return Some(None);
+            }
+            if st.conn.wants_read() {
+                // `poll` may have processed input the keeper had left (a code point
+                // cut by a read, say) and found it needs more: the keeper, which
+                // waits while input is held, may read now.
+                self.changed.notify_all();
+            }
+            st = self
+                .changed
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 

@@ -5,13 +5,15 @@
 //! share, written once over a [`Runtime`] (a clock, threads, a client's transport) and
 //! a [`Transport`] (`Read` + `Write` with read and write timeouts).
 //!
-//! Model: "the receiver drives". The idiomatic API has no thread: whoever receives
-//! (the stream's `recv`, or the [`WebSocketReceiver`]) reads the transport with a
-//! timeout taken from the engine's next deadline, feeds the engine, answers pings,
-//! echoes the Close and fires the timers; a [`WebSocketSender`]'s `close` does the same
-//! while nobody receives (the halves share the read state behind a mutex, so one
-//! thread reads at a time). Senders queue into the engine and write the queue
-//! themselves, without holding the engine's lock during the write
+//! Model: an unsplit stream is driven by its own calls; split halves by a keeper
+//! thread. The unsplit [`WebSocketStream`] has no thread: its `recv` reads the
+//! transport with a timeout taken from the engine's next deadline, feeds the engine,
+//! answers pings, echoes the Close and fires the timers. [`split`](WebSocketStream::split)
+//! starts the connection's keeper (a thread from [`Runtime::spawn`], the counterpart of
+//! the async runtimes' driver task), which does all of that whether or not anyone
+//! receives; the [`WebSocketReceiver`] takes what it read (the read state is behind a
+//! mutex, so one thread reads at a time). Senders queue into the engine and write the
+//! queue themselves, without holding the engine's lock during the write
 //! ([`Connection::poll_transmit_owned`](crate::Connection::poll_transmit_owned), one
 //! writer at a time). The browser face's background thread (spawned with
 //! [`Runtime::spawn`]) connects, reads and dispatches; a writer thread writes once
@@ -29,6 +31,7 @@
 
 mod browser;
 mod driver;
+mod keeper;
 mod open;
 mod signal;
 mod stream;

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use bytes::Bytes;
 
 use super::driver::{lock, Reader, Shared, BATCH_MAX};
+use super::keeper;
 use super::streamed::{MessageReader, MessageWriter};
 use super::transport::BoxedTransport;
 use super::{Runtime, Transport};
@@ -39,13 +40,13 @@ use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 ///   connection is closed ([`close_event`](Self::close_event) then says how).
 ///   [`incoming`](Self::incoming) is the same as an [`Iterator`];
 ///   [`recv_incoming`](Self::recv_incoming) also returns pings and pongs.
-/// * Receiving is what drives the connection: it answers pings, echoes the peer's
+/// * Receiving is what drives an unsplit stream: it answers pings, echoes the peer's
 ///   Close, fires timers (close timeout, keepalive) and finishes the closing
-///   handshake. Keep calling `recv` (or a thread with the [`WebSocketReceiver`]) while
-///   the connection is in use.
+///   handshake. Keep calling `recv` while the connection is in use, or
+///   [`split`](Self::split) it: the halves are driven by a thread of their own
+///   whether or not anyone receives.
 /// * [`close`](Self::close) starts the closing handshake and waits for its end,
-///   driving the connection itself (as does the [`WebSocketSender`]'s `close` while
-///   nobody is receiving).
+///   driving the connection itself.
 /// * [`split`](Self::split) gives a sender and a receiver for two threads.
 ///
 /// Transport errors are reported once by `recv` as [`Error::Io`] (or [`Error::Tls`]),
@@ -78,6 +79,9 @@ use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
 pub struct WebSocketStream<S> {
     tx: WebSocketSender,
     rx: WebSocketReceiver,
+    /// [`keeper::start`] for the connection's runtime (a function pointer made where
+    /// the runtime is known): [`split`](Self::split) starts the keeper with it.
+    keep: keeper::Start,
     _transport: PhantomData<fn() -> S>,
 }
 
@@ -119,6 +123,7 @@ impl<S> WebSocketStream<S> {
                 opened,
                 _last: last,
             },
+            keep: keeper::start::<R>,
             _transport: PhantomData,
         }
     }
@@ -290,15 +295,24 @@ impl<S> WebSocketStream<S> {
 
     /// Split into a sender and a receiver that can be used from two threads.
     ///
+    /// From then on a thread of the runtime (the connection's keeper) drives the
+    /// connection whether or not anyone receives, as the async runtimes' driver task
+    /// does: it answers pings, echoes the peer's Close and fires the timers while the
+    /// application is busy elsewhere; the receiver takes the messages it read. While
+    /// received messages wait for the receiver, it stops reading (the peer is slowed
+    /// down by TCP, as in every runtime). If no thread can be started, the receiver
+    /// drives instead, as for an unsplit stream.
+    ///
     /// A transport that can be cloned (`TcpStream`) gets a second handle, so the
-    /// receiver blocks in `read` while the sender writes. Otherwise (TLS) the two take
-    /// turns on one handle: the receiver reads with a 20 ms timeout so a send waits at
-    /// most that long for its turn.
+    /// keeper blocks in `read` while senders write. Otherwise (TLS) the two take turns
+    /// on one handle: the keeper reads with a 20 ms timeout so a send waits at most that
+    /// long for its turn.
     pub fn split(self) -> (WebSocketSender, WebSocketReceiver) {
         let rx = self.rx;
         rx.shared.lock().burst = false;
         rx.shared.separate_writer();
         lock(&rx.reader).set_split();
+        (self.keep)(&rx.shared, &rx.reader);
         (self.tx, rx)
     }
 }
@@ -399,18 +413,15 @@ impl WebSocketSender {
     /// close event.
     ///
     /// Works whether or not the [`WebSocketReceiver`] is in use, as in the async
-    /// runtimes: while nobody is receiving, this call drives the connection itself
-    /// (reads the peer's Close, answers it, finishes the handshake); messages that
-    /// arrive meanwhile are kept for the receiver, within the bound of
-    /// [`Session::advance_to_close`](crate::session::Session::advance_to_close). While
-    /// the receiver is receiving on another thread, it reads the peer's Close and this
-    /// call waits; if it stops receiving before the end, this call takes over. A
-    /// receiver that starts receiving while this call drives waits its turn, then sees
-    /// the rest of the messages and the end.
+    /// runtimes: the connection's keeper thread reads the peer's Close, answers it and
+    /// finishes the handshake while this call waits; messages that arrive meanwhile are
+    /// kept for the receiver, within the bound of
+    /// [`Session::advance_to_close`](crate::session::Session::advance_to_close). (If no
+    /// keeper could be started, the receiver drives, and this call drives itself while
+    /// nobody receives.)
     ///
-    /// The wait is bounded by the close timeout: driven here, by the engine's timer
-    /// (the close event then says how it ended); waiting for a receiver that keeps the
-    /// connection to itself, by the close timeout plus a second, past which
+    /// The wait is bounded by the close timeout: by the engine's timer (the close event
+    /// then says how it ended), and at most the close timeout plus a second, past which
     /// [`Error::Protocol`] with `CloseTimeout`.
     ///
     /// Errors: [`Error::Api`] for a bad code or reason (nothing happens);
@@ -426,11 +437,15 @@ impl WebSocketSender {
             if let Some(ev) = st.session.close_event() {
                 return Ok(ev.clone());
             }
-            if st.conn.ready_state() == ReadyState::Closed {
+            if st.conn.ready_state() == ReadyState::Closed || st.kept {
                 // Closed, and the receiver has not reached the close event yet: take
-                // it (the messages before it stay for the receiver).
+                // it (the messages before it stay for the receiver). With a keeper,
+                // also take what waits before it, within the session's bound, so the
+                // keeper reads on to the peer's Close.
                 let st = &mut *st;
-                if let Some(ev) = st.session.advance_to_close(&mut st.conn) {
+                let closed = st.session.advance_to_close(&mut st.conn);
+                self.shared.changed.notify_all();
+                if let Some(ev) = closed {
                     return Ok(ev);
                 }
             }
@@ -544,8 +559,9 @@ impl WebSocketSender {
     }
 }
 
-/// The receiving half of a [`WebSocketStream`] (see [`WebSocketStream::split`]). It
-/// drives the connection: keep receiving while the connection is in use.
+/// The receiving half of a [`WebSocketStream`] (see [`WebSocketStream::split`]): it
+/// takes what the connection's keeper thread read. While a received message waits
+/// for it, nothing more is read (the peer is slowed down by TCP).
 ///
 /// Dropping it closes nothing while a [`WebSocketSender`] is alive (a sender's `close`
 /// then drives the closing handshake itself); when the last handle goes, an open
@@ -578,13 +594,17 @@ impl WebSocketReceiver {
         }
     }
 
-    /// Drives the connection ([`Shared::drive`]) with the read state, waiting first
-    /// while a sender's `close` holds it.
+    /// Waits for what `poll` takes: from the keeper's reads when a keeper drives the
+    /// connection ([`Shared::wait_kept`]), else by driving it here ([`Shared::drive`])
+    /// with the read state, waiting first while a sender's `close` holds it.
     pub(crate) fn drive<T>(
         &mut self,
         batch: bool,
-        poll: impl FnMut(&mut super::driver::State) -> Option<T>,
+        mut poll: impl FnMut(&mut super::driver::State) -> Option<T>,
     ) -> Option<T> {
+        if let Some(kept) = self.shared.wait_kept(&mut poll) {
+            return kept;
+        }
         let mut reader = lock(&self.reader);
         self.shared.drive(&mut reader, batch, poll)
     }
@@ -672,6 +692,9 @@ impl Drop for LastHandle {
 /// timers (the close timeout); the thread then drops the transport. Never blocks on
 /// the transport: the engine's lock is free here (no handle is left to hold it).
 ///
+/// A split connection's keeper ([`keeper`]) is already driving it: it finishes the
+/// handshake (dropping what arrives), and this only writes the Close.
+///
 /// A finished connection, or a closed one with nothing left to write, is dropped as it
 /// is (by the caller, with its handles). If no thread can be started, the task and its
 /// handle on the connection are dropped at once: the transport goes without a closing
@@ -683,6 +706,13 @@ fn close_in_background<R: Runtime>(shared: &Arc<Shared<BoxedTransport>>) {
     }
     let now = st.now();
     BrowserSocket::last_handle_dropped(&mut st.conn, now);
+    st.orphaned = true;
+    if st.kept {
+        // The keeper finishes the closing handshake; write the Close now.
+        drop(shared.flush(st, false));
+        shared.changed.notify_all();
+        return;
+    }
     if st.conn.ready_state() == ReadyState::Closed && !st.conn.wants_write() {
         return;
     }
@@ -692,7 +722,8 @@ fn close_in_background<R: Runtime>(shared: &Arc<Shared<BoxedTransport>>) {
         // This thread is the only one left: no read-timeout cap is needed.
         let mut reader = Reader::new();
         let _ = shared.drive(&mut reader, false, |st| {
-            // Nobody will take the messages: drop them (and take the close event).
+            // Nobody will take the messages (`orphaned`): drop them (and take the
+            // close event).
             st.session.advance_to_close(&mut st.conn);
             None::<()>
         });
