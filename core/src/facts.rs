@@ -40,8 +40,31 @@ impl Facts {
 }
 
 /// The getters `peer_addr`, `local_addr` and `tls` (feature `rustls`) of a handle whose
-/// [`Facts`] are at `self.<path>`.
+/// [`Facts`] are at `self.<path>` (or, with `@opened`, in the [`Opened`] that
+/// `self.<path>.opened()` returns).
 macro_rules! transport_facts {
+    (@opened $($field:ident).+) => {
+        /// The peer's socket address, as the transport reported it when the connection
+        /// opened; `None` for a transport without one (a Unix socket, a pipe, an
+        /// upgraded HTTP stream).
+        pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+            self.$($field).+.opened().facts.peer_addr
+        }
+
+        /// The local socket address, as the transport reported it when the connection
+        /// opened; `None` for a transport without one.
+        pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+            self.$($field).+.opened().facts.local_addr
+        }
+
+        /// The TLS session's facts (protocol version, cipher suite, ALPN, server name,
+        /// the peer's certificates), captured once when the connection opened; `None`
+        /// over a plain transport.
+        #[cfg(feature = "rustls")]
+        pub fn tls(&self) -> Option<&crate::tls::TlsInfo> {
+            self.$($field).+.opened().facts.tls.as_deref()
+        }
+    };
     ($($field:ident).+) => {
         /// The peer's socket address, as the transport reported it when the connection
         /// opened; `None` for a transport without one (a Unix socket, a pipe, an
@@ -67,12 +90,14 @@ macro_rules! transport_facts {
 }
 pub(crate) use transport_facts;
 
-/// What a connection's handles keep about its opening, shared by them all in one
-/// allocation: what the handshake agreed ([`Agreed`]) and the transport's [`Facts`].
+/// What a connection's handles keep about its opening, shared by them all: what the
+/// handshake agreed ([`Agreed`]) and the transport's [`Facts`]. The async handles keep
+/// it in the connection's shared allocation (set once when the connection opens; empty,
+/// the default, until then), the blocking ones in an allocation of its own.
 ///
 /// The server's request head is kept compact ([`RequestHead`]): a [`Request`] is
 /// rebuilt from it the first time [`request`](Self::request) is asked.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Opened {
     protocol: Option<String>,
     extensions: String,
@@ -115,9 +140,39 @@ impl Opened {
     }
 }
 
-/// A [`Request`] kept in one allocation: its fields' bytes, each after its length
-/// (LEB128), in the order version, method, path, then each header's name and value.
-/// The [`Request`] itself is rebuilt, once, when it is first asked for.
+/// Fields a [`RequestHead`] stores as a one-byte tag (see there). At most 64 entries
+/// (a tag under 128 is one byte).
+const COMMON: [&[u8]; 22] = [
+    b"GET",
+    b"Host",
+    b"Upgrade",
+    b"Connection",
+    b"Sec-WebSocket-Key",
+    b"Sec-WebSocket-Version",
+    b"Sec-WebSocket-Extensions",
+    b"Sec-WebSocket-Protocol",
+    b"Origin",
+    b"User-Agent",
+    b"websocket",
+    b"13",
+    b"upgrade",
+    b"host",
+    b"connection",
+    b"sec-websocket-key",
+    b"sec-websocket-version",
+    b"sec-websocket-extensions",
+    b"sec-websocket-protocol",
+    b"origin",
+    b"user-agent",
+    b"permessage-deflate; client_max_window_bits",
+];
+
+/// A [`Request`] kept in one allocation: the version byte, then its fields in the order
+/// method, path, then each header's name and value, each as a tag (LEB128): `2 * len`
+/// followed by the field's `len` bytes, or `2 * i + 1` for a field equal byte for byte
+/// to [`COMMON`]`[i]` (the method, header names and values every upgrade request
+/// carries, as clients spell them: most of a typical request's bytes). The [`Request`]
+/// itself is rebuilt, once, when it is first asked for.
 #[derive(Debug)]
 struct RequestHead {
     bytes: Box<[u8]>,
@@ -129,7 +184,11 @@ impl RequestHead {
         let mut bytes = Vec::new();
         bytes.push(request.version);
         let mut field = |b: &[u8]| {
-            let mut len = b.len();
+            let common = COMMON.iter().position(|c| *c == b);
+            let mut len = match common {
+                Some(i) => 2 * i + 1,
+                None => 2 * b.len(),
+            };
             loop {
                 let low = (len & 0x7f) as u8;
                 len >>= 7;
@@ -139,7 +198,9 @@ impl RequestHead {
                 }
                 bytes.push(low | 0x80);
             }
-            bytes.extend_from_slice(b);
+            if common.is_none() {
+                bytes.extend_from_slice(b);
+            }
         };
         field(request.method.as_bytes());
         field(request.path.as_bytes());
@@ -163,18 +224,21 @@ impl RequestHead {
             return Request::default();
         };
         let mut field = || -> Option<&[u8]> {
-            let mut len = 0usize;
+            let mut tag = 0usize;
             let mut shift = 0;
             loop {
                 let (&b, tail) = rest.split_first()?;
                 rest = tail;
-                len |= usize::from(b & 0x7f) << shift;
+                tag |= usize::from(b & 0x7f) << shift;
                 shift += 7;
                 if b & 0x80 == 0 {
                     break;
                 }
             }
-            let (value, tail) = rest.split_at_checked(len)?;
+            if tag & 1 == 1 {
+                return COMMON.get(tag >> 1).copied();
+            }
+            let (value, tail) = rest.split_at_checked(tag >> 1)?;
             rest = tail;
             Some(value)
         };
@@ -207,6 +271,10 @@ mod tests {
             version: 1,
             headers: vec![
                 ("Host".into(), b"example.com".to_vec()),
+                ("Upgrade".into(), b"websocket".to_vec()),
+                ("connection".into(), b"Upgrade".to_vec()),
+                ("Sec-WebSocket-Version".into(), b"13".to_vec()),
+                ("Sec-Websocket-Version".into(), b"13 ".to_vec()),
                 ("X-Long".into(), long),
                 ("X-Raw".into(), b"\xff\x00 ".to_vec()),
                 ("X-Empty".into(), Vec::new()),
@@ -214,6 +282,19 @@ mod tests {
         };
         let head = RequestHead::new(&request);
         assert!(head.bytes.len() < 400);
+        // The common fields take one byte each.
+        let plain = Request {
+            method: "GET".into(),
+            path: "/".into(),
+            version: 1,
+            headers: vec![
+                ("Upgrade".into(), b"websocket".to_vec()),
+                ("Sec-WebSocket-Version".into(), b"13".to_vec()),
+            ],
+        };
+        let plain_head = RequestHead::new(&plain);
+        assert_eq!(plain_head.bytes.len(), 1 + 1 + 2 + 4);
+        assert_eq!(plain_head.request(), &plain);
         assert_eq!(head.request(), &request);
         assert_eq!(head.request().header_str("host"), Some("example.com"));
         assert_eq!(

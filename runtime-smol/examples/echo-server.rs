@@ -16,9 +16,10 @@
 //! stays bounded whatever the message's size.
 
 use std::io::Write as _;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use async_net::TcpListener;
+use async_net::{TcpListener, TcpStream};
 use websock_smol::tls::{accept_tls, server_config_from_pem};
 use websock_smol::{
     accept_with, Decision, DeflateConfig, Limits, MaybeTlsStream, ServerOptions, WebSocketStream,
@@ -109,12 +110,73 @@ fn ignore_closed(e: websock_smol::Error) -> Result<(), websock_smol::Error> {
     }
 }
 
-/// Echoes every message whole.
-async fn echo<S>(mut ws: WebSocketStream<S>) -> Result<(), websock_smol::Error> {
-    while let Some(message) = ws.recv().await {
-        ws.send(message?).await?;
+/// Echoes every message whole. Borrows the stream (the caller keeps it, for its peer's
+/// address in an error), and holds nothing across an await but what that await needs:
+/// the future is small, and every connection's task carries it.
+async fn echo<S>(ws: &mut WebSocketStream<S>) -> Result<(), websock_smol::Error> {
+    loop {
+        let Some(received) = ws.recv().await else {
+            return Ok(());
+        };
+        let message = received?;
+        ws.send(message).await?;
     }
-    Ok(())
+}
+
+/// Prints a connection's error (a send refused because the connection closed meanwhile
+/// is the echo's normal end, not an error).
+fn report(peer: Option<SocketAddr>, echoed: Result<(), websock_smol::Error>) {
+    if let Err(e) = echoed.or_else(ignore_closed) {
+        match peer {
+            Some(peer) => eprintln!("{peer}: {e}"),
+            None => eprintln!("{e}"),
+        }
+    }
+}
+
+/// A connection the listener accepted, handed to its task in one allocation, freed as
+/// soon as the task unpacks it: the task's future (which every idle connection holds)
+/// keeps one pointer for it, not the socket, the address and the options.
+struct Accepted {
+    tcp: TcpStream,
+    peer: SocketAddr,
+    tls: Option<Arc<websock_smol::rustls::ServerConfig>>,
+    streaming: bool,
+}
+
+/// Serves one connection: TLS if configured, the WebSocket handshake, then the echo.
+/// The setup's larger states (the TLS handshake's; the WebSocket handshake's, boxed by
+/// `accept_with`) and the streaming echo's are boxed, so the future every idle
+/// connection's task holds is little more than the whole-message echo's.
+async fn serve(accepted: Box<Accepted>) {
+    let Accepted {
+        tcp,
+        peer,
+        tls,
+        streaming,
+    } = {
+        // Moved into this block, the box is freed at its end (not when the task ends).
+        let accepted = accepted;
+        *accepted
+    };
+    let stream = match tls {
+        Some(config) => match Box::pin(accept_tls(tcp, config)).await {
+            Ok(stream) => stream,
+            Err(e) => return eprintln!("{peer}: TLS: {e}"),
+        },
+        None => MaybeTlsStream::Plain(tcp),
+    };
+    let mut ws = match accept_with(stream, options(streaming), |_| Decision::accept()).await {
+        Ok(ws) => ws,
+        Err(e) => return eprintln!("{peer}: handshake: {e}"),
+    };
+    if streaming {
+        let peer = ws.peer_addr();
+        Box::pin(async move { report(peer, echo_streaming(ws).await) }).await;
+    } else {
+        let echoed = echo(&mut ws).await;
+        report(ws.peer_addr(), echoed);
+    }
 }
 
 fn main() -> std::io::Result<()> {
@@ -137,30 +199,12 @@ fn main() -> std::io::Result<()> {
             };
             let _ = tcp.set_nodelay(true);
             let tls = tls.clone();
-            smol::spawn(async move {
-                let stream = match tls {
-                    Some(config) => match accept_tls(tcp, config).await {
-                        Ok(stream) => stream,
-                        Err(e) => return eprintln!("{peer}: TLS: {e}"),
-                    },
-                    None => MaybeTlsStream::Plain(tcp),
-                };
-                let ws = match accept_with(stream, options(streaming), |_| Decision::accept()).await
-                {
-                    Ok(ws) => ws,
-                    Err(e) => return eprintln!("{peer}: handshake: {e}"),
-                };
-                let echoed = if streaming {
-                    // Boxed: the streaming echo's larger state is not carried by every
-                    // connection's task (an idle one holds only the whole-message echo's).
-                    Box::pin(echo_streaming(ws)).await
-                } else {
-                    echo(ws).await
-                };
-                if let Err(e) = echoed.or_else(ignore_closed) {
-                    eprintln!("{peer}: {e}");
-                }
-            })
+            smol::spawn(serve(Box::new(Accepted {
+                tcp,
+                peer,
+                tls,
+                streaming,
+            })))
             .detach();
         }
     })

@@ -106,15 +106,20 @@ async fn secure(_: TcpStream, _: &WsUrl, _: ()) -> io::Result<MaybeTlsStream> {
 
 /// async-io's timer, set to each new deadline.
 #[derive(Debug)]
-pub struct SmolTimer(Option<(Instant, async_io::Timer)>);
+pub struct SmolTimer(Option<Box<(Instant, async_io::Timer)>>);
 
 impl Timer for SmolTimer {
     fn poll_until(&mut self, cx: &mut Context<'_>, at: Instant) -> Poll<()> {
-        let timer = match &mut self.0 {
-            Some((armed, timer)) if *armed == at => timer,
-            slot => &mut slot.insert((at, async_io::Timer::at(at))).1,
+        let armed = match &mut self.0 {
+            Some(armed) => {
+                if armed.0 != at {
+                    **armed = (at, async_io::Timer::at(at));
+                }
+                armed
+            }
+            slot => slot.insert(Box::new((at, async_io::Timer::at(at)))),
         };
-        Pin::new(timer).poll(cx).map(|_| ())
+        Pin::new(&mut armed.1).poll(cx).map(|_| ())
     }
 }
 

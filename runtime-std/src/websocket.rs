@@ -10,6 +10,12 @@
 //! [`Limits::max_send_queue`](crate::Limits::max_send_queue), and nothing more is read
 //! until the application has taken what was received.
 //!
+//! Batching: `feed` queues a message without writing it (until the send queue holds
+//! 64 KiB), `flush` writes everything queued (vectored writes of up to 32 slices),
+//! and `try_recv` returns a message already received (from input already read)
+//! without reading or waiting; a broadcaster receives with `recv`, drains `try_recv`,
+//! feeds every message to its receivers' senders and flushes each once.
+//!
 //! Dropping the last handle of an open connection (the stream, or both halves and every
 //! sender clone) closes it with 1001 (going away), as in websock-tokio and websock-smol:
 //! the drop returns at once and a thread finishes the closing handshake, within the

@@ -111,21 +111,24 @@ async fn secure(_: TcpStream, _: &WsUrl, _: ()) -> io::Result<MaybeTlsStream> {
     Err(io::ErrorKind::Unsupported.into())
 }
 
-/// tokio's timer (a `Sleep`, reset to each new deadline).
+/// tokio's timer (a `Sleep`, made when first armed and reset to each new deadline; one
+/// word in the driver until then).
 #[derive(Debug)]
-pub struct TokioTimer(Option<(Instant, Pin<Box<Sleep>>)>);
+pub struct TokioTimer(Option<Pin<Box<Sleep>>>);
 
 impl Timer for TokioTimer {
     fn poll_until(&mut self, cx: &mut Context<'_>, at: Instant) -> Poll<()> {
-        match &mut self.0 {
-            Some((armed, sleep)) if *armed == at => sleep.as_mut().poll(cx),
-            slot => {
-                let mut sleep = Box::pin(tokio::time::sleep_until(at.into()));
-                let poll = sleep.as_mut().poll(cx);
-                *slot = Some((at, sleep));
-                poll
+        let at = tokio::time::Instant::from_std(at);
+        let sleep = match &mut self.0 {
+            Some(sleep) => {
+                if sleep.deadline() != at {
+                    sleep.as_mut().reset(at);
+                }
+                sleep
             }
-        }
+            slot => slot.insert(Box::pin(tokio::time::sleep_until(at))),
+        };
+        sleep.as_mut().poll(cx)
     }
 }
 

@@ -9,6 +9,9 @@
 //! [`Limits::max_send_queue`](crate::Limits::max_send_queue) (`try_send` reports
 //! `SendError::Full`), and the driver reads no more until the application has taken
 //! what was received. Dropping every handle of an open connection closes it with 1001.
+//! `feed` queues a message for a later `flush` (an unsplit stream leaves it queued;
+//! after `split` the driver task writes it as `send` would), and `try_recv` returns a
+//! message already received without I/O or waiting (not `async`), as in websock-std.
 
 /// A received message in chunks as it arrives, from `recv_stream` (a `Stream` of
 /// chunks and an `AsyncRead`).

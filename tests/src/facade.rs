@@ -139,6 +139,10 @@ pub trait Conn: Send {
     fn send_uncompressed(&mut self, message: Message) -> Result<(), Error>;
     /// `try_send_uncompressed(message)`.
     fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error>;
+    /// `feed(message)`: queued, written by a later `flush` (or send, close, driving).
+    fn feed(&mut self, message: Message) -> Result<(), Error>;
+    /// `flush()`: waits until everything queued was handed to the transport.
+    fn flush(&mut self) -> Result<(), Error>;
     /// `send_fragment(kind, data, fin)`.
     fn send_fragment(&mut self, kind: MessageKind, data: Bytes, fin: bool) -> Result<(), Error>;
     /// `ping(payload)`: queued; its pong is reported by `recv_incoming`.
@@ -173,6 +177,8 @@ pub trait Conn: Send {
     fn recv(&mut self) -> Option<Result<Message, Error>>;
     /// `recv_incoming()`: the next message, ping or pong.
     fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>>;
+    /// `try_recv()`: a message already received, without I/O or waiting.
+    fn try_recv(&mut self) -> Option<Result<Message, Error>>;
     /// `incoming()`, its first `n` items (fewer if it ends first): std's `Messages`
     /// iterator, the async handles' `Messages` stream.
     fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>>;
@@ -211,6 +217,8 @@ pub trait SendHalf: Send {
     fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error>;
     /// `try_send(message)`.
     fn try_send(&mut self, message: Message) -> Result<(), Error>;
+    /// `feed(message)`.
+    fn feed(&mut self, message: Message) -> Result<(), Error>;
     /// `buffered_amount()`.
     fn buffered_amount(&self) -> usize;
     /// `send_queue_len()`.
@@ -236,6 +244,8 @@ pub trait RecvHalf: Send {
     fn recv(&mut self) -> Option<Result<Message, Error>>;
     /// `recv_incoming()`.
     fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>>;
+    /// `try_recv()`.
+    fn try_recv(&mut self) -> Option<Result<Message, Error>>;
     /// `incoming()`, its first `n` items (see [`Conn::incoming_take`]).
     fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>>;
     /// `close_event()`.
@@ -567,6 +577,12 @@ mod async_face {
         fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
             self.0.try_send_uncompressed(message)
         }
+        fn feed(&mut self, message: Message) -> Result<(), Error> {
+            B::block_on(self.0.feed(message))
+        }
+        fn flush(&mut self) -> Result<(), Error> {
+            B::block_on(self.0.flush())
+        }
         fn send_fragment(
             &mut self,
             kind: MessageKind,
@@ -626,6 +642,9 @@ mod async_face {
         }
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
             B::block_on(self.0.recv_incoming())
+        }
+        fn try_recv(&mut self) -> Option<Result<Message, Error>> {
+            self.0.try_recv()
         }
         fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
             let messages: handle::Messages<'_> = self.0.incoming();
@@ -705,6 +724,9 @@ mod async_face {
         fn try_send(&mut self, message: Message) -> Result<(), Error> {
             self.shared().try_send(message)
         }
+        fn feed(&mut self, message: Message) -> Result<(), Error> {
+            B::block_on(self.shared().feed(message))
+        }
         fn send_fragment(
             &mut self,
             kind: MessageKind,
@@ -741,6 +763,9 @@ mod async_face {
         }
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
             B::block_on(self.0.recv_incoming())
+        }
+        fn try_recv(&mut self) -> Option<Result<Message, Error>> {
+            self.0.try_recv()
         }
         fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
             let messages: handle::Messages<'_> = self.0.incoming();
@@ -796,6 +821,12 @@ mod std_face {
         }
         fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
             self.0.try_send_uncompressed(message)
+        }
+        fn feed(&mut self, message: Message) -> Result<(), Error> {
+            self.0.feed(message)
+        }
+        fn flush(&mut self) -> Result<(), Error> {
+            self.0.flush()
         }
         fn send_fragment(
             &mut self,
@@ -857,6 +888,9 @@ mod std_face {
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
             self.0.recv_incoming()
         }
+        fn try_recv(&mut self) -> Option<Result<Message, Error>> {
+            self.0.try_recv()
+        }
         fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
             let messages: websock_std::Messages<'_> = self.0.incoming();
             messages.take(n).collect()
@@ -910,6 +944,9 @@ mod std_face {
         fn try_send(&mut self, message: Message) -> Result<(), Error> {
             self.shared().try_send(message)
         }
+        fn feed(&mut self, message: Message) -> Result<(), Error> {
+            self.shared().feed(message)
+        }
         fn send_fragment(
             &mut self,
             kind: MessageKind,
@@ -946,6 +983,9 @@ mod std_face {
         }
         fn recv_incoming(&mut self) -> Option<Result<Incoming, Error>> {
             self.0.recv_incoming()
+        }
+        fn try_recv(&mut self) -> Option<Result<Message, Error>> {
+            self.0.try_recv()
         }
         fn incoming_take(&mut self, n: usize) -> Vec<Result<Message, Error>> {
             let messages: websock_std::Messages<'_> = self.0.incoming();

@@ -154,6 +154,27 @@ impl<S> WebSocketStream<S> {
         self.tx.try_send(message)
     }
 
+    /// Queue a message without writing it: call [`flush`](Self::flush) to have it
+    /// written (as do a later [`send`](Self::send), [`close`](Self::close), and the
+    /// connection's own driving in [`recv`](Self::recv)). For writing many messages
+    /// with one system call: feed them, then flush once.
+    ///
+    /// Never writes while the send queue holds at most 64 KiB (the batch bound) after
+    /// this message. Beyond that bound it writes as [`send`](Self::send) does (blocks
+    /// until the transport has taken every queued byte), and while the send queue is
+    /// over [`Limits::max_send_queue`](crate::Limits::max_send_queue) it waits for
+    /// room as `send` does. So a feeder's memory stays bounded even if it never flushes.
+    ///
+    /// On a split [`WebSocketSender`], the connection's keeper thread also writes what
+    /// is queued when it next runs (within 250 ms): `flush` is what writes it now. The
+    /// same contract in websock-tokio and websock-smol (their split halves' driver task
+    /// writes what is queued as soon as it runs).
+    ///
+    /// Errors: as [`send`](Self::send).
+    pub fn feed(&mut self, message: Message) -> Result<()> {
+        self.tx.feed(message)
+    }
+
     /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
     /// sent uncompressed even when permessage-deflate is agreed: for data that is already
     /// compressed (see [`Connection::send_with`](crate::Connection::send_with)).
@@ -216,6 +237,22 @@ impl<S> WebSocketStream<S> {
     /// The next message, ping or pong; `None` once the connection is closed.
     pub fn recv_incoming(&mut self) -> Option<Result<Incoming>> {
         self.rx.recv_incoming()
+    }
+
+    /// A message that is already received, without reading the transport and without
+    /// waiting: one already decodable from input an earlier [`recv`](Self::recv) read
+    /// (one read often brings several messages), or already kept by the connection.
+    ///
+    /// `None` means nothing is ready without waiting: call [`recv`](Self::recv), which
+    /// waits for the next message and reports the end (`None`). A failure found in that
+    /// input is returned once, as `recv` would (then `recv` returns `None`).
+    ///
+    /// Control frames in that input are handled as `recv` handles them (a ping's pong
+    /// and the echo of a Close are queued, and written by the next `recv`, `send`,
+    /// [`flush`](Self::flush) or [`close`](Self::close)); pings and pongs are skipped.
+    /// The same in websock-tokio and websock-smol (not `async` there either).
+    pub fn try_recv(&mut self) -> Option<Result<Message>> {
+        self.rx.try_recv()
     }
 
     /// Receives the next data message as a [`MessageReader`]: its bytes as they arrive
@@ -373,21 +410,16 @@ impl WebSocketSender {
         self.send_message(message, false, false)
     }
 
+    /// See [`WebSocketStream::feed`].
+    pub fn feed(&self, message: Message) -> Result<()> {
+        self.queue_then(sending(message, true), true, true)
+    }
+
     /// The send path of `send`, `try_send` and their `_uncompressed` forms: queues
     /// `message` (compressed if `compress` and deflate is agreed), waiting for room if
-    /// `wait` (a refused message is handed back by the engine, so a retry needs no
-    /// copy).
+    /// `wait`.
     fn send_message(&self, message: Message, compress: bool, wait: bool) -> Result<()> {
-        let mut message = Some(message);
-        let send = |conn: &mut crate::Connection| {
-            let m = message.take().ok_or(SendError::Closed)?;
-            conn.try_send(m, compress)
-                .map_err(|TrySendError { error, message: m }| {
-                    message = Some(m);
-                    error
-                })
-        };
-        self.queue(send, wait)
+        self.queue(sending(message, compress), wait)
     }
 
     /// See [`WebSocketStream::send_fragment`].
@@ -534,8 +566,19 @@ impl WebSocketSender {
     /// wait for room) then retry; finally write what is queued.
     pub(crate) fn queue(
         &self,
+        command: impl FnMut(&mut crate::Connection) -> std::result::Result<(), SendError>,
+        wait: bool,
+    ) -> Result<()> {
+        self.queue_then(command, wait, false)
+    }
+
+    /// [`queue`](Self::queue); with `feed`, what is queued is left for a later write
+    /// while the send queue holds at most [`BATCH_MAX`] (see [`WebSocketSender::feed`]).
+    fn queue_then(
+        &self,
         mut command: impl FnMut(&mut crate::Connection) -> std::result::Result<(), SendError>,
         wait: bool,
+        feed: bool,
     ) -> Result<()> {
         let mut st = self.shared.lock();
         loop {
@@ -551,6 +594,9 @@ impl WebSocketSender {
                 Err(e) => return Err(Error::from_send(e)),
             }
         }
+        if feed && st.conn.send_queue_len() <= BATCH_MAX {
+            return Ok(());
+        }
         if std::mem::take(&mut st.burst) && st.conn.send_queue_len() < BATCH_MAX {
             return Ok(());
         }
@@ -559,12 +605,29 @@ impl WebSocketSender {
     }
 }
 
+/// The engine command that queues `message` (compressed if `compress` and deflate is
+/// agreed): a refused message is handed back by the engine and kept for the retry, so
+/// a retry needs no copy.
+fn sending(
+    message: Message,
+    compress: bool,
+) -> impl FnMut(&mut crate::Connection) -> std::result::Result<(), SendError> {
+    let mut message = Some(message);
+    move |conn| {
+        let m = message.take().ok_or(SendError::Closed)?;
+        conn.try_send(m, compress)
+            .map_err(|TrySendError { error, message: m }| {
+                message = Some(m);
+                error
+            })
+    }
+}
+
 /// The receiving half of a [`WebSocketStream`] (see [`WebSocketStream::split`]): it
 /// takes what the connection's keeper thread read. While a received message waits
 /// for it, nothing more is read (the peer is slowed down by TCP).
 ///
-/// Dropping it closes nothing while a [`WebSocketSender`] is alive (a sender's `close`
-/// then drives the closing handshake itself); when the last handle goes, an open
+/// Dropping it closes nothing while a [`WebSocketSender`] is alive; when the last handle goes, an open
 /// connection is closed with 1001 in the background (see [`WebSocketStream`]).
 pub struct WebSocketReceiver {
     pub(crate) shared: Arc<Shared<BoxedTransport>>,
@@ -619,6 +682,24 @@ impl WebSocketReceiver {
             })
         });
         received.flatten()
+    }
+
+    /// See [`WebSocketStream::try_recv`].
+    pub fn try_recv(&mut self) -> Option<Result<Message>> {
+        let mut st = self.shared.lock();
+        let st = &mut *st;
+        let taken = loop {
+            // The session and the engine only: no transport call, no wait.
+            match st.session.poll_received(&mut st.conn)? {
+                Received::Incoming(Incoming::Message(m)) => break Some(Ok(m)),
+                Received::Incoming(Incoming::Ping(_) | Incoming::Pong(_)) => {}
+                Received::Failed(e) => break Some(Err(st.failure(e))),
+                Received::End => break None,
+            }
+        };
+        // Events were taken: a sender's `close` waiting for the end looks again.
+        self.shared.changed.notify_all();
+        taken
     }
 
     /// See [`WebSocketStream::incoming`].

@@ -147,7 +147,7 @@ mod enabled {
         pub(in crate::connection) fn inflate_streamed(&mut self) -> Result<bool, ProtocolError> {
             use super::super::stream::STREAM_INFLATE_STEP;
             use bytes::Buf;
-            let limit = self.max_streamed_message_size.unwrap_or(usize::MAX);
+            let limit = self.max_streamed_message_size;
             let (Some(pmd), Some(m), Some(s)) = (
                 self.deflate.as_mut(),
                 self.message.as_mut(),

@@ -43,12 +43,9 @@ pub use crate::role::Role;
 /// Where the connection is in its life.
 #[derive(Debug)]
 enum Phase {
-    /// Client: the request is queued; reading the response.
-    ClientHandshake {
-        request: Box<ClientRequest>,
-        key: String,
-        head: Box<HeadReader>,
-    },
+    /// Client: the request is queued; reading the response (boxed whole: the phase is
+    /// two words in every connection's state).
+    ClientHandshake(Box<ClientHandshake>),
     /// Server: reading the request.
     ServerHandshake { head: Box<HeadReader> },
     /// Server: the request was reported; waiting for `accept` or `reject`.
@@ -57,6 +54,17 @@ enum Phase {
     Frames,
     /// Closed; input is read and discarded until the peer's end of stream.
     Draining,
+}
+
+/// A client's handshake in progress: what validating the server's response needs.
+#[derive(Debug)]
+struct ClientHandshake {
+    /// The request sent (its offers check the response).
+    request: ClientRequest,
+    /// The `Sec-WebSocket-Key` sent.
+    key: String,
+    /// Reads the response's head.
+    head: HeadReader,
 }
 
 /// What a connection reports by name (boxed in [`Connection`]: a server connection
@@ -148,7 +156,8 @@ pub struct Connection {
     receive_after_close: bool,
     /// The random source for mask and handshake keys; drawn lazily (a server never
     /// masks, so it never needs one).
-    rng: Option<BoxRng>,
+    /// (Boxed twice: a word in every connection's state, and a server never has one.)
+    rng: Option<Box<BoxRng>>,
     now: Duration,
     timers: Timers,
     /// Events and pieces of streamed messages, in order.
@@ -162,15 +171,18 @@ pub struct Connection {
     /// Whether the next data message is streamed (see [`Connection::set_stream_messages`]).
     stream_messages: bool,
     /// [`crate::Streaming::max_streamed_message_size`].
-    max_streamed_message_size: Option<usize>,
+    /// (`usize::MAX` for none: no message is larger).
+    max_streamed_message_size: usize,
 
     send: SendQueue,
     pending_pong: Option<Bytes>,
     sending_fragmented: Option<MessageKind>,
     discarded_after_close: usize,
-    /// Bytes read and discarded since the connection closed.
-    drained: usize,
-    keepalive_seq: u64,
+    /// Bytes read and discarded since the connection closed (saturating: only compared
+    /// with [`MAX_DRAIN`]).
+    drained: u32,
+    /// The last keepalive ping's number (sent as 8 bytes, big-endian; wraps).
+    keepalive_seq: u32,
     /// Processing stopped after a message with complete input left behind; it resumes
     /// when the events are taken.
     input_held: bool,
@@ -221,7 +233,7 @@ impl core::fmt::Debug for Connection {
 // Construction.
 impl Connection {
     fn new(role: Role, phase: Phase, state: ReadyState, mut config: Config, now: Duration) -> Self {
-        let rng = config.rng.take();
+        let rng = config.rng.take().map(Box::new);
         let mut conn = Connection {
             role,
             phase,
@@ -239,7 +251,10 @@ impl Connection {
             message: None,
             streamed: None,
             stream_messages: config.streaming.enabled,
-            max_streamed_message_size: config.streaming.max_streamed_message_size,
+            max_streamed_message_size: config
+                .streaming
+                .max_streamed_message_size
+                .unwrap_or(usize::MAX),
             send: SendQueue::default(),
             pending_pong: None,
             sending_fragmented: None,
@@ -294,11 +309,7 @@ impl Connection {
         let mut out = alloc::vec::Vec::new();
         request.encode(&key, &mut out)?;
         conn.send.push_raw(Bytes::from(out));
-        conn.phase = Phase::ClientHandshake {
-            request: Box::new(request),
-            key,
-            head: Box::new(head),
-        };
+        conn.phase = Phase::ClientHandshake(Box::new(ClientHandshake { request, key, head }));
         Ok(conn)
     }
 
@@ -685,7 +696,13 @@ impl Connection {
 
     /// The random source, created on first use (client role only).
     fn rng(&mut self) -> &mut dyn crate::rng::Rng {
-        &mut **self.rng.get_or_insert_with(default_rng)
+        &mut ***self.rng.get_or_insert_with(|| Box::new(default_rng()))
+    }
+
+    /// Counts `n` more bytes read and discarded toward the drain budget.
+    fn add_drained(&mut self, n: usize) {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        self.drained = self.drained.saturating_add(n);
     }
 
     /// Queue our Close frame (once).
@@ -715,7 +732,7 @@ impl Connection {
         self.pending_pong = None;
         // What is left unread counts toward the drain budget, as it would had it arrived
         // a moment later (the budget must not depend on how the input was split).
-        self.drained = self.drained.saturating_add(self.recv.len());
+        self.add_drained(self.recv.len());
         self.recv = BytesMut::new();
         self.timers.stop_all();
         self.trace_closed(code, &reason, was_clean);
@@ -775,7 +792,7 @@ impl Connection {
             // End of stream, or a peer that goes on sending into a closed connection
             // (after a rejected handshake, say): once what we owed it is written,
             // draining stops after MAX_DRAIN bytes rather than at the close timeout.
-            if self.eof || self.drained > MAX_DRAIN {
+            if self.eof || self.drained as usize > MAX_DRAIN {
                 self.finished = true;
                 self.timers.stop_all();
             }

@@ -6,7 +6,7 @@ use alloc::string::{String, ToString};
 use bytes::{Buf, BytesMut};
 use core::time::Duration;
 
-use super::{Connection, Phase, Role, Timer, RECV_IDLE_KEEP};
+use super::{ClientHandshake, Connection, Phase, Role, Timer, RECV_IDLE_KEEP};
 use crate::close::parse_close_body;
 use crate::dom::ReadyState;
 use crate::error::{Error, HandshakeError, ProtocolError};
@@ -153,9 +153,9 @@ impl Connection {
                         // With the send queue over its limit the peer is not reading:
                         // queue no more, but still expect to hear from it in time.
                         if self.has_send_room() {
-                            self.keepalive_seq += 1;
-                            let payload =
-                                bytes::Bytes::copy_from_slice(&self.keepalive_seq.to_be_bytes());
+                            self.keepalive_seq = self.keepalive_seq.wrapping_add(1);
+                            let seq = u64::from(self.keepalive_seq);
+                            let payload = bytes::Bytes::copy_from_slice(&seq.to_be_bytes());
                             let mask = self.mask_key();
                             self.send
                                 .push_frame(OpCode::Ping, true, mask, payload, false);
@@ -200,7 +200,7 @@ impl Connection {
         loop {
             let events_before = self.events.len();
             let progressed = match self.phase {
-                Phase::ClientHandshake { .. } => self.read_response(),
+                Phase::ClientHandshake(_) => self.read_response(),
                 Phase::ServerHandshake { .. } => self.read_request(),
                 Phase::ServerDecision { .. } => {
                     self.limit_early_data();
@@ -208,7 +208,7 @@ impl Connection {
                 }
                 Phase::Frames => self.read_frame(),
                 Phase::Draining => {
-                    self.drained = self.drained.saturating_add(self.recv.len());
+                    self.add_drained(self.recv.len());
                     self.recv.clear();
                     self.update_shutdown();
                     false
@@ -262,7 +262,8 @@ impl Connection {
     /// Feed the head reader; returns whether the head completed.
     fn feed_head(&mut self) -> Result<bool, HandshakeError> {
         let head = match &mut self.phase {
-            Phase::ClientHandshake { head, .. } | Phase::ServerHandshake { head } => head,
+            Phase::ClientHandshake(client) => &mut client.head,
+            Phase::ServerHandshake { head } => &mut **head,
             _ => return Ok(false),
         };
         let total = self.recv.len();
@@ -286,9 +287,10 @@ impl Connection {
                 if !complete {
                     return Ok(None);
                 }
-                let Phase::ClientHandshake { request, key, head } = &self.phase else {
+                let Phase::ClientHandshake(client) = &self.phase else {
                     return Ok(None);
                 };
+                let ClientHandshake { request, key, head } = &**client;
                 let response = head.parse_response()?;
                 let negotiated = handshake::validate_response(&response, key, request)?;
                 Ok(Some((response, negotiated)))
@@ -435,7 +437,7 @@ impl Connection {
         let max_fragments = self.limits.max_fragments;
         let max_message =
             if self.streamed.is_some() || self.message.is_none() && self.stream_messages {
-                self.max_streamed_message_size.unwrap_or(usize::MAX)
+                self.max_streamed_message_size
             } else {
                 self.limits.max_message_size
             };
@@ -572,7 +574,7 @@ impl Connection {
         self.message = None;
         self.streamed = None;
         // Discarded unread: counts toward the drain budget (see `closed`).
-        self.drained = self.drained.saturating_add(self.recv.len());
+        self.add_drained(self.recv.len());
         self.recv.clear();
         self.fail(Error::Protocol(e), Some((e.close_code(), e.reason())));
     }

@@ -33,13 +33,37 @@ struct Mark {
     payload: usize,
 }
 
+/// The queue's buffers: boxed in [`SendQueue`], made when something is queued and
+/// freed by [`SendQueue::release_idle`] once all of them are empty (an idle
+/// connection's state carries one word for them).
 #[derive(Debug, Default)]
-pub(crate) struct SendQueue {
+struct Buffers {
     /// Ready segments, oldest first; `segments[0]` may be partly written (`written`).
     segments: VecDeque<Bytes>,
     /// Frames being appended; moved into `segments` when the transport asks for bytes.
     staging: BytesMut,
     marks: VecDeque<Mark>,
+}
+
+impl Buffers {
+    /// Moves the staged frames into a segment of their own.
+    fn flush_staging(&mut self) {
+        if !self.staging.is_empty() {
+            self.segments.push_back(self.staging.split().freeze());
+        }
+    }
+
+    /// Whether every buffer is empty.
+    fn is_empty(&self) -> bool {
+        self.segments.is_empty() && self.staging.is_empty() && self.marks.is_empty()
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SendQueue {
+    /// The segments, the staged frames and the frame marks; `None` while all are empty
+    /// and released.
+    bufs: Option<alloc::boxed::Box<Buffers>>,
     /// Wire bytes ever queued / ever written.
     queued_total: u64,
     written_total: u64,
@@ -56,8 +80,9 @@ impl SendQueue {
     /// What the queue holds, for its limit: the wire bytes plus [`ENTRY_COST`] for each
     /// segment and frame mark.
     pub(crate) fn cost(&self) -> usize {
-        let entries =
-            self.segments.len() + self.marks.len() + usize::from(!self.staging.is_empty());
+        let entries = self.bufs.as_deref().map_or(0, |b| {
+            b.segments.len() + b.marks.len() + usize::from(!b.staging.is_empty())
+        });
         self.len()
             .saturating_add(entries.saturating_mul(ENTRY_COST))
     }
@@ -74,8 +99,9 @@ impl SendQueue {
     /// Queue bytes that are not a frame (the opening handshake's HTTP head).
     pub(crate) fn push_raw(&mut self, bytes: Bytes) {
         self.queued_total += bytes.len() as u64;
-        self.flush_staging();
-        self.segments.push_back(bytes);
+        let bufs = self.bufs.get_or_insert_with(Default::default);
+        bufs.flush_staging();
+        bufs.segments.push_back(bytes);
     }
 
     /// Queue one frame. `payload_counts` says whether its payload counts toward
@@ -117,20 +143,21 @@ impl SendQueue {
         } else {
             0
         };
-        if self.staging.capacity() - self.staging.len() < staged {
-            self.staging.reserve(staged.max(STAGING_CHUNK));
+        let bufs = self.bufs.get_or_insert_with(Default::default);
+        if bufs.staging.capacity() - bufs.staging.len() < staged {
+            bufs.staging.reserve(staged.max(STAGING_CHUNK));
         }
-        self.staging.extend_from_slice(&head[..n]);
+        bufs.staging.extend_from_slice(&head[..n]);
         match mask {
             Some(key) => {
-                let start = self.staging.len();
-                self.staging.extend_from_slice(&payload);
-                apply_mask(&mut self.staging[start..], key, 0);
+                let start = bufs.staging.len();
+                bufs.staging.extend_from_slice(&payload);
+                apply_mask(&mut bufs.staging[start..], key, 0);
             }
-            None if payload.len() < ZERO_COPY_MIN => self.staging.extend_from_slice(&payload),
+            None if payload.len() < ZERO_COPY_MIN => bufs.staging.extend_from_slice(&payload),
             None => {
-                self.flush_staging();
-                self.segments.push_back(payload.clone());
+                bufs.flush_staging();
+                bufs.segments.push_back(payload.clone());
             }
         }
         let wire = (n + payload.len()) as u64;
@@ -138,24 +165,22 @@ impl SendQueue {
         // Only frames that count toward `bufferedAmount` need a mark.
         if counted > 0 {
             self.pending_payload += counted;
-            self.marks.push_back(Mark {
+            bufs.marks.push_back(Mark {
                 end: self.queued_total,
                 payload: counted,
             });
         }
     }
 
-    fn flush_staging(&mut self) {
-        if !self.staging.is_empty() {
-            self.segments.push_back(self.staging.split().freeze());
-        }
-    }
-
     /// Fill `out` with the slices to write next, oldest first; returns how many.
     pub(crate) fn slices<'a>(&'a mut self, out: &mut [&'a [u8]]) -> usize {
-        self.flush_staging();
+        let Some(bufs) = self.bufs.as_deref_mut() else {
+            return 0;
+        };
+        bufs.flush_staging();
+        let bufs: &'a Buffers = bufs;
         let mut n = 0;
-        for (slot, seg) in out.iter_mut().zip(self.segments.iter()) {
+        for (slot, seg) in out.iter_mut().zip(bufs.segments.iter()) {
             *slot = seg.as_ref();
             n += 1;
         }
@@ -165,9 +190,12 @@ impl SendQueue {
     /// Appends shared handles to the segments to write next, oldest first; returns their
     /// total length.
     pub(crate) fn owned_segments(&mut self, out: &mut alloc::vec::Vec<Bytes>) -> usize {
-        self.flush_staging();
+        let Some(bufs) = self.bufs.as_deref_mut() else {
+            return 0;
+        };
+        bufs.flush_staging();
         let mut total = 0;
-        for seg in &self.segments {
+        for seg in &bufs.segments {
             total += seg.len();
             out.push(seg.clone());
         }
@@ -176,52 +204,62 @@ impl SendQueue {
 
     /// The transport took `n` bytes from the front.
     pub(crate) fn advance(&mut self, mut n: usize) {
-        self.flush_staging();
         n = n.min(self.len());
         self.written_total += n as u64;
+        let empty = self.is_empty();
+        let Some(bufs) = self.bufs.as_deref_mut() else {
+            return;
+        };
+        bufs.flush_staging();
         while n > 0 {
-            let Some(front) = self.segments.front_mut() else {
+            let Some(front) = bufs.segments.front_mut() else {
                 break;
             };
             if n >= front.len() {
                 n -= front.len();
-                self.segments.pop_front();
+                bufs.segments.pop_front();
             } else {
                 front.advance(n);
                 n = 0;
             }
         }
-        while let Some(mark) = self.marks.front() {
+        while let Some(mark) = bufs.marks.front() {
             if mark.end > self.written_total {
                 break;
             }
             self.pending_payload -= mark.payload;
-            self.marks.pop_front();
+            bufs.marks.pop_front();
         }
-        if self.is_empty() && self.staging.capacity() > IDLE_KEEP {
-            self.staging = BytesMut::new();
+        if empty && bufs.staging.capacity() > IDLE_KEEP {
+            bufs.staging = BytesMut::new();
         }
     }
 
     /// Frees the storage of whatever is empty: the staging block (kept alive by its
-    /// spare capacity once its frames were written) and the deques' buffers.
+    /// spare capacity once its frames were written) and the deques' buffers; all of
+    /// them, with their box, once everything is empty.
     pub(crate) fn release_idle(&mut self) {
-        if self.staging.is_empty() {
-            self.staging = BytesMut::new();
+        let Some(bufs) = self.bufs.as_deref_mut() else {
+            return;
+        };
+        if bufs.is_empty() {
+            self.bufs = None;
+            return;
         }
-        if self.segments.is_empty() {
-            self.segments = VecDeque::new();
+        if bufs.staging.is_empty() {
+            bufs.staging = BytesMut::new();
         }
-        if self.marks.is_empty() {
-            self.marks = VecDeque::new();
+        if bufs.segments.is_empty() {
+            bufs.segments = VecDeque::new();
+        }
+        if bufs.marks.is_empty() {
+            bufs.marks = VecDeque::new();
         }
     }
 
     /// Drop everything not yet written (the connection is gone).
     pub(crate) fn clear(&mut self) {
-        self.segments.clear();
-        self.staging = BytesMut::new();
-        self.marks.clear();
+        self.bufs = None;
         self.written_total = self.queued_total;
         self.pending_payload = 0;
     }

@@ -19,9 +19,10 @@
 //!   the caller's waker before it checks for what it waits on, so a message goes from
 //!   the socket to the application and back without a hop between tasks (no task, no
 //!   wake-up between them); `try_send` and `ping` write what the transport takes at
-//!   once. While no call is in progress nothing is read: pings, a peer's Close and
-//!   timers wait for the next call (keep a `recv` pending, as an echo loop does, or
-//!   split);
+//!   once, `feed` leaves its message queued for `flush` (up to 64 KiB queued), and
+//!   `try_recv` takes what is already received without driving. While no call is in
+//!   progress nothing is read: pings, a peer's Close and timers wait for the next call
+//!   (keep a `recv` pending, as an echo loop does, or split);
 //! * in a **task** of its own (spawned with [`Runtime::spawn_with`] on the runtime the
 //!   connection opened in) once the stream is [split](WebSocketStream::split), or dropped
 //!   before its connection is finished (the task closes it with 1001 and finishes the

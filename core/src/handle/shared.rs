@@ -7,7 +7,7 @@
 
 use std::boxed::Box;
 use std::io;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use crate::browser::BrowserSocket;
 use crate::dom::{BrowserEvent, ReadyState};
+use crate::facts::Opened;
 use crate::session::{Error, Opening, Received, Session, StreamChunk, StreamStart};
 use crate::{CloseEvent, Connection};
 
@@ -71,7 +72,7 @@ pub(crate) struct State {
     /// handles take them (boxed: a word for the connection's life).
     pub(crate) facts: Option<Box<Facts>>,
     /// Live application handles; at zero the driver closes the connection itself.
-    pub(crate) handles: usize,
+    pub(crate) handles: u32,
     /// The driver while it runs inline, in the handles' own calls (an unsplit
     /// stream); `None` once it runs in a task (or is finished).
     inline: Option<InlineDriver>,
@@ -272,6 +273,17 @@ impl State {
         self.write_queued(cx);
     }
 
+    /// A message was queued by `feed`: an inline driver leaves it queued (for a later
+    /// `flush`, send or waiting call) while at most [`BATCH_MAX`] is queued, and
+    /// otherwise writes what the transport takes now, with `cx`; a driver task is
+    /// woken (it writes whatever is queued).
+    pub(crate) fn fed(&mut self, cx: &mut Context<'_>) {
+        if self.is_inline() && self.conn.send_queue_len() <= BATCH_MAX {
+            return;
+        }
+        self.write_queued(cx);
+    }
+
     /// An inline driver writes what is queued now, with `cx`; a driver task is woken.
     fn write_queued(&mut self, cx: &mut Context<'_>) {
         if let Some(mut inline) = self.inline.take() {
@@ -384,14 +396,24 @@ fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
     }
 }
 
+/// What [`Shared`] points to: the state behind its lock, and what the handshake agreed
+/// (in the same allocation: one per connection for both).
+#[derive(Debug)]
+struct Inner {
+    state: Mutex<State>,
+    /// Set once, when the connection opens ([`Shared::set_opened`]); read without the
+    /// lock.
+    opened: OnceLock<Opened>,
+}
+
 /// A cheaply clonable reference to the shared state.
 #[derive(Debug, Clone)]
-pub(crate) struct Shared(Arc<Mutex<State>>);
+pub(crate) struct Shared(Arc<Inner>);
 
 impl Shared {
     /// Wraps a fresh connection created now, by `clock`.
     pub(crate) fn new(conn: Connection, clock: fn() -> Instant) -> Shared {
-        Shared(Arc::new(Mutex::new(State {
+        let state = Mutex::new(State {
             conn,
             epoch: clock(),
             clock,
@@ -404,14 +426,30 @@ impl Shared {
             driver_waker: None,
             reader_waker: None,
             writer_wakers: Wakers::default(),
-        })))
+        });
+        Shared(Arc::new(Inner {
+            state,
+            opened: OnceLock::new(),
+        }))
+    }
+
+    /// What the handshake agreed and the transport's facts, as
+    /// [`set_opened`](Self::set_opened) kept them (empty before).
+    pub(crate) fn opened(&self) -> &Opened {
+        self.0.opened.get_or_init(Opened::default)
+    }
+
+    /// Keeps what the handshake agreed for [`opened`](Self::opened); a second call
+    /// changes nothing.
+    pub(crate) fn set_opened(&self, opened: Opened) {
+        let _ = self.0.opened.set(opened);
     }
 
     /// Locks the state. The lock is never held across an await or a callback, and a
     /// panic while holding it cannot leave the engine half-updated in a way that matters
     /// more than stopping, so poisoning is ignored.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.0.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -439,6 +477,11 @@ impl Handle {
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.shared.lock()
+    }
+
+    /// What the handshake agreed and the transport's facts ([`Shared::opened`]).
+    pub(crate) fn opened(&self) -> &Opened {
+        self.shared.opened()
     }
 }
 

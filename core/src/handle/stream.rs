@@ -25,7 +25,6 @@
 use core::future::{poll_fn, Future};
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::dom::ReadyState;
@@ -92,14 +91,12 @@ pub struct WebSocketStream<S> {
 #[derive(Debug, Clone)]
 pub struct WebSocketSender {
     pub(super) handle: Handle,
-    opened: Arc<Opened>,
 }
 
 /// The receiving half of a [`WebSocketStream`]: `recv`, and [`Stream`] of messages.
 #[derive(Debug)]
 pub struct WebSocketReceiver {
     pub(super) handle: Handle,
-    opened: Arc<Opened>,
 }
 
 impl<S> WebSocketStream<S> {
@@ -108,14 +105,14 @@ impl<S> WebSocketStream<S> {
         let opened = {
             let mut st = handle.lock();
             let facts = st.facts.take().map(|f| *f).unwrap_or_default();
-            Arc::new(Opened::new(agreed, facts.for_handles(&st.conn)))
+            Opened::new(agreed, facts.for_handles(&st.conn))
         };
+        handle.shared.set_opened(opened);
         let receiver = WebSocketReceiver {
             handle: Handle::new(&handle.shared),
-            opened: opened.clone(),
         };
         WebSocketStream {
-            sender: WebSocketSender { handle, opened },
+            sender: WebSocketSender { handle },
             receiver,
             _transport: PhantomData,
         }
@@ -149,6 +146,22 @@ impl<S> WebSocketStream<S> {
     /// Receives the next message, ping or pong.
     pub fn recv_incoming(&mut self) -> impl Future<Output = Option<Result<Incoming, Error>>> + '_ {
         self.receiver.recv_incoming()
+    }
+
+    /// A message that is already received, without reading the transport and without
+    /// waiting (not `async`): one already decodable from input the connection has read
+    /// (one read often brings several messages), or already kept by the connection.
+    ///
+    /// `None` means nothing is ready without waiting: call [`recv`](Self::recv), which
+    /// waits for the next message and reports the end (`None`). A failure found in that
+    /// input is returned once, as `recv` would (then `recv` returns `None`).
+    ///
+    /// Control frames in that input are handled as `recv` handles them (a ping's pong
+    /// and the echo of a Close are queued: written by the stream's next waiting call,
+    /// or at once by a split connection's driver task); pings and pongs are skipped.
+    /// The same in websock-std.
+    pub fn try_recv(&mut self) -> Option<Result<Message, Error>> {
+        self.receiver.try_recv()
     }
 
     /// The received data messages as a `futures` [`Stream`] of `Result<Message, Error>`:
@@ -193,6 +206,25 @@ impl<S> WebSocketStream<S> {
     /// send queue is full (nothing was queued), [`Error::Closed`] once closing.
     pub fn try_send(&mut self, message: Message) -> Result<(), Error> {
         self.sender.try_send(message)
+    }
+
+    /// Queues a message without writing it: call [`flush`](Self::flush) to have it
+    /// written (as do a later [`send`](Self::send), [`close`](Self::close), and the
+    /// stream's own driving in its waiting calls such as [`recv`](Self::recv)). For
+    /// writing many messages with one system call: feed them, then flush once. Waits
+    /// while the send queue is full, as `send` does.
+    ///
+    /// On this unsplit stream, the message stays queued while the send queue holds at
+    /// most 64 KiB (the batch bound) after it; beyond that, what the transport takes at
+    /// once is written, as `send` does. On a split [`WebSocketSender`], whose driver
+    /// task writes whatever is queued, `feed` is [`send`](WebSocketSender::send): the
+    /// driver task may write the message before `flush`. websock-std's `feed` has the
+    /// same contract (its split halves' keeper thread writes what is queued when it
+    /// next runs).
+    ///
+    /// Errors: as [`send`](Self::send).
+    pub fn feed(&mut self, message: Message) -> impl Future<Output = Result<(), Error>> + '_ {
+        self.sender.feed(message)
     }
 
     /// Like [`send`](Self::send) (waits while the send queue is full), but the message is
@@ -248,17 +280,17 @@ impl<S> WebSocketStream<S> {
 
     /// The negotiated extensions (`Sec-WebSocket-Extensions` text, empty when none).
     pub fn extensions(&self) -> &str {
-        self.sender.opened.extensions()
+        self.sender.handle.opened().extensions()
     }
 
     /// Client side: the server's `101` response, with its headers.
     pub fn response(&self) -> Option<&Response> {
-        self.sender.opened.response()
+        self.sender.handle.opened().response()
     }
 
     /// Server side: the client's upgrade request (path, headers, Origin, ...).
     pub fn request(&self) -> Option<&Request> {
-        self.sender.opened.request()
+        self.sender.handle.opened().request()
     }
 
     /// The connection's readyState (OPEN, CLOSING, CLOSED).
@@ -288,7 +320,7 @@ impl<S> WebSocketStream<S> {
         self.sender.close_event()
     }
 
-    crate::facts::transport_facts!(sender.opened.facts);
+    crate::facts::transport_facts!(@opened sender.handle);
 }
 
 /// Waits for the handshake's outcome ([`Session::open`](crate::session::Session::open)):
@@ -360,6 +392,22 @@ impl WebSocketReceiver {
         poll_fn(|cx| self.poll_message(cx))
     }
 
+    /// A message already received, without I/O and without waiting; see
+    /// [`WebSocketStream::try_recv`].
+    pub fn try_recv(&mut self) -> Option<Result<Message, Error>> {
+        let mut st = self.handle.lock();
+        loop {
+            // The session and the engine only: no transport call (`poll_received`
+            // wakes a driver task when taking events left it something to do).
+            match st.poll_received()? {
+                Received::Incoming(Incoming::Message(m)) => return Some(Ok(m)),
+                Received::Incoming(Incoming::Ping(_) | Incoming::Pong(_)) => {}
+                Received::Failed(e) => return Some(Err(st.failure(e))),
+                Received::End => return None,
+            }
+        }
+    }
+
     /// Receives the next message, ping or pong.
     pub fn recv_incoming(&mut self) -> impl Future<Output = Option<Result<Incoming, Error>>> + '_ {
         poll_fn(|cx| self.poll_incoming(cx))
@@ -377,7 +425,7 @@ impl WebSocketReceiver {
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
-        self.opened.protocol()
+        self.handle.opened().protocol()
     }
 
     /// The close event, once the connection is closed.
@@ -390,7 +438,7 @@ impl WebSocketReceiver {
         self.handle.lock().conn.ready_state()
     }
 
-    crate::facts::transport_facts!(opened.facts);
+    crate::facts::transport_facts!(@opened handle);
 }
 
 /// The received data messages as a `futures` [`Stream`] of `Result<Message, Error>`,
@@ -429,6 +477,7 @@ impl WebSocketSender {
         cx: &mut Context<'_>,
         slot: &mut Option<Message>,
         compress: bool,
+        feed: bool,
     ) -> Poll<Result<(), Error>> {
         let mut st = self.handle.lock();
         st.poll_room(cx, |st, cx| {
@@ -437,7 +486,11 @@ impl WebSocketSender {
             };
             match st.conn.try_send(message, compress) {
                 Ok(()) => {
-                    st.queued(cx);
+                    if feed {
+                        st.fed(cx);
+                    } else {
+                        st.queued(cx);
+                    }
                     Poll::Ready(Ok(()))
                 }
                 Err(TrySendError {
@@ -459,7 +512,17 @@ impl WebSocketSender {
     /// Queues a message, first waiting while the send queue is full; see
     /// [`WebSocketStream::send`].
     pub fn send(&self, message: Message) -> impl Future<Output = Result<(), Error>> + '_ {
-        self.send_with(message, true)
+        self.send_with(message, true, false)
+    }
+
+    /// Queues a message without writing it, first waiting while the send queue is
+    /// full; see [`WebSocketStream::feed`]. Call [`flush`](Self::flush) to wait until it
+    /// is written. A sender half's connection is driven by its driver task, which
+    /// writes whatever is queued as soon as it runs: here `feed` behaves as
+    /// [`send`](Self::send) (the message may be written before `flush`), as
+    /// websock-std's sender does with its keeper thread (when it next runs).
+    pub fn feed(&self, message: Message) -> impl Future<Output = Result<(), Error>> + '_ {
+        self.send_with(message, true, true)
     }
 
     /// Queues a message without waiting; see [`WebSocketStream::try_send`].
@@ -474,7 +537,7 @@ impl WebSocketSender {
         &self,
         message: Message,
     ) -> impl Future<Output = Result<(), Error>> + '_ {
-        self.send_with(message, false)
+        self.send_with(message, false, false)
     }
 
     /// Like [`try_send`](Self::try_send) (never waits), but the message is sent
@@ -483,15 +546,17 @@ impl WebSocketSender {
         self.try_send_with(message, false)
     }
 
-    /// The send path of `send` and `send_uncompressed`: one `poll_fn` holding the
-    /// message (no nested `async` states, so a task that awaits a send stays small).
+    /// The send path of `send`, `send_uncompressed` and `feed`: one `poll_fn` holding
+    /// the message (no nested `async` states, so a task that awaits a send stays
+    /// small).
     fn send_with(
         &self,
         message: Message,
         compress: bool,
+        feed: bool,
     ) -> impl Future<Output = Result<(), Error>> + '_ {
         let mut slot = Some(message);
-        poll_fn(move |cx| self.poll_send_message(cx, &mut slot, compress))
+        poll_fn(move |cx| self.poll_send_message(cx, &mut slot, compress, feed))
     }
 
     /// The send path of `try_send` and `try_send_uncompressed`.
@@ -563,7 +628,9 @@ impl WebSocketSender {
         let mut st = self.handle.lock();
         let mut drove = false;
         loop {
-            if st.conn.send_queue_len() == 0 || st.driver_done || st.conn.is_finished() {
+            // `wants_write`: the send queue and a pong the engine holds back (a ping
+            // taken by `try_recv` leaves its pong there).
+            if !st.conn.wants_write() || st.driver_done || st.conn.is_finished() {
                 return Poll::Ready(Ok(()));
             }
             if !st.drive_to_wait(cx, &mut drove) {
@@ -624,7 +691,7 @@ impl WebSocketSender {
 
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
-        self.opened.protocol()
+        self.handle.opened().protocol()
     }
 
     /// The close event, once the connection is closed.
@@ -648,7 +715,7 @@ impl WebSocketSender {
         self.handle.lock().conn.ready_state()
     }
 
-    crate::facts::transport_facts!(opened.facts);
+    crate::facts::transport_facts!(@opened handle);
 }
 
 impl Sink<Message> for WebSocketSender {

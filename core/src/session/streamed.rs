@@ -61,8 +61,9 @@ pub(super) enum InMessage {
     /// A reader took its start: its chunks are the reader's (discarded if another
     /// receive comes first: the reader was dropped).
     Reader,
-    /// A whole-message receive is assembling it.
-    Assembling(MessageKind, BytesMut),
+    /// A whole-message receive is assembling it (boxed: every session carries this
+    /// enum, and few ever assemble).
+    Assembling(alloc::boxed::Box<(MessageKind, BytesMut)>),
     /// A reader took its start, and pieces were then dropped (the connection closed or
     /// is closing): the reader finds it cut short.
     Truncated,
@@ -153,9 +154,11 @@ impl Session {
     pub(super) fn piece(&mut self, conn: &mut Connection, piece: StreamEvent) -> Option<Message> {
         match (piece, &mut self.in_message) {
             (StreamEvent::MessageStart(kind), _) => {
-                self.in_message = InMessage::Assembling(kind, BytesMut::new());
+                self.in_message =
+                    InMessage::Assembling(alloc::boxed::Box::new((kind, BytesMut::new())));
             }
-            (StreamEvent::MessageChunk(b), InMessage::Assembling(_, buf)) => {
+            (StreamEvent::MessageChunk(b), InMessage::Assembling(assembling)) => {
+                let buf = &mut assembling.1;
                 if buf.len().saturating_add(b.len()) > conn.limits().max_message_size {
                     self.in_message = InMessage::None;
                     conn.fail_message_too_large();
@@ -163,8 +166,8 @@ impl Session {
                     buf.extend_from_slice(&b);
                 }
             }
-            (StreamEvent::MessageEnd, InMessage::Assembling(kind, buf)) => {
-                let (kind, bytes) = (*kind, core::mem::take(buf).freeze());
+            (StreamEvent::MessageEnd, InMessage::Assembling(assembling)) => {
+                let (kind, bytes) = (assembling.0, core::mem::take(&mut assembling.1).freeze());
                 self.in_message = InMessage::None;
                 return Some(whole(kind, bytes));
             }

@@ -9,10 +9,16 @@
 //! received on a connection is sent to every *other* open connection (the suite's
 //! chat-room rule: the load generator's receivers never send). A thread per connection,
 //! as websock-std's `echo-server` example; the room holds each connection's
-//! [`WebSocketSender`] (split: the receiving thread blocks in `read` while others write),
-//! and the thread that received a message queues it on every other connection itself
-//! (`send`: a refcount bump of the `Bytes` payload; it blocks only while that connection's
-//! send queue is full). TCP_NODELAY on every socket, default options otherwise.
+//! [`WebSocketSender`] (split: the receiving thread blocks in `read` while others write).
+//! The thread that received a message queues it on every other connection itself, in
+//! batches: after each `recv` it `feed`s the message to every other sender (queued, not
+//! written: a refcount bump of the `Bytes` payload), then takes every message already
+//! received with `try_recv` (no read, no wait) and feeds each the same way, then
+//! `flush`es every sender it fed: one `writev` per receiving connection per batch (a
+//! `writev` takes up to 32 queued segments; small frames share one) instead of one per
+//! message. `feed` writes by itself only past 64 KiB queued on a connection, and waits
+//! (as `send` does) only while that connection's send queue is full. TCP_NODELAY on
+//! every socket, default options otherwise.
 #![warn(clippy::missing_docs_in_private_items)]
 
 use std::io::Write as _;
@@ -36,10 +42,15 @@ fn serve(tcp: TcpStream, id: u64, room: &Room) {
     // `recv` answers pings and finishes the closing handshake; `None` once closed.
     while let Some(message) = rx.recv() {
         let Ok(message) = message else { continue };
-        // A connection that is closing refuses the send: it leaves the room.
-        room.lock()
-            .unwrap()
-            .retain(|(other, tx)| *other == id || tx.send(message.clone()).is_ok());
+        let mut room = room.lock().unwrap();
+        // A connection that is closing refuses the message: it leaves the room.
+        room.retain(|(other, tx)| *other == id || tx.feed(message.clone()).is_ok());
+        // The messages this connection's last read brought with it, fed the same way.
+        while let Some(Ok(message)) = rx.try_recv() {
+            room.retain(|(other, tx)| *other == id || tx.feed(message.clone()).is_ok());
+        }
+        // One write per connection for the whole batch.
+        room.retain(|(other, tx)| *other == id || tx.flush().is_ok());
     }
     room.lock().unwrap().retain(|(other, _)| *other != id);
 }
