@@ -8,6 +8,7 @@ use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -177,6 +178,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for Io<S> {
 
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_close(cx)
+    }
+
+    /// Plain TCP waits for async-io's readiness event (a futures-io read would first
+    /// make a read that fails with `WouldBlock`); other streams read at once (a TLS
+    /// layer may hold input the socket does not show).
+    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match crate::stream::plain_tcp_of(&self.0) {
+            Some(tcp) => {
+                Arc::<async_io::Async<std::net::TcpStream>>::from(tcp.clone()).poll_readable(cx)
+            }
+            None => Poll::Ready(Ok(())),
+        }
     }
     fn peer_addr(&self) -> Option<SocketAddr> {
         crate::stream::tcp_of(&self.0)?.peer_addr().ok()

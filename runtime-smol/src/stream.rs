@@ -49,6 +49,19 @@ impl MaybeTlsStream {
     }
 }
 
+/// The TCP stream of `stream` if it is plain TCP (a `TcpStream`, or
+/// [`MaybeTlsStream::Plain`]).
+pub(crate) fn plain_tcp_of(stream: &dyn Any) -> Option<&TcpStream> {
+    if let Some(tcp) = stream.downcast_ref::<TcpStream>() {
+        return Some(tcp);
+    }
+    match stream.downcast_ref::<MaybeTlsStream>()? {
+        MaybeTlsStream::Plain(tcp) => Some(tcp),
+        #[cfg(feature = "tls")]
+        _ => None,
+    }
+}
+
 /// The TCP stream under `stream`, when it is one of the types a connection usually runs
 /// over: a `TcpStream`, a [`MaybeTlsStream`], or a rustls stream (client or server) over
 /// a `TcpStream`. For the driver's `Transport::peer_addr` / `local_addr`, asked once when

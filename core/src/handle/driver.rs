@@ -55,6 +55,10 @@ use crate::Connection;
 /// the executor, even from inside one application call that skips what it receives
 /// (pings, for `recv`).
 const BUDGET: usize = 64;
+/// A read that returns less than this, and less than it asked for, probably drained
+/// the socket (see [`Transport::poll_read_ready`]); a larger one says little, and a
+/// failed read after it costs little beside the bytes.
+const SMALL_READ: usize = 16 << 10;
 
 /// The transport side of a connection, wherever it is polled from: a task
 /// ([`DriverTask`]) or a handle's own calls ([`State::drive`]).
@@ -206,6 +210,9 @@ struct Driver<R: Runtime, T> {
     shutdown_done: bool,
     /// The last read returned `Pending`: the transport will wake the driver.
     read_armed: bool,
+    /// The last read returned less than [`SMALL_READ`] and less than it asked for: the
+    /// next one first asks [`Transport::poll_read_ready`].
+    drained: bool,
     /// The last write returned `Pending`: the transport will wake the driver.
     write_armed: bool,
     /// The timer has been armed since it was last replaced by an unarmed one.
@@ -229,6 +236,7 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
             need_flush: false,
             shutdown_done: false,
             read_armed: false,
+            drained: false,
             write_armed: false,
             timer_armed: false,
             rounds: 0,
@@ -325,12 +333,29 @@ impl<R: Runtime, T: Transport> Driver<R, T> {
         if !st.conn.wants_read() {
             return false;
         }
-        let result = self.stream.poll_read_buf(cx, st.conn.receive_buffer());
+        if self.drained {
+            match self.stream.poll_read_ready(cx) {
+                Poll::Ready(Ok(())) => self.drained = false,
+                // The read below reports a failure (or waits).
+                Poll::Ready(Err(_)) => self.drained = false,
+                Poll::Pending => {
+                    self.read_armed = true;
+                    st.conn.release_idle_memory();
+                    return false;
+                }
+            }
+        }
+        let buf = st.conn.receive_buffer();
+        let asked = buf.capacity() - buf.len();
+        let result = self.stream.poll_read_buf(cx, buf);
         self.read_armed = result.is_pending();
         let now = st.now();
         match result {
             Poll::Ready(Ok(0)) => st.conn.handle_eof(now),
-            Poll::Ready(Ok(_)) => st.conn.handle_received(now),
+            Poll::Ready(Ok(n)) => {
+                self.drained = n < asked && n < SMALL_READ;
+                st.conn.handle_received(now);
+            }
             Poll::Ready(Err(e)) => self.transport_failed(st, e),
             Poll::Pending => {
                 st.conn.release_idle_memory();

@@ -187,6 +187,16 @@ pub trait Transport: Send + Unpin + 'static {
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
     /// Shuts the write side down (TCP FIN, TLS `close_notify`).
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Called before a read when the last read returned a small part of what it asked
+    /// for (the socket is probably drained): `Pending` (the waker registered) until the
+    /// transport may have input, so the driver waits for readiness instead of making a
+    /// read that fails with `WouldBlock`. The default is `Ready`: read at once (right for
+    /// a runtime whose read already skips the system call when the socket is known to
+    /// be drained, as tokio's does).
+    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let _ = cx;
+        Poll::Ready(Ok(()))
+    }
     /// The peer's socket address; `None` (the default) for a transport without one (a
     /// Unix socket, an upgraded HTTP stream). Asked once, when the connection opens.
     fn peer_addr(&self) -> Option<SocketAddr> {
@@ -226,6 +236,9 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         (**self).poll_shutdown(cx)
+    }
+    fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        (**self).poll_read_ready(cx)
     }
     fn peer_addr(&self) -> Option<SocketAddr> {
         (**self).peer_addr()
