@@ -159,6 +159,16 @@ impl State {
             || (self.conn.should_shutdown() && !self.write_shut)
     }
 
+    /// The poll of a drive after every application handle is gone ([`orphaned`](Self::orphaned)):
+    /// drops what arrives (taking the close event) and never has anything, so the drive
+    /// goes on until the connection is finished. Before that, it takes nothing.
+    pub(crate) fn drop_unclaimed(&mut self) -> Option<()> {
+        if self.orphaned {
+            self.session.advance_to_close(&mut self.conn);
+        }
+        None
+    }
+
     /// The transport failed: keep the error and tell the engine.
     fn fail_io(&mut self, e: io::Error) {
         self.conn.trace_transport_error(&e);

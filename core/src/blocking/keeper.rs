@@ -16,38 +16,28 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::driver::{lock, Reader, Shared};
+use super::driver::{lock, Reader, Shared, State};
 use super::transport::BoxedTransport;
 use super::Runtime;
 
 /// [`start`] for one runtime: what a stream keeps to start its keeper when split.
-pub(crate) type Start = fn(&Arc<Shared<BoxedTransport>>, &Arc<Mutex<Reader>>) -> bool;
+pub(crate) type Start = fn(&Arc<Shared<BoxedTransport>>, &Arc<Mutex<Reader>>);
 
 /// Starts `shared`'s keeper on a thread of the runtime `R`, taking the read state
-/// `reader` for the connection's life. Returns whether it started.
-pub(crate) fn start<R: Runtime>(
-    shared: &Arc<Shared<BoxedTransport>>,
-    reader: &Arc<Mutex<Reader>>,
-) -> bool {
+/// `reader` for the connection's life (if no thread can be started, the receiver
+/// drives).
+pub(crate) fn start<R: Runtime>(shared: &Arc<Shared<BoxedTransport>>, reader: &Arc<Mutex<Reader>>) {
     // Set before the thread runs: a receive from now on waits for the keeper.
     shared.lock().kept = true;
     let (kept, read_state) = (shared.clone(), reader.clone());
     let keeper = move || {
         let mut reader = lock(&read_state);
-        let _ = kept.drive(&mut reader, false, |st| {
-            if st.orphaned {
-                // Nobody will take the messages: drop them (and take the close event).
-                st.session.advance_to_close(&mut st.conn);
-            }
-            None::<()>
-        });
+        let _ = kept.drive(&mut reader, false, State::drop_unclaimed);
         kept.lock().kept = false;
         kept.changed.notify_all();
         // `kept` may be the last holder of the transport: it is dropped here.
     };
-    if R::spawn(false, Box::new(keeper)).is_ok() {
-        return true;
+    if R::spawn(false, Box::new(keeper)).is_err() {
+        shared.lock().kept = false;
     }
-    shared.lock().kept = false;
-    false
 }

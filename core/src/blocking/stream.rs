@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 
 use bytes::Bytes;
 
-use super::driver::{lock, Reader, Shared, BATCH_MAX};
+use super::driver::{lock, Reader, Shared, State, BATCH_MAX};
 use super::keeper;
 use super::streamed::{MessageReader, MessageWriter};
 use super::transport::BoxedTransport;
@@ -627,8 +627,9 @@ fn sending(
 /// takes what the connection's keeper thread read. While a received message waits
 /// for it, nothing more is read (the peer is slowed down by TCP).
 ///
-/// Dropping it closes nothing while a [`WebSocketSender`] is alive; when the last handle goes, an open
-/// connection is closed with 1001 in the background (see [`WebSocketStream`]).
+/// Dropping it closes nothing while a [`WebSocketSender`] is alive; when the last
+/// handle goes, an open connection is closed with 1001 in the background (see
+/// [`WebSocketStream`]).
 pub struct WebSocketReceiver {
     pub(crate) shared: Arc<Shared<BoxedTransport>>,
     /// The read state, shared with the senders (see [`WebSocketSender::close`]): held
@@ -663,7 +664,7 @@ impl WebSocketReceiver {
     pub(crate) fn drive<T>(
         &mut self,
         batch: bool,
-        mut poll: impl FnMut(&mut super::driver::State) -> Option<T>,
+        mut poll: impl FnMut(&mut State) -> Option<T>,
     ) -> Option<T> {
         if let Some(kept) = self.shared.wait_kept(&mut poll) {
             return kept;
@@ -674,30 +675,24 @@ impl WebSocketReceiver {
 
     /// See [`WebSocketStream::recv_incoming`].
     pub fn recv_incoming(&mut self) -> Option<Result<Incoming>> {
-        let received = self.drive(true, |st| {
-            Some(match st.session.poll_received(&mut st.conn)? {
-                Received::Incoming(incoming) => Some(Ok(incoming)),
-                Received::Failed(e) => Some(Err(st.failure(e))),
-                Received::End => None,
-            })
-        });
-        received.flatten()
+        self.drive(true, take_incoming).flatten()
     }
 
     /// See [`WebSocketStream::try_recv`].
     pub fn try_recv(&mut self) -> Option<Result<Message>> {
         let mut st = self.shared.lock();
-        let st = &mut *st;
+        // The session and the engine only: no transport call, no wait.
         let taken = loop {
-            // The session and the engine only: no transport call, no wait.
-            match st.session.poll_received(&mut st.conn)? {
-                Received::Incoming(Incoming::Message(m)) => break Some(Ok(m)),
-                Received::Incoming(Incoming::Ping(_) | Incoming::Pong(_)) => {}
-                Received::Failed(e) => break Some(Err(st.failure(e))),
-                Received::End => break None,
+            match take_incoming(&mut st) {
+                Some(Some(Ok(Incoming::Ping(_) | Incoming::Pong(_)))) => {}
+                Some(Some(Ok(Incoming::Message(m)))) => break Some(Ok(m)),
+                Some(Some(Err(e))) => break Some(Err(e)),
+                Some(None) | None => break None,
             }
         };
-        // Events were taken: a sender's `close` waiting for the end looks again.
+        drop(st);
+        // Events may have been taken: the keeper, or a sender's `close` waiting for the
+        // end, looks again.
         self.shared.changed.notify_all();
         taken
     }
@@ -723,6 +718,17 @@ impl WebSocketReceiver {
     }
 
     crate::facts::transport_facts!(opened.facts);
+}
+
+/// What the session has now, without I/O: the next message, ping or pong
+/// (`Some(Some(Ok(..)))`), a failure (once), `Some(None)` at the end, `None` when
+/// nothing is ready. The poll of every receive.
+fn take_incoming(st: &mut State) -> Option<Option<Result<Incoming>>> {
+    Some(match st.session.poll_received(&mut st.conn)? {
+        Received::Incoming(incoming) => Some(Ok(incoming)),
+        Received::Failed(e) => Some(Err(st.failure(e))),
+        Received::End => None,
+    })
 }
 
 /// Incoming messages, from [`WebSocketStream::incoming`] or
@@ -802,12 +808,7 @@ fn close_in_background<R: Runtime>(shared: &Arc<Shared<BoxedTransport>>) {
     let task = move || {
         // This thread is the only one left: no read-timeout cap is needed.
         let mut reader = Reader::new();
-        let _ = shared.drive(&mut reader, false, |st| {
-            // Nobody will take the messages (`orphaned`): drop them (and take the
-            // close event).
-            st.session.advance_to_close(&mut st.conn);
-            None::<()>
-        });
+        let _ = shared.drive(&mut reader, false, State::drop_unclaimed);
         // `shared`, the last holder of the transport, is dropped here.
     };
     // On failure the task (with its `shared`) was dropped: the transport goes with the

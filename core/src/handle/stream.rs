@@ -35,7 +35,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
 
-use super::shared::Handle;
+use super::shared::{Handle, State};
 use super::streamed::{MessageReader, MessageWriter};
 use crate::facts::Opened;
 use crate::session::Error;
@@ -347,6 +347,33 @@ pub(crate) async fn opening(handle: &Handle) -> Result<Opening, Error> {
     .await
 }
 
+/// What the session has now for `pick`, without I/O: a picked item (`Some(Some(Ok(..)))`;
+/// what `pick` refuses is skipped), a failure (once), `Some(None)` at the end, `None`
+/// when nothing is ready.
+fn take_picked<T>(
+    st: &mut State,
+    pick: &impl Fn(Incoming) -> Option<T>,
+) -> Option<Option<Result<T, Error>>> {
+    loop {
+        return Some(match st.poll_received()? {
+            Received::Incoming(incoming) => match pick(incoming) {
+                Some(picked) => Some(Ok(picked)),
+                None => continue,
+            },
+            Received::Failed(e) => Some(Err(st.failure(e))),
+            Received::End => None,
+        });
+    }
+}
+
+/// The data messages of what is received (pings and pongs skipped).
+fn message_only(incoming: Incoming) -> Option<Message> {
+    match incoming {
+        Incoming::Message(m) => Some(m),
+        Incoming::Ping(_) | Incoming::Pong(_) => None,
+    }
+}
+
 impl WebSocketReceiver {
     /// The next incoming that `pick` keeps (what it skips, within the same wait, so a
     /// ping flood cannot keep one call busy past the driver's budget), a failure, or
@@ -359,20 +386,16 @@ impl WebSocketReceiver {
         let mut st = self.handle.lock();
         let mut drove = false;
         loop {
-            return Poll::Ready(match st.poll_received() {
-                Some(Received::Incoming(incoming)) => match pick(incoming) {
-                    Some(picked) => Some(Ok(picked)),
-                    None => continue,
-                },
-                Some(Received::Failed(e)) => Some(Err(st.failure(e))),
-                Some(Received::End) => None,
-                None if st.driver_done => None,
-                None if st.drive_to_wait(cx, &mut drove) => continue,
-                None => {
-                    st.register_reader(cx);
-                    return Poll::Pending;
-                }
-            });
+            if let Some(taken) = take_picked(&mut st, &pick) {
+                return Poll::Ready(taken);
+            }
+            if st.driver_done {
+                return Poll::Ready(None);
+            }
+            if !st.drive_to_wait(cx, &mut drove) {
+                st.register_reader(cx);
+                return Poll::Pending;
+            }
         }
     }
 
@@ -381,10 +404,7 @@ impl WebSocketReceiver {
     }
 
     fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
-        self.poll_next_picked(cx, |incoming| match incoming {
-            Incoming::Message(m) => Some(m),
-            Incoming::Ping(_) | Incoming::Pong(_) => None,
-        })
+        self.poll_next_picked(cx, message_only)
     }
 
     /// Receives the next data message; see [`WebSocketStream::recv`].
@@ -395,17 +415,9 @@ impl WebSocketReceiver {
     /// A message already received, without I/O and without waiting; see
     /// [`WebSocketStream::try_recv`].
     pub fn try_recv(&mut self) -> Option<Result<Message, Error>> {
-        let mut st = self.handle.lock();
-        loop {
-            // The session and the engine only: no transport call (`poll_received`
-            // wakes a driver task when taking events left it something to do).
-            match st.poll_received()? {
-                Received::Incoming(Incoming::Message(m)) => return Some(Ok(m)),
-                Received::Incoming(Incoming::Ping(_) | Incoming::Pong(_)) => {}
-                Received::Failed(e) => return Some(Err(st.failure(e))),
-                Received::End => return None,
-            }
-        }
+        // The session and the engine only: no transport call (`poll_received` wakes a
+        // driver task when taking events left it something to do).
+        take_picked(&mut self.handle.lock(), &message_only).flatten()
     }
 
     /// Receives the next message, ping or pong.
