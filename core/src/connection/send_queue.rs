@@ -145,6 +145,9 @@ impl SendQueue {
         };
         let bufs = self.bufs.get_or_insert_with(Default::default);
         if bufs.staging.capacity() - bufs.staging.len() < staged {
+            // A full block becomes a segment and a new block begins: growing the block
+            // in place would copy everything staged so far, once per doubling.
+            bufs.flush_staging();
             bufs.staging.reserve(staged.max(STAGING_CHUNK));
         }
         bufs.staging.extend_from_slice(&head[..n]);
@@ -301,6 +304,32 @@ mod tests {
         let n = q.slices(&mut slices);
         assert_eq!(n, 2);
         assert_eq!(slices[1].as_ptr(), big.as_ptr());
+    }
+
+    #[test]
+    fn a_full_staging_block_is_sealed_not_grown() {
+        // 100 frames of 1 KiB (copied, below ZERO_COPY_MIN): each staged block stays
+        // at most one chunk, and every byte arrives in order.
+        let mut q = SendQueue::default();
+        let mut expected = Vec::new();
+        for i in 0..100u8 {
+            let payload = Bytes::from(alloc::vec![i; 1024]);
+            q.push_frame(OpCode::Binary, true, None, payload.clone(), true);
+            expected.extend_from_slice(&[0x82, 126, 4, 0]);
+            expected.extend_from_slice(&payload);
+        }
+        let mut out = Vec::new();
+        while !q.is_empty() {
+            let mut slices: [&[u8]; 8] = [&[]; 8];
+            let n = q.slices(&mut slices);
+            assert!(slices[..n].iter().all(|s| s.len() <= STAGING_CHUNK));
+            let len: usize = slices[..n].iter().map(|s| s.len()).sum();
+            for s in &slices[..n] {
+                out.extend_from_slice(s);
+            }
+            q.advance(len);
+        }
+        assert_eq!(out, expected);
     }
 
     #[test]
