@@ -142,7 +142,7 @@
 //! `tls` (default): `wss://` with rustls (the `ring` provider, webpki roots), and the
 //! [`tls`] helpers for servers.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod accept;
 mod browser;

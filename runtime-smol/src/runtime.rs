@@ -124,6 +124,39 @@ impl Timer for SmolTimer {
     }
 }
 
+/// Plain TCP's read: `recv` straight into `buf`'s spare capacity (no window, no copy,
+/// no zero-fill), waiting for async-io's readiness event when the socket is drained.
+/// Asks for at most [`READ_WINDOW`], and for at least one byte (`buf` grows if full).
+fn poll_recv(tcp: &TcpStream, cx: &mut Context<'_>, buf: &mut BytesMut) -> Poll<io::Result<usize>> {
+    if buf.capacity() == buf.len() {
+        buf.reserve(READ_WINDOW_MIN);
+    }
+    loop {
+        let spare = buf.spare_capacity_mut();
+        let window = spare.len().min(READ_WINDOW);
+        match socket2::SockRef::from(tcp).recv(&mut spare[..window]) {
+            Ok(n) => {
+                let len = buf.len() + n.min(window);
+                // SAFETY: `recv` wrote `n` bytes (at most `window`) at the start of the
+                // spare capacity, so the first `len` bytes of `buf` are initialized.
+                #[allow(unsafe_code)]
+                unsafe {
+                    buf.set_len(len)
+                };
+                return Poll::Ready(Ok(n));
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let source = Arc::<async_io::Async<std::net::TcpStream>>::from(tcp.clone());
+                if let Err(e) = std::task::ready!(source.poll_readable(cx)) {
+                    return Poll::Ready(Err(e));
+                }
+            }
+            Err(e) => return Poll::Ready(Err(e)),
+        }
+    }
+}
+
 /// A futures-io `AsyncRead + AsyncWrite` stream as the driver's [`Transport`]. Its
 /// addresses and TLS facts are reported for the stream types this crate knows
 /// (`TcpStream`, [`MaybeTlsStream`], a futures-rustls stream over a `TcpStream`); `None`
@@ -137,6 +170,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for Io<S> {
         cx: &mut Context<'_>,
         buf: &mut BytesMut,
     ) -> Poll<io::Result<usize>> {
+        if let Some(tcp) = crate::stream::plain_tcp_of(&self.0) {
+            return poll_recv(tcp, cx, buf);
+        }
         // `AsyncRead` reads into initialized memory, and safe code gets at a
         // `BytesMut`'s spare capacity only by writing it: reading straight into `buf`
         // would zero-fill the whole window before every read, however little arrives.
