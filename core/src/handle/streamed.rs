@@ -9,6 +9,7 @@
 //! while the connection's send queue is full).
 
 use core::future::poll_fn;
+#[cfg(any(feature = "futures-io", feature = "tokio-io"))]
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -26,7 +27,7 @@ use crate::session::{Error, OutgoingMessage, StreamChunk, StreamStart};
 /// Take the chunks with [`chunk`](Self::chunk), as a [`Stream`] of `Result<Bytes,
 /// Error>`, or read the bytes with `AsyncRead`. The message is complete when the stream
 /// ends (`None`, or a read of 0 bytes); a failure or a close before its end is an
-/// error ([`Error::Io`] with [`io::ErrorKind::UnexpectedEof`] for the close). Text
+/// error ([`Error::Io`] with [`std::io::ErrorKind::UnexpectedEof`] for the close). Text
 /// chunks are valid UTF-8 each, ending on a code point.
 ///
 /// Dropping the reader before the end discards the rest of the message (the next
@@ -125,6 +126,7 @@ impl MessageReader<'_> {
     }
 
     /// Copies as much of the message as fits into `buf`; 0 once it is complete.
+    #[cfg(any(feature = "futures-io", feature = "tokio-io"))]
     fn poll_read_into(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
@@ -297,6 +299,7 @@ impl MessageWriter<'_> {
     }
 
     /// `AsyncWrite`'s close: finish, then wait until the send queue is empty.
+    #[cfg(any(feature = "futures-io", feature = "tokio-io"))]
     fn poll_close_message(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         match self.poll_finish(cx) {
             Poll::Ready(Ok(())) => self.sender.poll_flushed(cx),
