@@ -126,18 +126,19 @@ impl Timer for SmolTimer {
 
 /// Plain TCP's read: `recv` straight into `buf`'s spare capacity (no window, no copy,
 /// no zero-fill), waiting for async-io's readiness event when the socket is drained.
-/// Asks for at most [`READ_WINDOW`], and for at least one byte (`buf` grows if full).
+/// Asks for all of the spare capacity (as tokio's `read_buf` does), and for at least one
+/// byte (`buf` grows if full).
 fn poll_recv(tcp: &TcpStream, cx: &mut Context<'_>, buf: &mut BytesMut) -> Poll<io::Result<usize>> {
     if buf.capacity() == buf.len() {
         buf.reserve(READ_WINDOW_MIN);
     }
     loop {
         let spare = buf.spare_capacity_mut();
-        let window = spare.len().min(READ_WINDOW);
-        match socket2::SockRef::from(tcp).recv(&mut spare[..window]) {
+        let room = spare.len();
+        match socket2::SockRef::from(tcp).recv(spare) {
             Ok(n) => {
-                let len = buf.len() + n.min(window);
-                // SAFETY: `recv` wrote `n` bytes (at most `window`) at the start of the
+                let len = buf.len() + n.min(room);
+                // SAFETY: `recv` wrote `n` bytes (at most `room`) at the start of the
                 // spare capacity, so the first `len` bytes of `buf` are initialized.
                 #[allow(unsafe_code)]
                 unsafe {
