@@ -19,7 +19,7 @@ use crate::error::HandshakeError;
 /// [`extensions`](Self::extensions).
 ///
 /// Made by the server side of the `http` feature's upgrade
-/// ([`answer_http`](super::http::answer_http)), or from the headers of a `101`
+/// (`handshake::http::answer_http`), or from the headers of a `101`
 /// ([`from_response`](Self::from_response), [`from_headers`](Self::from_headers)).
 /// Only permessage-deflate can be agreed; any other extension is refused, since no
 /// connection could speak it.

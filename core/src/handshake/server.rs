@@ -200,7 +200,7 @@ pub fn encode_accept(
 /// The `101 Switching Protocols` response to `req`, as a [`Response`] head: the headers
 /// [`encode_accept`] writes, in its order, after the same checks (and with the same
 /// errors). For a server that sends its responses through an HTTP library (with the
-/// `http` feature, [`Response::to_http`](super::Response::to_http) converts it).
+/// `http` feature, `Response::to_http` converts it).
 pub fn accept_response(
     req: &Request,
     protocol: Option<&str>,
