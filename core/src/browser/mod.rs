@@ -306,6 +306,10 @@ impl BrowserSocket {
         handlers: &mut Handlers<W>,
         event: BrowserEvent,
     ) -> Result<Call<W>, BrowserEvent> {
+        // A message no longer delivered goes to the queue, where `pop_event` drops it.
+        if self.drops(&event) {
+            return Err(event);
+        }
         let marker = match &event {
             BrowserEvent::Open => Some(BrowserEvent::Open),
             BrowserEvent::Error => Some(BrowserEvent::Error),
@@ -327,11 +331,24 @@ impl BrowserSocket {
         handlers.restore(call);
     }
 
-    /// The oldest queued event, for the application, recording its dispatch.
+    /// The oldest queued event, for the application, recording its dispatch. Messages
+    /// queued before [`close`](Self::close) was called are dropped here: a message is
+    /// only delivered while OPEN, judged when it is dispatched (as the browser's
+    /// message task checks `readyState` when it runs), not when it was read.
     pub fn pop_event(&mut self, queue: &mut EventQueue) -> Option<BrowserEvent> {
-        let event = queue.pop()?;
-        self.dispatched(&event);
-        Some(event)
+        loop {
+            let event = queue.pop()?;
+            if self.drops(&event) {
+                continue;
+            }
+            self.dispatched(&event);
+            return Some(event);
+        }
+    }
+
+    /// Whether `event` is no longer delivered: a message once `close()` was called.
+    fn drops(&self, event: &BrowserEvent) -> bool {
+        self.close_called && matches!(event, BrowserEvent::Message(_))
     }
 
     /// `close(code, reason)`: `InvalidAccessError` for a code other than 1000 or
@@ -401,6 +418,8 @@ impl BrowserSocket {
                         .set(conn.ready_state() == ReadyState::Closed);
                     BrowserEvent::Open
                 }
+                // Read before `close()` was called, dispatched after: not delivered.
+                Event::Message(_) if self.close_called => continue,
                 Event::Message(m) => {
                     self.closed_behind
                         .set(conn.ready_state() == ReadyState::Closed);
@@ -502,6 +521,27 @@ mod tests {
         let (mut socket, mut conn) = open(Compat::Mdn, "");
         conn.handle_transport_error(Duration::ZERO);
         assert_eq!(events(&mut socket, &mut conn), [(abnormal(), 3)]);
+    }
+
+    #[test]
+    fn a_message_read_before_close_is_not_delivered_after_it() {
+        // Read by the engine while OPEN, not yet taken when the application calls
+        // close(): dropped, as the browser's message task finds readyState CLOSING.
+        let (mut socket, mut conn) = open(Compat::Mdn, "");
+        conn.handle_input(Duration::ZERO, &[0x81, 0x03, b't', b'w', b'o']);
+        socket.close(&mut conn, Duration::ZERO, None, None).unwrap();
+        assert_eq!(events(&mut socket, &mut conn), []);
+        // The same for one already in the event queue.
+        let (mut socket, mut conn) = open(Compat::Mdn, "");
+        let mut queue = EventQueue::default();
+        queue.push(BrowserEvent::Message(MessageData::Text("two".into())));
+        socket.close(&mut conn, Duration::ZERO, None, None).unwrap();
+        assert_eq!(socket.pop_event(&mut queue), None);
+        // A message taken before close() is delivered as usual.
+        let (mut socket, mut conn) = open(Compat::Mdn, "");
+        conn.handle_input(Duration::ZERO, &[0x81, 0x03, b'o', b'n', b'e']);
+        let text = BrowserEvent::Message(MessageData::Text("one".into()));
+        assert_eq!(events(&mut socket, &mut conn), [(text, 1)]);
     }
 
     #[test]
