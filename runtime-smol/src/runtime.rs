@@ -148,14 +148,19 @@ fn poll_recv(tcp: &TcpStream, cx: &mut Context<'_>, buf: &mut BytesMut) -> Poll<
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                let source = Arc::<async_io::Async<std::net::TcpStream>>::from(tcp.clone());
-                if let Err(e) = std::task::ready!(source.poll_readable(cx)) {
+                if let Err(e) = std::task::ready!(poll_readable(tcp, cx)) {
                     return Poll::Ready(Err(e));
                 }
             }
             Err(e) => return Poll::Ready(Err(e)),
         }
     }
+}
+
+/// async-io's readiness for `tcp`: `Ready` once it may have input, otherwise `Pending`
+/// with `cx` registered.
+fn poll_readable(tcp: &TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    Arc::<async_io::Async<std::net::TcpStream>>::from(tcp.clone()).poll_readable(cx)
 }
 
 /// A futures-io `AsyncRead + AsyncWrite` stream as the driver's [`Transport`]. Its
@@ -222,9 +227,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for Io<S> {
     /// layer may hold input the socket does not show).
     fn poll_read_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match crate::stream::plain_tcp_of(&self.0) {
-            Some(tcp) => {
-                Arc::<async_io::Async<std::net::TcpStream>>::from(tcp.clone()).poll_readable(cx)
-            }
+            Some(tcp) => poll_readable(tcp, cx),
             None => Poll::Ready(Ok(())),
         }
     }
