@@ -12,6 +12,7 @@ pub use crate::error::{ApiError, HandshakeError};
 pub use crate::event::CloseEvent;
 pub use crate::handshake::{Request, Response};
 pub use crate::message::{Message, MessageKind, Text};
+pub use crate::prepared::PreparedMessage;
 pub use crate::proxy::{Proxy, ProxyAuth, ProxyError, ProxyKind};
 pub use crate::session::Incoming;
 #[cfg(feature = "std")]

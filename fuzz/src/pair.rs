@@ -12,7 +12,9 @@ use std::time::Duration;
 use arbitrary::{Arbitrary, Unstructured};
 use websock_core::dom::ReadyState;
 use websock_core::rng::DeterministicRng;
-use websock_core::{Bytes, CloseEvent, Config, Connection, Event, Message, MessageKind, SendError};
+use websock_core::{
+    Bytes, CloseEvent, Config, Connection, Event, Message, MessageKind, PreparedMessage, SendError,
+};
 
 use crate::conn::wire::Wire;
 use crate::conn::{client_request, LIMITS};
@@ -32,6 +34,8 @@ pub enum Step {
         repeat: u8,
         /// Send a ping after the first fragment.
         ping_between: bool,
+        /// A one-frame message goes as a `PreparedMessage` (`send_prepared`).
+        prepared: bool,
         /// The content.
         data: Vec<u8>,
     },
@@ -254,6 +258,7 @@ impl Pair {
             fragment,
             repeat,
             ping_between,
+            prepared,
             data,
         } = step
         else {
@@ -290,6 +295,10 @@ impl Pair {
                 MessageKind::Binary => Message::binary(bytes),
                 MessageKind::Text => Message::text(String::from_utf8(bytes).expect("text")),
             };
+            if *prepared {
+                let prepared = PreparedMessage::new(message);
+                return self.send_with(client, |c| c.send_prepared(&prepared));
+            }
             return self.send_with(client, |c| c.send(message.clone()));
         }
         let count = bytes.len().div_ceil(size);

@@ -35,8 +35,8 @@ use websock_core::dom::{BrowserEvent, MessageData, ReadyState};
 use websock_core::handshake::{Request, Response};
 use websock_core::session::Incoming;
 use websock_core::{
-    ApiError, Bytes, ClientSettings, CloseEvent, Config, Decision, Message, MessageKind, Role,
-    ServerSettings,
+    ApiError, Bytes, ClientSettings, CloseEvent, Config, Decision, Message, MessageKind,
+    PreparedMessage, Role, ServerSettings,
 };
 
 use crate::{run_with_timeout, Runtime};
@@ -141,6 +141,12 @@ pub trait Conn: Send {
     fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error>;
     /// `feed(message)`: queued, written by a later `flush` (or send, close, driving).
     fn feed(&mut self, message: Message) -> Result<(), Error>;
+    /// `send_prepared(&prepared)`: a message encoded once, sent as `send` sends.
+    fn send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error>;
+    /// `try_send_prepared(&prepared)`.
+    fn try_send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error>;
+    /// `feed_prepared(&prepared)`.
+    fn feed_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error>;
     /// `flush()`: waits until everything queued was handed to the transport.
     fn flush(&mut self) -> Result<(), Error>;
     /// `send_fragment(kind, data, fin)`.
@@ -219,6 +225,12 @@ pub trait SendHalf: Send {
     fn try_send(&mut self, message: Message) -> Result<(), Error>;
     /// `feed(message)`.
     fn feed(&mut self, message: Message) -> Result<(), Error>;
+    /// `send_prepared(&prepared)`.
+    fn send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error>;
+    /// `try_send_prepared(&prepared)`.
+    fn try_send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error>;
+    /// `feed_prepared(&prepared)`.
+    fn feed_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error>;
     /// `buffered_amount()`.
     fn buffered_amount(&self) -> usize;
     /// `send_queue_len()`.
@@ -580,6 +592,15 @@ mod async_face {
         fn feed(&mut self, message: Message) -> Result<(), Error> {
             B::block_on(self.0.feed(message))
         }
+        fn send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            B::block_on(self.0.send_prepared(prepared))
+        }
+        fn try_send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            self.0.try_send_prepared(prepared)
+        }
+        fn feed_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            B::block_on(self.0.feed_prepared(prepared))
+        }
         fn flush(&mut self) -> Result<(), Error> {
             B::block_on(self.0.flush())
         }
@@ -727,6 +748,15 @@ mod async_face {
         fn feed(&mut self, message: Message) -> Result<(), Error> {
             B::block_on(self.shared().feed(message))
         }
+        fn send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            B::block_on(self.shared().send_prepared(prepared))
+        }
+        fn try_send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            self.shared().try_send_prepared(prepared)
+        }
+        fn feed_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            B::block_on(self.shared().feed_prepared(prepared))
+        }
         fn send_fragment(
             &mut self,
             kind: MessageKind,
@@ -824,6 +854,15 @@ mod std_face {
         }
         fn feed(&mut self, message: Message) -> Result<(), Error> {
             self.0.feed(message)
+        }
+        fn send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            self.0.send_prepared(prepared)
+        }
+        fn try_send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            self.0.try_send_prepared(prepared)
+        }
+        fn feed_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            self.0.feed_prepared(prepared)
         }
         fn flush(&mut self) -> Result<(), Error> {
             self.0.flush()
@@ -946,6 +985,15 @@ mod std_face {
         }
         fn feed(&mut self, message: Message) -> Result<(), Error> {
             self.shared().feed(message)
+        }
+        fn send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            self.shared().send_prepared(prepared)
+        }
+        fn try_send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            self.shared().try_send_prepared(prepared)
+        }
+        fn feed_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+            self.shared().feed_prepared(prepared)
         }
         fn send_fragment(
             &mut self,

@@ -22,8 +22,8 @@ use crate::browser::BrowserSocket;
 use crate::dom::ReadyState;
 use crate::facts::{Facts, Opened};
 use crate::handshake::{Request, Response};
-use crate::session::{Agreed, Error, Incoming, Received, Result};
-use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
+use crate::session::{send_command, Agreed, Error, Incoming, Received, Result};
+use crate::{CloseEvent, Message, MessageKind, PreparedMessage, Role, SendError};
 
 /// An open WebSocket connection over a blocking transport `S`.
 ///
@@ -186,6 +186,26 @@ impl<S> WebSocketStream<S> {
     /// uncompressed even when permessage-deflate is agreed.
     pub fn try_send_uncompressed(&mut self, message: Message) -> Result<()> {
         self.tx.try_send_uncompressed(message)
+    }
+
+    /// Queue a [`PreparedMessage`] and write it, as [`send`](Self::send) does: the
+    /// message encoded once, for sending it to many connections. A server's connection
+    /// queues a handle to its frame when the message goes uncompressed (no copy, no
+    /// encoding); a client's, or one that compresses it, encodes the payload as `send`
+    /// does. The same waits and errors as `send`.
+    pub fn send_prepared(&mut self, prepared: &PreparedMessage) -> Result<()> {
+        self.tx.send_prepared(prepared)
+    }
+
+    /// Queue a [`PreparedMessage`] without waiting for room, as
+    /// [`try_send`](Self::try_send) does.
+    pub fn try_send_prepared(&mut self, prepared: &PreparedMessage) -> Result<()> {
+        self.tx.try_send_prepared(prepared)
+    }
+
+    /// Queue a [`PreparedMessage`] without writing it, as [`feed`](Self::feed) does.
+    pub fn feed_prepared(&mut self, prepared: &PreparedMessage) -> Result<()> {
+        self.tx.feed_prepared(prepared)
     }
 
     /// Send one fragment of a message: the first call starts a message of `kind`,
@@ -412,14 +432,29 @@ impl WebSocketSender {
 
     /// See [`WebSocketStream::feed`].
     pub fn feed(&self, message: Message) -> Result<()> {
-        self.queue_then(sending(message, true), true, true)
+        self.queue_then(send_command(message, true), true, true)
+    }
+
+    /// See [`WebSocketStream::send_prepared`].
+    pub fn send_prepared(&self, prepared: &PreparedMessage) -> Result<()> {
+        self.queue(|conn| conn.send_prepared(prepared), true)
+    }
+
+    /// See [`WebSocketStream::try_send_prepared`].
+    pub fn try_send_prepared(&self, prepared: &PreparedMessage) -> Result<()> {
+        self.queue(|conn| conn.send_prepared(prepared), false)
+    }
+
+    /// See [`WebSocketStream::feed_prepared`].
+    pub fn feed_prepared(&self, prepared: &PreparedMessage) -> Result<()> {
+        self.queue_then(|conn| conn.send_prepared(prepared), true, true)
     }
 
     /// The send path of `send`, `try_send` and their `_uncompressed` forms: queues
     /// `message` (compressed if `compress` and deflate is agreed), waiting for room if
     /// `wait`.
     fn send_message(&self, message: Message, compress: bool, wait: bool) -> Result<()> {
-        self.queue(sending(message, compress), wait)
+        self.queue(send_command(message, compress), wait)
     }
 
     /// See [`WebSocketStream::send_fragment`].
@@ -602,24 +637,6 @@ impl WebSocketSender {
         }
         self.shared.changed.notify_all();
         self.shared.flush(st, wait).check_io()
-    }
-}
-
-/// The engine command that queues `message` (compressed if `compress` and deflate is
-/// agreed): a refused message is handed back by the engine and kept for the retry, so
-/// a retry needs no copy.
-fn sending(
-    message: Message,
-    compress: bool,
-) -> impl FnMut(&mut crate::Connection) -> std::result::Result<(), SendError> {
-    let mut message = Some(message);
-    move |conn| {
-        let m = message.take().ok_or(SendError::Closed)?;
-        conn.try_send(m, compress)
-            .map_err(|TrySendError { error, message: m }| {
-                message = Some(m);
-                error
-            })
     }
 }
 

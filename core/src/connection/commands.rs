@@ -12,6 +12,7 @@ use crate::error::{ApiError, Error, HandshakeError};
 use crate::frame::{OpCode, MAX_CONTROL_PAYLOAD};
 use crate::handshake;
 use crate::message::{Message, MessageKind};
+use crate::prepared::PreparedMessage;
 
 /// Why a send was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +75,29 @@ impl Connection {
     pub fn send_with(&mut self, message: Message, compress: bool) -> Result<(), SendError> {
         self.try_send(message, compress)
             .map_err(|refused| refused.error)
+    }
+
+    /// Queue a [`PreparedMessage`]: a server's connection takes a handle to its encoded
+    /// frame when the message goes uncompressed (no copy, no encoding); a client's
+    /// (masked) or a compressed one encodes the payload as [`send`](Self::send) does.
+    /// The same checks and errors as `send`.
+    pub fn send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), SendError> {
+        let len = prepared.len();
+        match self.sending_fragmented {
+            Some(_) => return Err(SendError::FragmentOrder),
+            None => self.check_can_send(len)?,
+        }
+        if self.role == super::Role::Client || self.should_compress(len, true) {
+            return self
+                .queue_fragment(prepared.kind(), prepared.payload_bytes(), true, true)
+                // Compressing failed: the connection failed with 1011.
+                .map_err(|_| SendError::Closed);
+        }
+        // The answer to a ping already received goes ahead of data queued after it.
+        self.flush_pong();
+        self.sending_compressed = false;
+        self.send.push_encoded_frame(prepared.frame_bytes(), len);
+        Ok(())
     }
 
     /// Queue a text message (copies `text`).

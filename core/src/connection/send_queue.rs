@@ -11,6 +11,11 @@ use crate::mask::apply_mask;
 /// no masking; shorter ones are copied next to their header.
 const ZERO_COPY_MIN: usize = 4096;
 
+/// Frames encoded elsewhere (prepared messages) at least this long are queued as their
+/// own segment, shared with every other queue that holds them; shorter ones are copied
+/// next to the frames staged before them (one slice for the transport instead of many).
+const SHARE_MIN: usize = 256;
+
 /// Above this capacity an empty staging buffer is released, so an idle connection
 /// holds almost no memory.
 const IDLE_KEEP: usize = 64 << 10;
@@ -50,6 +55,16 @@ impl Buffers {
     fn flush_staging(&mut self) {
         if !self.staging.is_empty() {
             self.segments.push_back(self.staging.split().freeze());
+        }
+    }
+
+    /// Makes room in the staging block for `n` more bytes: a full block becomes a
+    /// segment and a new block begins (growing the block in place would copy everything
+    /// staged so far, once per doubling).
+    fn make_room(&mut self, n: usize) {
+        if self.staging.capacity() - self.staging.len() < n {
+            self.flush_staging();
+            self.staging.reserve(n.max(STAGING_CHUNK));
         }
     }
 
@@ -144,12 +159,7 @@ impl SendQueue {
             0
         };
         let bufs = self.bufs.get_or_insert_with(Default::default);
-        if bufs.staging.capacity() - bufs.staging.len() < staged {
-            // A full block becomes a segment and a new block begins: growing the block
-            // in place would copy everything staged so far, once per doubling.
-            bufs.flush_staging();
-            bufs.staging.reserve(staged.max(STAGING_CHUNK));
-        }
+        bufs.make_room(staged);
         bufs.staging.extend_from_slice(&head[..n]);
         match mask {
             Some(key) => {
@@ -163,15 +173,41 @@ impl SendQueue {
                 bufs.segments.push_back(payload.clone());
             }
         }
-        let wire = (n + payload.len()) as u64;
+        self.queued((n + payload.len()) as u64, counted);
+    }
+
+    /// Queue a whole frame encoded elsewhere (a [`PreparedMessage`]'s, which many queues
+    /// share): one shorter than [`SHARE_MIN`] is copied next to the frames staged before
+    /// it, a longer one is queued as a segment of its own (a reference count, no copy).
+    /// `counted` bytes count toward `bufferedAmount`.
+    ///
+    /// [`PreparedMessage`]: crate::PreparedMessage
+    pub(crate) fn push_encoded_frame(&mut self, frame: Bytes, counted: usize) {
+        let len = frame.len();
+        let bufs = self.bufs.get_or_insert_with(Default::default);
+        if len < SHARE_MIN {
+            bufs.make_room(len);
+            bufs.staging.extend_from_slice(&frame);
+        } else {
+            bufs.flush_staging();
+            bufs.segments.push_back(frame);
+        }
+        self.queued(len as u64, counted);
+    }
+
+    /// Accounts for a frame of `wire` bytes just queued, `counted` of them toward
+    /// `bufferedAmount`.
+    fn queued(&mut self, wire: u64, counted: usize) {
         self.queued_total += wire;
         // Only frames that count toward `bufferedAmount` need a mark.
         if counted > 0 {
             self.pending_payload += counted;
-            bufs.marks.push_back(Mark {
-                end: self.queued_total,
-                payload: counted,
-            });
+            if let Some(bufs) = self.bufs.as_deref_mut() {
+                bufs.marks.push_back(Mark {
+                    end: self.queued_total,
+                    payload: counted,
+                });
+            }
         }
     }
 

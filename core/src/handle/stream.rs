@@ -29,8 +29,11 @@ use std::task::{Context, Poll};
 
 use crate::dom::ReadyState;
 use crate::handshake::{Request, Response};
+use crate::session::send_command;
 use crate::session::{Agreed, Incoming, Opening, Received};
-use crate::{CloseEvent, Message, MessageKind, Role, SendError, TrySendError};
+use crate::{
+    CloseEvent, Connection, Message, MessageKind, PreparedMessage, Role, SendError, TrySendError,
+};
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -241,6 +244,33 @@ impl<S> WebSocketStream<S> {
     /// uncompressed even when permessage-deflate is agreed.
     pub fn try_send_uncompressed(&mut self, message: Message) -> Result<(), Error> {
         self.sender.try_send_uncompressed(message)
+    }
+
+    /// Queues a [`PreparedMessage`], first waiting while the send queue is full: the
+    /// message encoded once, for sending it to many connections. A server's connection
+    /// queues a handle to its frame when the message goes uncompressed (no copy, no
+    /// encoding); a client's, or one that compresses it, encodes the payload as
+    /// [`send`](Self::send) does. Otherwise as `send`: returns once the engine has
+    /// taken it, the same errors.
+    pub fn send_prepared<'a>(
+        &'a mut self,
+        prepared: &'a PreparedMessage,
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        self.sender.send_prepared(prepared)
+    }
+
+    /// Queues a [`PreparedMessage`] without writing it, as [`feed`](Self::feed) does.
+    pub fn feed_prepared<'a>(
+        &'a mut self,
+        prepared: &'a PreparedMessage,
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        self.sender.feed_prepared(prepared)
+    }
+
+    /// Queues a [`PreparedMessage`] without waiting, as [`try_send`](Self::try_send)
+    /// does.
+    pub fn try_send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), Error> {
+        self.sender.try_send_prepared(prepared)
     }
 
     /// Queues one fragment of a message (see
@@ -481,44 +511,50 @@ impl Stream for WebSocketReceiver {
 }
 
 impl WebSocketSender {
-    /// Tries to queue the message in `slot` (compressed if `compress` and deflate is
-    /// agreed); `Pending` (waker registered, the message handed back into `slot`) while
-    /// the queue is full.
-    fn poll_send_message(
+    /// Runs `queue` (an engine command that queues a message) under the lock; `Pending`
+    /// (waker registered) while it finds the send queue full. On success, `feed` leaves
+    /// the message queued as [`feed`](Self::feed) does, otherwise it is written as
+    /// [`send`](Self::send) writes.
+    fn poll_queue(
         &self,
         cx: &mut Context<'_>,
-        slot: &mut Option<Message>,
-        compress: bool,
+        queue: &mut impl FnMut(&mut Connection) -> Result<(), SendError>,
         feed: bool,
     ) -> Poll<Result<(), Error>> {
         let mut st = self.handle.lock();
-        st.poll_room(cx, |st, cx| {
-            let Some(message) = slot.take() else {
-                return Poll::Ready(Ok(()));
-            };
-            match st.conn.try_send(message, compress) {
-                Ok(()) => {
-                    if feed {
-                        st.fed(cx);
-                    } else {
-                        st.queued(cx);
-                    }
-                    Poll::Ready(Ok(()))
+        st.poll_room(cx, |st, cx| match queue(&mut st.conn) {
+            Ok(()) => {
+                if feed {
+                    st.fed(cx);
+                } else {
+                    st.queued(cx);
                 }
-                Err(TrySendError {
-                    error: SendError::Full,
-                    message,
-                }) if !st.driver_done => {
-                    *slot = Some(message);
-                    Poll::Pending
-                }
-                Err(TrySendError {
-                    error: SendError::Full,
-                    ..
-                }) => Poll::Ready(Err(Error::Closed)),
-                Err(e) => Poll::Ready(Err(Error::from_send(e.error))),
+                Poll::Ready(Ok(()))
             }
+            Err(SendError::Full) if !st.driver_done => Poll::Pending,
+            Err(SendError::Full) => Poll::Ready(Err(Error::Closed)),
+            Err(e) => Poll::Ready(Err(Error::from_send(e))),
         })
+    }
+
+    /// Runs `queue` once without waiting; a connection driven inline that finds the
+    /// send queue full writes what the transport takes now and runs it again.
+    fn try_queue(
+        &self,
+        mut queue: impl FnMut(&mut Connection) -> Result<(), SendError>,
+    ) -> Result<(), Error> {
+        let mut st = self.handle.lock();
+        let queued = match queue(&mut st.conn) {
+            // An inline driver writes what the transport takes now, which may make room.
+            Err(SendError::Full) if st.is_inline() => {
+                st.queued_now();
+                queue(&mut st.conn)
+            }
+            other => other,
+        };
+        queued.map_err(Error::from_send)?;
+        st.queued_now();
+        Ok(())
     }
 
     /// Queues a message, first waiting while the send queue is full; see
@@ -567,27 +603,38 @@ impl WebSocketSender {
         compress: bool,
         feed: bool,
     ) -> impl Future<Output = Result<(), Error>> + '_ {
-        let mut slot = Some(message);
-        poll_fn(move |cx| self.poll_send_message(cx, &mut slot, compress, feed))
+        let mut queue = send_command(message, compress);
+        poll_fn(move |cx| self.poll_queue(cx, &mut queue, feed))
     }
 
     /// The send path of `try_send` and `try_send_uncompressed`.
     fn try_send_with(&self, message: Message, compress: bool) -> Result<(), Error> {
-        let mut st = self.handle.lock();
-        let queued = match st.conn.try_send(message, compress) {
-            // An inline driver writes what the transport takes now, which may make room.
-            Err(TrySendError {
-                error: SendError::Full,
-                message,
-            }) if st.is_inline() => {
-                st.queued_now();
-                st.conn.try_send(message, compress)
-            }
-            other => other,
-        };
-        queued.map_err(|e| Error::from_send(e.error))?;
-        st.queued_now();
-        Ok(())
+        self.try_queue(send_command(message, compress))
+    }
+
+    /// Queues a [`PreparedMessage`], first waiting while the send queue is full; see
+    /// [`WebSocketStream::send_prepared`].
+    pub fn send_prepared<'a>(
+        &'a self,
+        prepared: &'a PreparedMessage,
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        let mut queue = |conn: &mut Connection| conn.send_prepared(prepared);
+        poll_fn(move |cx| self.poll_queue(cx, &mut queue, false))
+    }
+
+    /// Queues a [`PreparedMessage`] without writing it, first waiting while the send
+    /// queue is full; see [`feed`](Self::feed).
+    pub fn feed_prepared<'a>(
+        &'a self,
+        prepared: &'a PreparedMessage,
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        let mut queue = |conn: &mut Connection| conn.send_prepared(prepared);
+        poll_fn(move |cx| self.poll_queue(cx, &mut queue, true))
+    }
+
+    /// Queues a [`PreparedMessage`] without waiting; see [`try_send`](Self::try_send).
+    pub fn try_send_prepared(&self, prepared: &PreparedMessage) -> Result<(), Error> {
+        self.try_queue(|conn| conn.send_prepared(prepared))
     }
 
     /// Queues one fragment of a message; see [`WebSocketStream::send_fragment`].

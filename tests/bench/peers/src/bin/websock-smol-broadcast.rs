@@ -8,9 +8,10 @@
 //! Prints one line, `listening on ADDR`, once it accepts connections. Every message
 //! received on a connection is sent to every *other* open connection (the suite's
 //! chat-room rule: the load generator's receivers never send). The room holds each
-//! connection's [`WebSocketSender`]; the connection that received a message queues it on
-//! every other one itself (`send`: a refcount bump of the `Bytes` payload; it waits only
-//! while that connection's send queue is full). Same executor as websock-smol's
+//! connection's [`WebSocketSender`]; the connection that received a message encodes it
+//! once ([`PreparedMessage`]) and queues it on every other one itself (`send_prepared`: a
+//! handle to the one encoded frame, or a copy of it under 256 bytes; it waits only while
+//! that connection's send queue is full). Same executor as websock-smol's
 //! `echo-server` example (`smol::block_on` + `smol::spawn`), TCP_NODELAY on every socket,
 //! default options otherwise.
 #![warn(clippy::missing_docs_in_private_items)]
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 use async_net::{TcpListener, TcpStream};
 use smol::lock::Mutex;
-use websock_smol::{Error, WebSocketSender};
+use websock_smol::{Error, PreparedMessage, WebSocketSender};
 
 /// Every open connection's sender, with the connection's id.
 type Room = Arc<Mutex<Vec<(u64, WebSocketSender)>>>;
@@ -31,13 +32,14 @@ async fn serve(tcp: TcpStream, id: u64, room: Room) -> Result<(), Error> {
     room.lock().await.push((id, tx));
     let result = async {
         while let Some(message) = rx.recv().await {
-            let message = message?;
+            // Encoded once; every receiver's queue takes a handle to the same frame.
+            let message = PreparedMessage::new(message?);
             let mut room = room.lock().await;
             let mut i = 0;
             while i < room.len() {
                 let (other, tx) = &mut room[i];
                 // A connection that is closing refuses the send: it leaves the room.
-                if *other != id && tx.send(message.clone()).await.is_err() {
+                if *other != id && tx.send_prepared(&message).await.is_err() {
                     room.swap_remove(i);
                     continue;
                 }

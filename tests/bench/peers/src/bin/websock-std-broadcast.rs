@@ -10,9 +10,10 @@
 //! chat-room rule: the load generator's receivers never send). A thread per connection,
 //! as websock-std's `echo-server` example; the room holds each connection's
 //! [`WebSocketSender`] (split: the receiving thread blocks in `read` while others write).
-//! The thread that received a message queues it on every other connection itself, in
-//! batches: after each `recv` it `feed`s the message to every other sender (queued, not
-//! written: a refcount bump of the `Bytes` payload), then takes every message already
+//! The thread that received a message encodes it once ([`PreparedMessage`]) and queues
+//! it on every other connection itself, in batches: after each `recv` it
+//! `feed_prepared`s the message to every other sender (queued, not written: a handle to
+//! the one encoded frame, or a copy of it under 256 bytes), then takes every message already
 //! received with `try_recv` (no read, no wait) and feeds each the same way, then
 //! `flush`es every sender it fed: one `writev` per receiving connection per batch (a
 //! `writev` takes up to 32 queued segments; small frames share one) instead of one per
@@ -26,7 +27,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use websock_std::WebSocketSender;
+use websock_std::{PreparedMessage, WebSocketSender};
 
 /// Every open connection's sender, with the connection's id.
 type Room = Arc<Mutex<Vec<(u64, WebSocketSender)>>>;
@@ -42,12 +43,15 @@ fn serve(tcp: TcpStream, id: u64, room: &Room) {
     // `recv` answers pings and finishes the closing handshake; `None` once closed.
     while let Some(message) = rx.recv() {
         let Ok(message) = message else { continue };
+        // Encoded once; every receiver's queue takes a handle to the same frame.
+        let message = PreparedMessage::new(message);
         let mut room = room.lock().unwrap();
         // A connection that is closing refuses the message: it leaves the room.
-        room.retain(|(other, tx)| *other == id || tx.feed(message.clone()).is_ok());
+        room.retain(|(other, tx)| *other == id || tx.feed_prepared(&message).is_ok());
         // The messages this connection's last read brought with it, fed the same way.
         while let Some(Ok(message)) = rx.try_recv() {
-            room.retain(|(other, tx)| *other == id || tx.feed(message.clone()).is_ok());
+            let message = PreparedMessage::new(message);
+            room.retain(|(other, tx)| *other == id || tx.feed_prepared(&message).is_ok());
         }
         // One write per connection for the whole batch.
         room.retain(|(other, tx)| *other == id || tx.flush().is_ok());

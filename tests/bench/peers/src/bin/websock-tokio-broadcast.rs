@@ -9,9 +9,10 @@
 //! received on a connection is sent to every *other* open connection (the chat-room rule
 //! of the suite's broadcast servers: the load generator's receivers never send, so its one
 //! sender's messages reach all of them). The room holds each connection's
-//! [`WebSocketSender`]; the connection that received a message queues it on every other
-//! one itself (`send`: a refcount bump of the `Bytes` payload, no copy; it waits only while
-//! that connection's send queue is full, which is the backpressure). Each connection's
+//! [`WebSocketSender`]; the connection that received a message encodes it once
+//! ([`PreparedMessage`]) and queues it on every other one itself (`send_prepared`: a
+//! handle to the one encoded frame, no copy, or a copy of it under 256 bytes; it waits
+//! only while that connection's send queue is full, which is the backpressure). Each connection's
 //! engine is driven by its own driver task, so no task per receiver is needed here. Same
 //! runtime as websock-tokio's `echo-server` example (`#[tokio::main]`), TCP_NODELAY on
 //! every socket, default options otherwise.
@@ -23,7 +24,7 @@ use std::sync::Arc;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
-use websock_tokio::{Error, WebSocketSender};
+use websock_tokio::{Error, PreparedMessage, WebSocketSender};
 
 /// Every open connection's sender, with the connection's id.
 type Room = Arc<Mutex<Vec<(u64, WebSocketSender)>>>;
@@ -34,13 +35,14 @@ async fn serve(tcp: TcpStream, id: u64, room: Room) -> Result<(), Error> {
     room.lock().await.push((id, tx));
     let result = async {
         while let Some(message) = rx.recv().await {
-            let message = message?;
+            // Encoded once; every receiver's queue takes a handle to the same frame.
+            let message = PreparedMessage::new(message?);
             let mut room = room.lock().await;
             let mut i = 0;
             while i < room.len() {
                 let (other, tx) = &mut room[i];
                 // A connection that is closing refuses the send: it leaves the room.
-                if *other != id && tx.send(message.clone()).await.is_err() {
+                if *other != id && tx.send_prepared(&message).await.is_err() {
                     room.swap_remove(i);
                     continue;
                 }
