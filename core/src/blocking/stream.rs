@@ -22,7 +22,7 @@ use crate::browser::BrowserSocket;
 use crate::dom::ReadyState;
 use crate::facts::{Facts, Opened};
 use crate::handshake::{Request, Response};
-use crate::session::{send_command, Agreed, Error, Incoming, Received, Result};
+use crate::session::{send_from, Agreed, Error, Incoming, Received, Result};
 use crate::{CloseEvent, Message, MessageKind, PreparedMessage, Role, SendError};
 
 /// An open WebSocket connection over a blocking transport `S`.
@@ -432,7 +432,8 @@ impl WebSocketSender {
 
     /// See [`WebSocketStream::feed`].
     pub fn feed(&self, message: Message) -> Result<()> {
-        self.queue_then(send_command(message, true), true, true)
+        let mut slot = Some(message);
+        self.queue_then(|conn| send_from(conn, &mut slot, true), true, true)
     }
 
     /// See [`WebSocketStream::send_prepared`].
@@ -454,7 +455,8 @@ impl WebSocketSender {
     /// `message` (compressed if `compress` and deflate is agreed), waiting for room if
     /// `wait`.
     fn send_message(&self, message: Message, compress: bool, wait: bool) -> Result<()> {
-        self.queue(send_command(message, compress), wait)
+        let mut slot = Some(message);
+        self.queue(|conn| send_from(conn, &mut slot, compress), wait)
     }
 
     /// See [`WebSocketStream::send_fragment`].

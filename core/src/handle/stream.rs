@@ -29,7 +29,7 @@ use std::task::{Context, Poll};
 
 use crate::dom::ReadyState;
 use crate::handshake::{Request, Response};
-use crate::session::send_command;
+use crate::session::send_from;
 use crate::session::{Agreed, Incoming, Opening, Received};
 use crate::{
     CloseEvent, Connection, Message, MessageKind, PreparedMessage, Role, SendError, TrySendError,
@@ -603,13 +603,19 @@ impl WebSocketSender {
         compress: bool,
         feed: bool,
     ) -> impl Future<Output = Result<(), Error>> + '_ {
-        let mut queue = send_command(message, compress);
-        poll_fn(move |cx| self.poll_queue(cx, &mut queue, feed))
+        // The future holds the message, the flags and `self`, nothing more: a task that
+        // awaits a send stays small.
+        let mut slot = Some(message);
+        poll_fn(move |cx| {
+            let mut queue = |conn: &mut Connection| send_from(conn, &mut slot, compress);
+            self.poll_queue(cx, &mut queue, feed)
+        })
     }
 
     /// The send path of `try_send` and `try_send_uncompressed`.
     fn try_send_with(&self, message: Message, compress: bool) -> Result<(), Error> {
-        self.try_queue(send_command(message, compress))
+        let mut slot = Some(message);
+        self.try_queue(|conn| send_from(conn, &mut slot, compress))
     }
 
     /// Queues a [`PreparedMessage`], first waiting while the send queue is full; see

@@ -11,7 +11,7 @@
 //!   streamed (start, chunks, end), mixed with whole ones on one connection;
 //! * [`OutgoingMessage`]: a message sent in fragments as the application writes it;
 //! * [`Session::park`] / [`Session::unpark`]: the message a `Sink` accepted while the
-//!   send queue was full; `send_command`: a send that waits for room and retries;
+//!   send queue was full; `send_from`: a send that waits for room and retries;
 //! * [`Error`] (with `std`): the one error vocabulary of the runtime adapters, and the
 //!   rule for when a transport's own error replaces the engine's.
 
@@ -37,23 +37,21 @@ pub(crate) use outgoing::message_writer_builders;
 pub use outgoing::{OutgoingMessage, DEFAULT_FRAGMENT_SIZE};
 pub use streamed::{StreamChunk, StreamStart};
 
-/// The engine command that queues `message` (compressed if `compress` and deflate is
-/// agreed), for a handle that may retry it: a refused message is handed back by the
-/// engine and kept for the retry (no copy). Once it was queued, a further call is
-/// refused with [`SendError::Closed`].
-pub(crate) fn send_command(
-    message: Message,
+/// Queues the message in `slot` (compressed if `compress` and deflate is agreed), for a
+/// handle that may retry: a refused message is handed back into `slot` (no copy) and
+/// kept for the retry. An empty slot (its message was queued) is refused with
+/// [`SendError::Closed`].
+pub(crate) fn send_from(
+    conn: &mut Connection,
+    slot: &mut Option<Message>,
     compress: bool,
-) -> impl FnMut(&mut Connection) -> core::result::Result<(), SendError> {
-    let mut message = Some(message);
-    move |conn| {
-        let m = message.take().ok_or(SendError::Closed)?;
-        conn.try_send(m, compress)
-            .map_err(|TrySendError { error, message: m }| {
-                message = Some(m);
-                error
-            })
-    }
+) -> core::result::Result<(), SendError> {
+    let message = slot.take().ok_or(SendError::Closed)?;
+    conn.try_send(message, compress)
+        .map_err(|TrySendError { error, message }| {
+            *slot = Some(message);
+            error
+        })
 }
 
 /// Something received: a data message, or a control frame reported for information
