@@ -11,16 +11,6 @@ use websock_core::{
     Bytes, CloseEvent, Error, Event, Limits, Message, MessageKind, SendError, Timeouts,
 };
 
-fn messages(events: &[Event]) -> Vec<Message> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Message(m) => Some(m.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn close_event(events: &[Event]) -> Option<CloseEvent> {
     events.iter().find_map(|e| match e {
         Event::Close(c) => Some(c.clone()),

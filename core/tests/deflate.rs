@@ -32,16 +32,6 @@ fn opened(client: DeflateConfig, server: DeflateConfig, chunk: usize) -> Pair {
     p
 }
 
-fn messages(events: &[Event]) -> Vec<Message> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Message(m) => Some(m.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn text(len: usize) -> String {
     "the quick brown fox jumps over the lazy dog; "
         .chars()

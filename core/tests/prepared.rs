@@ -9,7 +9,7 @@ use common::*;
 use websock_core::dom::ReadyState;
 use websock_core::handshake::ClientRequest;
 use websock_core::{
-    Bytes, Config, Connection, Event, Limits, Message, MessageKind, PreparedMessage, SendError,
+    Bytes, Config, Connection, Limits, Message, MessageKind, PreparedMessage, SendError,
 };
 
 /// A pair's configuration without permessage-deflate.
@@ -33,16 +33,6 @@ fn opened(client: Config, server: Config) -> Pair {
     p.client_wire.clear();
     p.server_wire.clear();
     p
-}
-
-fn messages(events: &[Event]) -> Vec<Message> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Message(m) => Some(m.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Text and binary messages of lengths around each header size and the send queue's

@@ -7,13 +7,24 @@ use websock_core::frame::{FrameHeader, OpCode, Status};
 use websock_core::handshake::ClientRequest;
 use websock_core::mask::apply_mask;
 use websock_core::rng::DeterministicRng;
-use websock_core::{Config, Connection, Event, Role};
+use websock_core::{Config, Connection, Event, Message, Role};
 
 pub fn config(seed: u64) -> Config {
     Config {
         rng: Some(Box::new(DeterministicRng::new(seed))),
         ..Config::default()
     }
+}
+
+/// The data messages among `events`, in order.
+pub fn messages(events: &[Event]) -> Vec<Message> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Message(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Take everything `conn` wants to write.
