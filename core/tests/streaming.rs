@@ -2,7 +2,9 @@
 //! ([`Connection::poll_stream_event`]) must carry exactly the bytes, and end in exactly
 //! the close or failure, that whole-message mode gives on the same wire bytes, under
 //! every input chunking, while the engine holds a bounded number of bytes however large
-//! the message.
+//! the message. Every case runs with and without permessage-deflate agreed, so the
+//! file needs the `deflate` feature.
+#![cfg(feature = "deflate")]
 
 mod common;
 
