@@ -83,21 +83,10 @@ fn round_trip(client: &mut Connection, server: &mut Connection, scratch: &mut Ve
     assert_eq!(m.len(), 16);
 }
 
-/// A pair's configuration without permessage-deflate (whether or not it is compiled in).
-fn plain(seed: u64) -> websock_core::Config {
-    #[allow(unused_mut)]
-    let mut config = common::config(seed);
-    #[cfg(feature = "deflate")]
-    {
-        config.deflate = websock_core::deflate::DeflateConfig::disabled();
-    }
-    config
-}
-
 #[test]
 fn a_small_message_round_trip_allocates_nothing_in_steady_state() {
-    let mut client = Connection::upgraded(Role::Client, None, plain(1), Duration::ZERO);
-    let mut server = Connection::upgraded(Role::Server, None, plain(2), Duration::ZERO);
+    let mut client = Connection::upgraded(Role::Client, None, common::plain(1), Duration::ZERO);
+    let mut server = Connection::upgraded(Role::Server, None, common::plain(2), Duration::ZERO);
     assert!(matches!(client.poll_event(), Some(Event::Open(_))));
     assert!(matches!(server.poll_event(), Some(Event::Open(_))));
     let mut scratch = Vec::with_capacity(4096);

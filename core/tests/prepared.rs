@@ -12,17 +12,6 @@ use websock_core::{
     Bytes, Config, Connection, Limits, Message, MessageKind, PreparedMessage, SendError,
 };
 
-/// A pair's configuration without permessage-deflate.
-fn plain(seed: u64) -> Config {
-    #[allow(unused_mut)]
-    let mut config = config(seed);
-    #[cfg(feature = "deflate")]
-    {
-        config.deflate = websock_core::deflate::DeflateConfig::disabled();
-    }
-    config
-}
-
 /// An open pair with these configurations, its events and wire taken.
 fn opened(client: Config, server: Config) -> Pair {
     let mut p = Pair::new(ClientRequest::new("h", "/"), client, server, usize::MAX);

@@ -83,10 +83,7 @@ impl Connection {
     /// The same checks and errors as `send`.
     pub fn send_prepared(&mut self, prepared: &PreparedMessage) -> Result<(), SendError> {
         let len = prepared.len();
-        match self.sending_fragmented {
-            Some(_) => return Err(SendError::FragmentOrder),
-            None => self.check_can_send(len)?,
-        }
+        self.check_can_send_message(len)?;
         if self.role == super::Role::Client || self.should_compress(len, true) {
             return self
                 .queue_fragment(prepared.kind(), prepared.payload_bytes(), true, true)
@@ -181,6 +178,15 @@ impl Connection {
         self.send
             .push_data_frame(opcode, fin, rsv, mask, payload, len);
         Ok(())
+    }
+
+    /// Whether a whole message of `len` bytes may be queued now: not inside a
+    /// fragmented one, and as [`check_can_send`](Self::check_can_send) says.
+    pub(super) fn check_can_send_message(&mut self, len: usize) -> Result<(), SendError> {
+        match self.sending_fragmented {
+            Some(_) => Err(SendError::FragmentOrder),
+            None => self.check_can_send(len),
+        }
     }
 
     pub(super) fn check_can_send(&mut self, len: usize) -> Result<(), SendError> {

@@ -106,11 +106,7 @@ impl Connection {
     /// Like [`send_with`](Self::send_with), but a refused message is handed back (so a
     /// driver that retries after [`SendError::Full`] never clones it).
     pub fn try_send(&mut self, message: Message, compress: bool) -> Result<(), TrySendError> {
-        let checked = match self.sending_fragmented {
-            Some(_) => Err(SendError::FragmentOrder),
-            None => self.check_can_send(message.len()),
-        };
-        if let Err(error) = checked {
+        if let Err(error) = self.check_can_send_message(message.len()) {
             return Err(TrySendError { error, message });
         }
         let kind = message.kind();

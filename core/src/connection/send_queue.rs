@@ -202,12 +202,12 @@ impl SendQueue {
         // Only frames that count toward `bufferedAmount` need a mark.
         if counted > 0 {
             self.pending_payload += counted;
-            if let Some(bufs) = self.bufs.as_deref_mut() {
-                bufs.marks.push_back(Mark {
-                    end: self.queued_total,
-                    payload: counted,
-                });
-            }
+            // The frame was just pushed: the buffers exist.
+            let bufs = self.bufs.get_or_insert_with(Default::default);
+            bufs.marks.push_back(Mark {
+                end: self.queued_total,
+                payload: counted,
+            });
         }
     }
 

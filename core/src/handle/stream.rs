@@ -624,8 +624,7 @@ impl WebSocketSender {
         &'a self,
         prepared: &'a PreparedMessage,
     ) -> impl Future<Output = Result<(), Error>> + 'a {
-        let mut queue = |conn: &mut Connection| conn.send_prepared(prepared);
-        poll_fn(move |cx| self.poll_queue(cx, &mut queue, false))
+        self.send_prepared_with(prepared, false)
     }
 
     /// Queues a [`PreparedMessage`] without writing it, first waiting while the send
@@ -634,8 +633,17 @@ impl WebSocketSender {
         &'a self,
         prepared: &'a PreparedMessage,
     ) -> impl Future<Output = Result<(), Error>> + 'a {
+        self.send_prepared_with(prepared, true)
+    }
+
+    /// The send path of `send_prepared` and `feed_prepared`.
+    fn send_prepared_with<'a>(
+        &'a self,
+        prepared: &'a PreparedMessage,
+        feed: bool,
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
         let mut queue = |conn: &mut Connection| conn.send_prepared(prepared);
-        poll_fn(move |cx| self.poll_queue(cx, &mut queue, true))
+        poll_fn(move |cx| self.poll_queue(cx, &mut queue, feed))
     }
 
     /// Queues a [`PreparedMessage`] without waiting; see [`try_send`](Self::try_send).

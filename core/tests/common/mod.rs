@@ -16,6 +16,17 @@ pub fn config(seed: u64) -> Config {
     }
 }
 
+/// [`config`] without permessage-deflate (whether or not it is compiled in).
+pub fn plain(seed: u64) -> Config {
+    #[allow(unused_mut)]
+    let mut config = config(seed);
+    #[cfg(feature = "deflate")]
+    {
+        config.deflate = websock_core::deflate::DeflateConfig::disabled();
+    }
+    config
+}
+
 /// The data messages among `events`, in order.
 pub fn messages(events: &[Event]) -> Vec<Message> {
     events
