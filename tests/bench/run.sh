@@ -11,7 +11,11 @@
 # on the same runtime as websock-tokio's, and the broadcast servers (the three peers' and
 # websock-tokio/-smol/-std's; mio has none: "n/a"). Then for each server and scenario:
 # start a fresh server pinned to CPU 0, run loadgen pinned to CPU 1, kill the server (a
-# run that yields no figure is retried once, on a fresh server).
+# run that yields no figure is retried once, on a fresh server). The rate rows run in
+# ROUNDS interleaved rounds (each round runs every server's cell of a row back to back
+# before the next row); each figure in the table is the median of its rounds, and a second
+# table gives each websock ratio's median and range over the rounds (each round's ratio
+# taken against the best peer of that round).
 #
 # Scenarios (SCENARIOS picks them): a) 100 conns x 16 B echo, 1 in flight (rate, p50, p99
 # RTT); b) 10 conns x 16 B, 100 in flight; c) 10 x 64 KiB, 4 in flight; d) 10 x 1 MiB;
@@ -25,7 +29,8 @@
 # its ratio to that best peer (>1 = websock better, also on "lower is better" rows).
 #
 # Environment:
-#   DURATION=5        measured seconds per scenario (after WARMUP)
+#   DURATION=5        measured seconds per cell and round (after WARMUP)
+#   ROUNDS=3          rounds of every rate row (a-d, f, g); the idle row (e) runs once
 #   WARMUP=0.5        seconds of load before measuring
 #   SERVERS="tokio smol std mio tungstenite tokio-websockets fastwebsockets"
 #                     one table column per server, in this order
@@ -36,7 +41,8 @@
 #   BUILD_RETRIES=6   a server that fails to build is retried (30 s apart), then skipped
 #   SERVER_CPU=0 LOADGEN_CPU=1
 #
-#   --smoke    CI check: DURATION=1, SCENARIOS="a f", BCAST_RECEIVERS=50, BUILD_RETRIES=1;
+#   --smoke    CI check: DURATION=1, ROUNDS=1, SCENARIOS="a f", BCAST_RECEIVERS=50,
+#              BUILD_RETRIES=1;
 #              exits non-zero unless every server produced every figure (a server
 #              without a broadcast binary, mio, only needs (a)). Timing is not asserted.
 #              About 20-30 s once everything is built (a first build: minutes).
@@ -58,6 +64,7 @@ REPO="$(cd "$BENCH/../.." && pwd)"
 OUT="$BENCH/target/run"
 DURATION="${DURATION:-5}"
 WARMUP="${WARMUP:-0.5}"
+ROUNDS="${ROUNDS:-3}"
 SERVERS="${SERVERS:-tokio smol std mio tungstenite tokio-websockets fastwebsockets}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 BCAST_RECEIVERS="${BCAST_RECEIVERS:-1000}"
@@ -68,10 +75,15 @@ SERVER_CPU="${SERVER_CPU:-0}"
 LOADGEN_CPU="${LOADGEN_CPU:-1}"
 if [[ $SMOKE == 1 ]]; then
     DURATION=1
+    ROUNDS=1
     WARMUP=0.2
     SCENARIOS="a f"
     BCAST_RECEIVERS=50
     BUILD_RETRIES=1
+fi
+if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
+    echo "ROUNDS must be a positive whole number, not '$ROUNDS'" >&2
+    exit 2
 fi
 # want ROW: whether scenario ROW (a..g) is selected.
 want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
@@ -254,72 +266,87 @@ run_scenario() {
 echo_args=(echo --duration "$DURATION" --warmup "$WARMUP")
 bcast_args=(broadcast --duration "$DURATION" --warmup "$WARMUP" --receivers "$BCAST_RECEIVERS"
     --lag "$BCAST_LAG")
-for s in "${BUILT[@]}"; do
-    if want a; then
-        log "$s: (a) 100 conns x 16 B, 1 in flight"
-        line="$(run_scenario "$s" a "${echo_args[@]}" --conns 100 --size 16 --inflight 1)"
-        log "  $line"
-        R[a_rate,$s]="$(field "$line" msg_per_s)"
-        R[a_p50,$s]="$(field "$line" p50_us)"
-        R[a_p99,$s]="$(field "$line" p99_us)"
-    fi
+declare -A ECHO_SHAPE=([a]="--conns 100 --size 16 --inflight 1" [b]="--conns 10 --size 16 --inflight 100"
+    [c]="--conns 10 --size 65536 --inflight 4" [d]="--conns 10 --size 1048576 --inflight 1")
+declare -A ECHO_TITLE=([a]="100 conns x 16 B, 1 in flight" [b]="10 conns x 16 B, 100 in flight"
+    [c]="10 conns x 64 KiB, 4 in flight" [d]="10 conns x 1 MiB, 1 in flight")
 
-    if want b; then
-        log "$s: (b) 10 conns x 16 B, 100 in flight"
-        line="$(run_scenario "$s" b "${echo_args[@]}" --conns 10 --size 16 --inflight 100)"
-        log "  $line"
-        R[b,$s]="$(field "$line" msg_per_s)"
-    fi
-
-    if want c; then
-        log "$s: (c) 10 conns x 64 KiB, 4 in flight"
-        line="$(run_scenario "$s" c "${echo_args[@]}" --conns 10 --size 65536 --inflight 4)"
-        log "  $line"
-        R[c,$s]="$(field "$line" mb_per_s)"
-    fi
-
-    if want d; then
-        log "$s: (d) 10 conns x 1 MiB, 1 in flight"
-        line="$(run_scenario "$s" d "${echo_args[@]}" --conns 10 --size 1048576 --inflight 1)"
-        log "  $line"
-        R[d,$s]="$(field "$line" mb_per_s)"
-    fi
-
-    if want e; then
-        log "$s: (e) idle memory, $IDLE_CONNS conns"
-        idle_args=(idle --conns "$IDLE_CONNS" --settle 2)
-        [[ $DEFLATE == 1 ]] && idle_args+=(--deflate)
-        if start_server "$s" e; then
-            line="$(timeout -k 5 200 taskset -c "$LOADGEN_CPU" "$LOADGEN" "${idle_args[@]}" \
-                --addr "$SERVER_ADDR" --server-pid "$SERVER_PID" \
-                2>>"$OUT/logs/loadgen-$s-e.log" | grep '^RESULT' | tail -1)"
-            stop_server
+# Rounds, interleaved: every server runs a row's cell once per round, one server after the
+# other, before the next row starts, so a burst of other load on the machine lands on one
+# cell of one round rather than on every cell of one server. R[key,server,round] holds a
+# round's figure; R[key,server] (filled after the rounds) the median of the rounds.
+for ((round = 1; round <= ROUNDS; round++)); do
+    ((ROUNDS > 1)) && log "round $round of $ROUNDS"
+    for row in a b c d; do
+        want "$row" || continue
+        for s in "${BUILT[@]}"; do
+            log "$s: ($row) ${ECHO_TITLE[$row]}"
+            # shellcheck disable=SC2086 # the shape is a list of arguments
+            line="$(run_scenario "$s" "$row" "${echo_args[@]}" ${ECHO_SHAPE[$row]})"
             log "  $line"
-            if [[ "$(field "$line" complete)" == true ]]; then
-                R[e,$s]="$(field "$line" kb_per_conn)"
-            elif [[ -n "$(field "$line" kb_per_conn)" ]]; then
-                R[e,$s]="$(field "$line" kb_per_conn) ($(field "$line" conns) conns)"
+            if [[ $row == a ]]; then
+                R[a_rate,$s,$round]="$(field "$line" msg_per_s)"
+                R[a_p50,$s,$round]="$(field "$line" p50_us)"
+                R[a_p99,$s,$round]="$(field "$line" p99_us)"
+            elif [[ $row == b ]]; then
+                R[b,$s,$round]="$(field "$line" msg_per_s)"
+            else
+                R[$row,$s,$round]="$(field "$line" mb_per_s)"
             fi
-        fi
-    fi
-done
+        done
+    done
 
-# The broadcast rows, for every column (built or not) with a broadcast binary.
-for s in "${COLS[@]}"; do
+    # The broadcast rows, for every column (built or not) with a broadcast binary.
     for row in f g; do
         want "$row" || continue
-        if [[ -z "${BCAST_BIN[$s]:-}" ]]; then
-            R[$row,$s]="n/a"
-            continue
-        fi
-        [[ -x "$OUT/bin/$s-broadcast" ]] || continue
-        size=16
-        [[ $row == g ]] && size=1024
-        log "$s: ($row) broadcast 1 sender x $BCAST_RECEIVERS receivers, $size B"
-        line="$(BIN="$s-broadcast" run_scenario "$s" "$row" "${bcast_args[@]}" --size "$size")"
-        log "  $line"
-        R[$row,$s]="$(field "$line" deliveries_per_s)"
+        for s in "${COLS[@]}"; do
+            [[ -n "${BCAST_BIN[$s]:-}" && -x "$OUT/bin/$s-broadcast" ]] || continue
+            size=16
+            [[ $row == g ]] && size=1024
+            log "$s: ($row) broadcast 1 sender x $BCAST_RECEIVERS receivers, $size B"
+            line="$(BIN="$s-broadcast" run_scenario "$s" "$row" "${bcast_args[@]}" --size "$size")"
+            log "  $line"
+            R[$row,$s,$round]="$(field "$line" deliveries_per_s)"
+        done
     done
+done
+
+# median VALUES...: the median of the plain numbers among VALUES (nothing if none); of an
+# even count, the mean of the middle two, with as many decimals as the values have.
+median() {
+    printf '%s\n' "$@" | grep -E '^[0-9]+(\.[0-9]+)?$' | sort -g | awk '{ v[NR] = $1 }
+        END { if (NR == 0) exit
+              if (NR % 2) { print v[(NR + 1) / 2]; exit }
+              dot = index(v[1], ".")
+              printf "%." (dot ? length(v[1]) - dot : 0) "f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+for key in a_rate a_p50 a_p99 b c d f g; do
+    for s in "${COLS[@]}"; do
+        [[ $key == [fg] && -z "${BCAST_BIN[$s]:-}" ]] && { R[$key,$s]="n/a"; continue; }
+        vals=()
+        for ((round = 1; round <= ROUNDS; round++)); do vals+=("${R[$key,$s,$round]:-}"); done
+        R[$key,$s]="$(median "${vals[@]}")"
+    done
+done
+
+# The idle-memory row, once (a count of bytes, not a rate: it barely moves between runs).
+for s in "${BUILT[@]}"; do
+    want e || break
+    log "$s: (e) idle memory, $IDLE_CONNS conns"
+    idle_args=(idle --conns "$IDLE_CONNS" --settle 2)
+    [[ $DEFLATE == 1 ]] && idle_args+=(--deflate)
+    if start_server "$s" e; then
+        line="$(timeout -k 5 200 taskset -c "$LOADGEN_CPU" "$LOADGEN" "${idle_args[@]}" \
+            --addr "$SERVER_ADDR" --server-pid "$SERVER_PID" \
+            2>>"$OUT/logs/loadgen-$s-e.log" | grep '^RESULT' | tail -1)"
+        stop_server
+        log "  $line"
+        if [[ "$(field "$line" complete)" == true ]]; then
+            R[e,$s]="$(field "$line" kb_per_conn)"
+        elif [[ -n "$(field "$line" kb_per_conn)" ]]; then
+            R[e,$s]="$(field "$line" kb_per_conn) ($(field "$line" conns) conns)"
+        fi
+    fi
 done
 
 # --- table -------------------------------------------------------------------------------
@@ -372,11 +399,12 @@ done
 RATIOS=0
 ((${#WS_COLS[@]} > 0 && ${#PEER_COLS[@]} > 0)) && RATIOS=1
 
-# best_peer ROW: prints "NAME VALUE" of the best peer figure in ROW (nothing if none).
+# best_peer ROW [ROUND]: prints "NAME VALUE" of the best peer figure in ROW (the medians, or
+# ROUND's figures; nothing if none).
 best_peer() {
-    local row="$1" c v best="" bestv=""
+    local row="$1" suffix="${2:+,$2}" c v best="" bestv=""
     for c in "${PEER_COLS[@]}"; do
-        v="${R[$row,$c]:-}"
+        v="${R[$row,$c$suffix]:-}"
         num "$v" || continue
         if [[ -z "$bestv" ]] || awk -v v="$v" -v b="$bestv" -v lower="${LOWER[$row]:-0}" \
             'BEGIN { exit !(lower == 1 ? v < b : v > b) }'; then
@@ -388,7 +416,7 @@ best_peer() {
 }
 
 {
-    echo "websock benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n "$(git -C "$REPO" status --porcelain 2>/dev/null)" ]] && echo ' (dirty tree)'), DURATION=${DURATION}s, server on CPU $SERVER_CPU, loadgen on CPU $LOADGEN_CPU, $(nproc) cores$([[ $SMOKE == 1 ]] && echo ', SMOKE run (figures meaningless)')"
+    echo "websock benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n "$(git -C "$REPO" status --porcelain 2>/dev/null)" ]] && echo ' (dirty tree)'), DURATION=${DURATION}s × $ROUNDS round$( ((ROUNDS > 1)) && echo "s (each figure the median)"), server on CPU $SERVER_CPU, loadgen on CPU $LOADGEN_CPU, $(nproc) cores$([[ $SMOKE == 1 ]] && echo ', SMOKE run (figures meaningless)')"
     echo "load average (1/5/15 min) just before the run: $LOAD_START"
     echo
     if ((RATIOS)); then
@@ -428,6 +456,34 @@ best_peer() {
         fi
         echo "| ${LABEL[$row]} |$cells"
     done
+    if ((RATIOS && ROUNDS > 1)); then
+        echo
+        echo "Each websock ratio per round (against that round's best peer): median (lowest-highest) of the $ROUNDS rounds; the idle row runs once."
+        echo
+        header="| scenario |"
+        rule="|---|"
+        for c in "${WS_COLS[@]}"; do
+            header+=" $c ÷ best peer |"
+            rule+="---:|"
+        done
+        echo "$header"
+        echo "$rule"
+        for row in "${ROWS[@]}"; do
+            [[ $row == e ]] && continue
+            cells=""
+            for c in "${WS_COLS[@]}"; do
+                per_round=()
+                for ((round = 1; round <= ROUNDS; round++)); do
+                    read -r bname bval <<<"$(best_peer "$row" "$round")"
+                    per_round+=("$(ratio "${R[$row,$c,$round]:-}" "${bval:-}" "${LOWER[$row]:-0}")")
+                done
+                mid="$(median "${per_round[@]}")"
+                range="$(printf '%s\n' "${per_round[@]}" | grep -E '^[0-9.]+$' | sort -g | sed -n '1p;$p' | paste -sd-)"
+                cells+=" ${mid:-—}${range:+ ($range)} |"
+            done
+            echo "| ${LABEL[$row]} |$cells"
+        done
+    fi
     echo
     echo "tokio, smol, std, mio: websock's echo servers (websock-tokio/-smol/-std \`echo-server\`, websock-core \`mio_echo\`); broadcast rows: tests/bench/peers' \`*-broadcast\` servers (mio has none: n/a)."
     peers=""
