@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting, lints (also without TLS), the docs' links,
+# Runs every test of the project: formatting, lints (also without TLS, and websock-core
+# without permessage-deflate, whose tests run too), the docs' links,
 # the no_std build, the unit and cross-crate tests (which install their external peers
 # themselves), the Autobahn testsuite for all agents, the benchmark suite's smoke run (it
 # builds, every server answers; figures are never checked), and the fuzz corpus replay
@@ -20,6 +21,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo clippy without the default features (no TLS) for websock-std and websock-smol"
 cargo clippy -p websock-std -p websock-smol --no-default-features --all-targets -- -D warnings
+
+step "websock-core without permessage-deflate: clippy on every target, and its tests"
+cargo clippy -p websock-core --no-default-features --features std --all-targets -- -D warnings
+cargo test -p websock-core --no-default-features --features std --quiet
 
 step "cargo doc (broken intra-doc links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet

@@ -18,10 +18,9 @@ use std::time::Duration;
 use common::{client_frame, config, frame};
 use websock_core::browser::{BrowserSocket, EventQueue};
 use websock_core::dom::{BrowserEvent, Compat};
-use websock_core::handshake::{accept_key, ClientRequest};
+use websock_core::handshake::accept_key;
 use websock_core::{
-    Bytes, ClientSettings, Config, Connection, Error, Event, Message, ProtocolError, Role,
-    SendError,
+    Bytes, ClientSettings, Config, Connection, Error, Event, Message, Role, SendError,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -157,6 +156,7 @@ impl Feed {
     }
 
     /// Exactly `wire`, once.
+    #[cfg(feature = "deflate")]
     fn once(wire: Vec<u8>) -> Feed {
         let total = wire.len();
         Feed {
@@ -849,6 +849,8 @@ fn deflate_sync(data: &[u8]) -> Vec<u8> {
 #[test]
 fn a_deflate_bomb_closes_1009_with_bounded_memory() {
     use websock_core::deflate::DeflateConfig;
+    use websock_core::handshake::ClientRequest;
+    use websock_core::ProtocolError;
 
     const INFLATED: usize = 1 << 30;
     const BLOCK: usize = MIB;
