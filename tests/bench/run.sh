@@ -456,30 +456,56 @@ best_peer() {
         fi
         echo "| ${LABEL[$row]} |$cells"
     done
-    if ((RATIOS && ROUNDS > 1)); then
+    # The spread: each round's ratio of a websock server to that round's best peer, and
+    # of websock-smol / -std / mio to websock-tokio (the same engine on other runtimes).
+    VS_TOKIO=()
+    if [[ " ${WS_COLS[*]} " == *" tokio "* ]]; then
+        for c in "${WS_COLS[@]}"; do [[ $c != tokio ]] && VS_TOKIO+=("$c"); done
+    fi
+    if ((ROUNDS > 1 && (RATIOS || ${#VS_TOKIO[@]} > 0))); then
         echo
-        echo "Each websock ratio per round (against that round's best peer): median (lowest-highest) of the $ROUNDS rounds; the idle row runs once."
+        echo "Each ratio per round, median (lowest-highest) of the $ROUNDS rounds: a websock server over that round's best peer, and websock's other servers over websock-tokio in the same round (above 1: better than websock-tokio). The idle row runs once."
         echo
         header="| scenario |"
         rule="|---|"
-        for c in "${WS_COLS[@]}"; do
-            header+=" $c ÷ best peer |"
+        if ((RATIOS)); then
+            for c in "${WS_COLS[@]}"; do
+                header+=" $c ÷ best peer |"
+                rule+="---:|"
+            done
+        fi
+        for c in "${VS_TOKIO[@]}"; do
+            header+=" $c ÷ tokio |"
             rule+="---:|"
         done
         echo "$header"
         echo "$rule"
+        # spread RATIOS...: "median (lowest-highest)" of the plain numbers among RATIOS.
+        spread() {
+            local mid range
+            mid="$(median "$@")"
+            range="$(printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | sed -n '1p;$p' | paste -sd-)"
+            echo "${mid:-—}${range:+ ($range)}"
+        }
         for row in "${ROWS[@]}"; do
             [[ $row == e ]] && continue
             cells=""
-            for c in "${WS_COLS[@]}"; do
+            if ((RATIOS)); then
+                for c in "${WS_COLS[@]}"; do
+                    per_round=()
+                    for ((round = 1; round <= ROUNDS; round++)); do
+                        read -r bname bval <<<"$(best_peer "$row" "$round")"
+                        per_round+=("$(ratio "${R[$row,$c,$round]:-}" "${bval:-}" "${LOWER[$row]:-0}")")
+                    done
+                    cells+=" $(spread "${per_round[@]}") |"
+                done
+            fi
+            for c in "${VS_TOKIO[@]}"; do
                 per_round=()
                 for ((round = 1; round <= ROUNDS; round++)); do
-                    read -r bname bval <<<"$(best_peer "$row" "$round")"
-                    per_round+=("$(ratio "${R[$row,$c,$round]:-}" "${bval:-}" "${LOWER[$row]:-0}")")
+                    per_round+=("$(ratio "${R[$row,$c,$round]:-}" "${R[$row,tokio,$round]:-}" "${LOWER[$row]:-0}")")
                 done
-                mid="$(median "${per_round[@]}")"
-                range="$(printf '%s\n' "${per_round[@]}" | grep -E '^[0-9.]+$' | sort -g | sed -n '1p;$p' | paste -sd-)"
-                cells+=" ${mid:-—}${range:+ ($range)} |"
+                cells+=" $(spread "${per_round[@]}") |"
             done
             echo "| ${LABEL[$row]} |$cells"
         done
