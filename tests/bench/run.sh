@@ -14,8 +14,8 @@
 # run that yields no figure is retried once, on a fresh server). The rate rows run in
 # ROUNDS interleaved rounds (each round runs every server's cell of a row back to back
 # before the next row); each figure in the table is the median of its rounds, and a second
-# table gives each websock ratio's median and range over the rounds (each round's ratio
-# taken against the best peer of that round).
+# table gives the median and range over the rounds of each websock server's ratio to that
+# round's best peer, and of websock-smol's, -std's and mio's to websock-tokio's.
 #
 # Scenarios (SCENARIOS picks them): a) 100 conns x 16 B echo, 1 in flight (rate, p50, p99
 # RTT); b) 10 conns x 16 B, 100 in flight; c) 10 x 64 KiB, 4 in flight; d) 10 x 1 MiB;
