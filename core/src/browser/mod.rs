@@ -346,9 +346,16 @@ impl BrowserSocket {
         }
     }
 
-    /// Whether `event` is no longer delivered: a message once `close()` was called.
+    /// Whether `event` is no longer delivered: a message once messages are not
+    /// ([`delivers_messages`](Self::delivers_messages)).
     fn drops(&self, event: &BrowserEvent) -> bool {
-        self.close_called && matches!(event, BrowserEvent::Message(_))
+        matches!(event, BrowserEvent::Message(_)) && !self.delivers_messages()
+    }
+
+    /// Whether a message is still delivered: not once `close()` was called (the one
+    /// rule for messages queued here and for those the engine still holds).
+    fn delivers_messages(&self) -> bool {
+        !self.close_called
     }
 
     /// `close(code, reason)`: `InvalidAccessError` for a code other than 1000 or
@@ -419,7 +426,7 @@ impl BrowserSocket {
                     BrowserEvent::Open
                 }
                 // Read before `close()` was called, dispatched after: not delivered.
-                Event::Message(_) if self.close_called => continue,
+                Event::Message(_) if !self.delivers_messages() => continue,
                 Event::Message(m) => {
                     self.closed_behind
                         .set(conn.ready_state() == ReadyState::Closed);
