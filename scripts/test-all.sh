@@ -38,7 +38,7 @@ cargo test --workspace
 step "scripts/test-autobahn.sh"
 scripts/test-autobahn.sh
 
-step "tests/bench/run.sh --smoke (builds the suite, 1 s per server and scenario)"
+step "tests/bench/run.sh --smoke (builds the suite, two rounds of 1 s per server and scenario)"
 tests/bench/run.sh --smoke
 
 step "scripts/test-fuzz.sh"
