@@ -480,32 +480,36 @@ best_peer() {
         done
         echo "$header"
         echo "$rule"
-        # spread RATIOS...: "median (lowest-highest)" of the plain numbers among RATIOS.
+        # spread ROW COL REFS...: COL's ratio to REFS' figure of the same round (REFS: one
+        # per round), every round, as "median (lowest-highest)" of the plain numbers.
         spread() {
-            local mid range
-            mid="$(median "$@")"
-            range="$(printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | sed -n '1p;$p' | paste -sd-)"
+            local row="$1" c="$2" round ratios=() mid range
+            shift 2
+            for ((round = 1; round <= ROUNDS; round++)); do
+                ratios+=("$(ratio "${R[$row,$c,$round]:-}" "${!round}" "${LOWER[$row]:-0}")")
+            done
+            mid="$(median "${ratios[@]}")"
+            range="$(printf '%s\n' "${ratios[@]}" | grep -E '^[0-9.]+$' | sort -g | sed -n '1p;$p' | paste -sd-)"
             echo "${mid:-—}${range:+ ($range)}"
         }
         for row in "${ROWS[@]}"; do
             [[ $row == e ]] && continue
+            # Each round's references: the best peer's figure, and websock-tokio's.
+            best_of_round=()
+            tokio_of_round=()
+            for ((round = 1; round <= ROUNDS; round++)); do
+                read -r _ bval <<<"$(best_peer "$row" "$round")"
+                best_of_round+=("${bval:-}")
+                tokio_of_round+=("${R[$row,tokio,$round]:-}")
+            done
             cells=""
             if ((RATIOS)); then
                 for c in "${WS_COLS[@]}"; do
-                    per_round=()
-                    for ((round = 1; round <= ROUNDS; round++)); do
-                        read -r bname bval <<<"$(best_peer "$row" "$round")"
-                        per_round+=("$(ratio "${R[$row,$c,$round]:-}" "${bval:-}" "${LOWER[$row]:-0}")")
-                    done
-                    cells+=" $(spread "${per_round[@]}") |"
+                    cells+=" $(spread "$row" "$c" "${best_of_round[@]}") |"
                 done
             fi
             for c in "${VS_TOKIO[@]}"; do
-                per_round=()
-                for ((round = 1; round <= ROUNDS; round++)); do
-                    per_round+=("$(ratio "${R[$row,$c,$round]:-}" "${R[$row,tokio,$round]:-}" "${LOWER[$row]:-0}")")
-                done
-                cells+=" $(spread "${per_round[@]}") |"
+                cells+=" $(spread "$row" "$c" "${tokio_of_round[@]}") |"
             done
             echo "| ${LABEL[$row]} |$cells"
         done
