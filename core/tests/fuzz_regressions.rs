@@ -145,3 +145,36 @@ fn flood_before_accept_is_refused() {
         String::from_utf8_lossy(&out)
     );
 }
+
+/// `server_connection`: a head refused as too large counted its own bytes toward the
+/// 64 KiB drain budget when it arrived in the same read as what followed it, and not
+/// when it came in pieces, so whether the connection finished after writing the refusal
+/// depended on how the input was split. Only the bytes after the head's 16 KiB count.
+#[test]
+fn the_drain_budget_after_a_refused_head_does_not_depend_on_the_split() {
+    const HEAD_LIMIT: usize = 16 << 10;
+    const BUDGET: usize = 64 << 10;
+    for total in [HEAD_LIMIT + BUDGET - 4096, HEAD_LIMIT + BUDGET + 4096] {
+        let input = vec![b'a'; total];
+        for chunk in [total, 4096, 1000, 63] {
+            let mut s = Connection::server(config(5), Duration::ZERO);
+            for piece in input.chunks(chunk) {
+                s.handle_input(Duration::ZERO, piece);
+            }
+            let events = events(&mut s);
+            assert!(
+                events
+                    .iter()
+                    .any(|e| matches!(e, Event::Error(Error::Handshake(HandshakeError::TooLarge)))),
+                "{events:?}"
+            );
+            let out = drain(&mut s);
+            assert!(out.starts_with(b"HTTP/1.1 431"), "{out:?}");
+            assert_eq!(
+                s.is_finished(),
+                total - HEAD_LIMIT > BUDGET,
+                "{total} bytes in reads of {chunk}"
+            );
+        }
+    }
+}

@@ -267,17 +267,18 @@ impl Connection {
             _ => return Ok(false),
         };
         let total = self.recv.len();
-        match head.feed(&self.recv)? {
-            None => {
-                self.recv.clear();
-                Ok(false)
+        let used = match head.feed_taking(&self.recv) {
+            Ok(None) => total,
+            Ok(Some(leftover)) => total - leftover.len(),
+            Err((e, taken)) => {
+                // The head's bytes are not discarded input: only what followed the
+                // failure counts toward the drain budget, however the head was split.
+                self.recv.advance(taken);
+                return Err(e);
             }
-            Some(leftover) => {
-                let used = total - leftover.len();
-                self.recv.advance(used);
-                Ok(true)
-            }
-        }
+        };
+        self.recv.advance(used);
+        Ok(head.is_complete())
     }
 
     fn read_response(&mut self) -> bool {

@@ -96,9 +96,20 @@ impl HeadReader {
     /// ending, and [`HandshakeError::TooManyHeaders`] as soon as the header line after
     /// the `max_headers`-th is complete. Errors are final: later calls repeat them.
     pub fn feed<'a>(&mut self, data: &'a [u8]) -> Result<Option<&'a [u8]>, HandshakeError> {
+        self.feed_taking(data).map_err(|(e, _)| e)
+    }
+
+    /// [`feed`](Self::feed), and on failure also how many bytes of `data` the head took:
+    /// those up to and including the byte that failed it (all of a too-large head's
+    /// room). The count does not depend on how the stream was split into calls, so a
+    /// caller can tell the head's bytes from those that followed it.
+    pub(crate) fn feed_taking<'a>(
+        &mut self,
+        data: &'a [u8],
+    ) -> Result<Option<&'a [u8]>, (HandshakeError, usize)> {
         match self.state {
             Scan::Done => return Ok(Some(data)),
-            Scan::Failed(f) => return Err(f.into()),
+            Scan::Failed(f) => return Err((f.into(), 0)),
             _ => {}
         }
         // Never look at more bytes than the head may still have.
@@ -108,7 +119,7 @@ impl HeadReader {
             if let Err(f) = self.step(b) {
                 self.state = Scan::Failed(f);
                 self.buf = Vec::new();
-                return Err(f.into());
+                return Err((f.into(), i + 1));
             }
             if self.state == Scan::Done {
                 let (head, rest) = data.split_at(i + 1);
@@ -119,7 +130,7 @@ impl HeadReader {
         if window.len() < data.len() {
             self.state = Scan::Failed(Failure::TooLarge);
             self.buf = Vec::new();
-            return Err(HandshakeError::TooLarge);
+            return Err((HandshakeError::TooLarge, window.len()));
         }
         self.buf.extend_from_slice(data);
         Ok(None)
@@ -338,6 +349,31 @@ mod tests {
         let mut data = REQ.to_vec();
         data.extend_from_slice(&[0x82; 5000]);
         assert_eq!(r.feed(&data), Ok(Some(&[0x82; 5000][..])));
+    }
+
+    #[test]
+    fn a_failed_head_takes_the_same_bytes_however_it_is_split() {
+        // Too large (100 bytes without an end) and too many headers (the 3rd line's LF).
+        let large = vec![b'a'; 150];
+        let many = b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nrest".to_vec();
+        for (data, taken) in [(large, 100), (many, 34)] {
+            for chunk in 1..=data.len() {
+                let mut r = HeadReader::new(100, 2);
+                let mut fed = 0;
+                let mut failed = None;
+                for piece in data.chunks(chunk) {
+                    match r.feed_taking(piece) {
+                        Ok(None) => fed += piece.len(),
+                        Ok(Some(_)) => panic!("the head cannot complete"),
+                        Err((_, n)) => {
+                            failed = Some(fed + n);
+                            break;
+                        }
+                    }
+                }
+                assert_eq!(failed, Some(taken), "reads of {chunk}");
+            }
+        }
     }
 
     #[test]
