@@ -829,3 +829,38 @@ fn inflate_output_is_taken_step_by_step() {
     assert_eq!(n, MIB);
     assert!(c.wants_read());
 }
+
+/// A text frame that turns out invalid after part of it was streamed: what counts toward
+/// the drain budget (the connection finishes once 64 KiB were read and discarded after
+/// a failure) is counted from the failing frame's payload start, whether the message
+/// streams or not and however the input was split.
+#[test]
+fn the_drain_budget_after_a_bad_frame_does_not_depend_on_the_mode_or_the_split() {
+    for len in [60 * KIB, 70 * KIB] {
+        let mut payload = vec![b'a'; len];
+        payload[8 * KIB] = 0xff;
+        let wire = common::client_frame(0x1, true, &payload);
+        for stream in [false, true] {
+            for size in [wire.len(), 4 * KIB, 1000] {
+                let mode = if stream {
+                    streaming(None)
+                } else {
+                    Streaming::default()
+                };
+                let mut s = open(Role::Server, None, mode, Limits::default(), 5);
+                let (items, out) = drive(&mut s, &wire, &[size], stream);
+                assert!(
+                    items.contains(&Item::Close(1006, false)),
+                    "{:?}",
+                    items.last()
+                );
+                assert!(!out.is_empty(), "no Close frame written");
+                assert_eq!(
+                    s.is_finished(),
+                    len > 64 * KIB,
+                    "{len} bytes, streamed: {stream}, reads of {size}"
+                );
+            }
+        }
+    }
+}

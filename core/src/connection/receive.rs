@@ -571,11 +571,13 @@ impl Connection {
 
     /// The peer broke the protocol: send the matching Close frame and fail.
     pub(super) fn protocol_error(&mut self, e: ProtocolError) {
-        self.frame = None;
+        // Discarded unread: counts toward the drain budget (see `closed`), from the
+        // failing frame's payload start (a streamed frame's delivered part too), so the
+        // count does not depend on how the input was split.
+        let delivered = self.frame.take().map_or(0, |f| f.consumed);
         self.message = None;
         self.streamed = None;
-        // Discarded unread: counts toward the drain budget (see `closed`).
-        self.add_drained(self.recv.len());
+        self.add_drained(delivered.saturating_add(self.recv.len()));
         self.recv.clear();
         self.fail(Error::Protocol(e), Some((e.close_code(), e.reason())));
     }
