@@ -117,6 +117,13 @@ fn early_frame_is_kept_until_accept() {
     );
 }
 
+/// Whether `events` report a handshake refused as too large.
+fn refused_too_large(events: &[Event]) -> bool {
+    events
+        .iter()
+        .any(|e| matches!(e, Event::Error(Error::Handshake(HandshakeError::TooLarge))))
+}
+
 /// ...and a client that keeps sending before the response is refused, its bytes
 /// dropped, instead of growing the buffer.
 #[test]
@@ -127,12 +134,7 @@ fn flood_before_accept_is_refused() {
         assert!(s.receive_buffered() <= 1000 + 14);
     }
     let events = events(&mut s);
-    assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, Event::Error(Error::Handshake(HandshakeError::TooLarge)))),
-        "{events:?}"
-    );
+    assert!(refused_too_large(&events), "{events:?}");
     assert!(matches!(events.last(), Some(Event::Close(_))));
     assert_eq!(
         s.accept(None, &[]),
@@ -162,12 +164,7 @@ fn the_drain_budget_after_a_refused_head_does_not_depend_on_the_split() {
                 s.handle_input(Duration::ZERO, piece);
             }
             let events = events(&mut s);
-            assert!(
-                events
-                    .iter()
-                    .any(|e| matches!(e, Event::Error(Error::Handshake(HandshakeError::TooLarge)))),
-                "{events:?}"
-            );
+            assert!(refused_too_large(&events), "{events:?}");
             let out = drain(&mut s);
             assert!(out.starts_with(b"HTTP/1.1 431"), "{out:?}");
             assert_eq!(
