@@ -353,7 +353,8 @@ mod tests {
 
     #[test]
     fn a_failed_head_takes_the_same_bytes_however_it_is_split() {
-        // Too large (100 bytes without an end) and too many headers (the 3rd line's LF).
+        // Too large (100 bytes without an end) and too many headers (the third header
+        // line's LF).
         let large = vec![b'a'; 150];
         let many = b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nrest".to_vec();
         for (data, taken) in [(large, 100), (many, 34)] {
